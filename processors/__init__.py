@@ -1,0 +1,1 @@
+"""Processors: Faust agents deriving Avro facts from the raw topics (derive -> agents)."""

@@ -1,0 +1,1 @@
+"""Producers: vendor websockets to the raw Kafka topics (feed -> frames -> publish)."""

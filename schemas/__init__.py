@@ -1,0 +1,1 @@
+"""Schemas: the Avro contract of the derived topics (.avsc files) and its serde."""

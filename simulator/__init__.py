@@ -1,0 +1,1 @@
+"""Simulator: a local server speaking the vendor's websocket protocol, for demo, tests and load."""

@@ -1,0 +1,58 @@
+"""The `sportsfeed` command: a thin dispatcher from verbs to the packages that implement them."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from infra import command as stack_command
+from sportsfeed import __version__
+from sportsfeed.errors import SportsfeedError
+from sportsfeed.settings import Settings, describe_settings, load_settings
+
+Verb = Callable[[argparse.Namespace, Settings], int]
+
+# Each verb module offers `register(subparsers) -> None`, setting `verb` on its parser.
+VERB_MODULES = (stack_command,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sportsfeed",
+        description="Live sports data from vendor websockets to Kafka, derived into Avro facts.",
+        epilog=describe_settings(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"sportsfeed {__version__}")
+    verbs = parser.add_subparsers(title="verbs", metavar="VERB", required=True)
+    for module in VERB_MODULES:
+        module.register(verbs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SportsfeedError as exc:
+        print(f"sportsfeed: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    verb: Verb = args.verb
+    try:
+        return verb(args, settings)
+    except SportsfeedError as exc:
+        print(f"sportsfeed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
