@@ -8,7 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sportsfeed.errors import SettingsError
@@ -65,6 +72,13 @@ class Settings(BaseSettings):
             description="Maven repository URL for the local stack's jars. Unset: ask `mvn`.",
         ),
     ] = None
+    vendor_token: Annotated[
+        SecretStr,
+        Field(
+            validation_alias=_env("SPORTSFEED_VENDOR_TOKEN"),
+            description="The vendor's auth token (secret; the simulator accepts the default).",
+        ),
+    ] = SecretStr("local-simulator-token")
     log_level: Annotated[
         str,
         Field(
@@ -135,7 +149,7 @@ def describe_settings() -> str:
     lines = ["settings (environment variables):"]
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
-        shown = "unset" if default is None else str(default)
+        shown = "unset" if default is None else str(default)  # SecretStr shows as **********
         lines.append(f"  {env_name(name):<26} {field.description} [default: {shown}]")
     return "\n".join(lines)
 

@@ -1,0 +1,121 @@
+"""`sportsfeed simulate`: serve simulated (or recorded) fixtures over the vendor's protocol."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from simulator.catalogue import SimFixture, generate_catalogue, load_recorded, write_recorded
+from simulator.faults import FaultPlan
+from simulator.model import Sport
+from simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def register(verbs: Any) -> None:
+    parser: argparse.ArgumentParser = verbs.add_parser(
+        "simulate",
+        help="serve simulated matches over the vendor's websocket protocol",
+        description=(
+            "A local stand-in for the vendor's live feed: websocket streams (actions and "
+            "statistics, betting and media paths) and REST fixture discovery for generated "
+            "matches of five sports, or recorded ones. Clients authenticate with "
+            "SPORTSFEED_VENDOR_TOKEN."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    parser.add_argument("--fixtures", type=int, default=12, help="generated fixtures to serve")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated matches")
+    parser.add_argument(
+        "--sports", default=",".join(s.slug for s in Sport), help="comma-separated sports"
+    )
+    parser.add_argument(
+        "--multiplier", type=float, default=1.0, help="speed=normal runs this many times faster"
+    )
+    parser.add_argument("--heartbeat", type=float, default=10.0, help="heartbeat period, s")
+    parser.add_argument(
+        "--kickoff-spacing", type=float, default=0.0, help="seconds between kick-offs"
+    )
+    parser.add_argument("--recorded", type=Path, help="also serve recorded fixtures from DIR")
+    parser.add_argument("--truth", type=Path, help="write every fixture's ground truth (JSON)")
+    parser.add_argument("--record", type=Path, help="write generated fixtures to DIR and exit")
+    faults = parser.add_argument_group("faults (for every generated fixture)")
+    faults.add_argument("--duplicates", type=float, default=0.0, help="share of repeated frames")
+    faults.add_argument("--malformed", type=float, default=0.0, help="share of malformed frames")
+    faults.add_argument("--drop-rate", type=float, default=0.0, help="chance of a drop per frame")
+    faults.add_argument("--drop-after", type=int, help="drop each connection after N frames")
+    faults.add_argument("--silence-after", type=int, help="go silent after N frames")
+    faults.add_argument("--refuse-first", type=int, default=0, help="refuse N connections first")
+    faults.add_argument("--faulty-connections", type=int, help="faults hit only the first N")
+    parser.set_defaults(verb=run)
+
+
+def build_fixtures(args: argparse.Namespace) -> dict[str, SimFixture]:
+    sports = [_sport(name) for name in args.sports.split(",") if name]
+    fixtures = generate_catalogue(args.fixtures, args.seed, sports, args.kickoff_spacing)
+    plan = FaultPlan(
+        duplicate_rate=args.duplicates,
+        malformed_rate=args.malformed,
+        drop_rate=args.drop_rate,
+        drop_after=args.drop_after,
+        silence_after=args.silence_after,
+        refuse_first=args.refuse_first,
+        faulty_connections=args.faulty_connections,
+    )
+    for fixture in fixtures.values():
+        fixture.set_faults(plan)
+    if args.recorded is not None:
+        fixtures.update(load_recorded(args.recorded))
+    return fixtures
+
+
+def _sport(name: str) -> Sport:
+    for sport in Sport:
+        if name in {sport.slug, sport.value}:
+            return sport
+    raise SystemExit(f"--sports: unknown sport {name!r}; choose from soccer, basketball, "
+                     "volleyball, snooker, tabletennis")  # fmt: skip
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    fixtures = build_fixtures(args)
+    if args.truth is not None:
+        truth = [fixture.truth() for fixture in fixtures.values()]
+        args.truth.write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
+    if args.record is not None:
+        for fixture in fixtures.values():
+            print(write_recorded(fixture, args.record))  # noqa: T201
+        return 0
+    options = ServerOptions(
+        tokens=frozenset({settings.vendor_token.get_secret_value()}),
+        heartbeat_s=args.heartbeat,
+        multiplier=args.multiplier,
+    )
+    asyncio.run(_serve(FeedSimulator(fixtures, options), args.host, args.port))
+    return 0
+
+
+async def _serve(simulator: FeedSimulator, host: str, port: int) -> None:
+    await simulator.start(host, port)
+    print(f"simulating {len(simulator.fixtures)} fixtures on ws://{host}:{simulator.port}",  # noqa: T201
+          flush=True)  # fmt: skip
+    for fixture in simulator.fixtures.values():
+        print(f"  {fixture.sport.value:<15} {fixture.fixture_id}  {fixture.name}")  # noqa: T201
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    with contextlib.suppress(asyncio.CancelledError):
+        await stop.wait()
+    await simulator.stop()
+    print(f"stopped after sending {simulator.frames_sent} frames", flush=True)  # noqa: T201
