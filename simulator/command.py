@@ -49,6 +49,9 @@ def register(verbs: Any) -> None:
     parser.add_argument("--recorded", type=Path, help="also serve recorded fixtures from DIR")
     parser.add_argument("--truth", type=Path, help="write every fixture's ground truth (JSON)")
     parser.add_argument("--record", type=Path, help="write generated fixtures to DIR and exit")
+    parser.add_argument(
+        "--warm", action="store_true", help="render every stream before serving (benchmarks)"
+    )
     faults = parser.add_argument_group("faults (for every generated fixture)")
     faults.add_argument("--duplicates", type=float, default=0.0, help="share of repeated frames")
     faults.add_argument("--malformed", type=float, default=0.0, help="share of malformed frames")
@@ -92,6 +95,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.truth is not None:
         truth = [fixture.truth() for fixture in fixtures.values()]
         args.truth.write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
+    if args.warm:
+        for fixture in fixtures.values():
+            fixture.truth()  # renders every stream
     if args.record is not None:
         for fixture in fixtures.values():
             print(write_recorded(fixture, args.record))  # noqa: T201

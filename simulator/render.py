@@ -56,43 +56,47 @@ class _PeriodState:
 
 @dataclass
 class _Fold:
-    """The match state after the actions seen so far."""
+    """The match state after the actions seen so far, kept up to date action by action."""
 
     standing: dict[str, Action] = field(default_factory=dict)  # actionId -> current version
     periods: dict[int, _PeriodState] = field(default_factory=dict)
+    points: Counter[tuple[int, bool]] = field(default_factory=Counter)  # (period, home)
+    counts: Counter[tuple[bool, int, int, int | None]] = field(default_factory=Counter)
+    counts_changed: bool = False
     possession: bool | None = None
-    started: bool = False
     finished: bool = False
 
     def apply(self, action: Action, timestamp: str) -> None:
+        self.counts_changed = False
         if action.send_type in {SendType.CONFIRMED, SendType.UPDATED, SendType.RESTORED}:
+            self._count(self.standing.get(action.action_id), -1)
             self.standing[action.action_id] = action
+            self._count(action, +1)
         elif action.send_type in {SendType.CANCELLED, SendType.DELETED}:
-            self.standing.pop(action.action_id, None)
+            self._count(self.standing.pop(action.action_id, None), -1)
         if action.period_starts and action.period is not None:
             self.periods[action.period.number] = _PeriodState(action.period, timestamp)
         if action.period_ends and action.period is not None:
             self.periods[action.period.number].end = timestamp
         if action.home is not None:
             self.possession = action.home
-        self.started = True
         self.finished = self.finished or action.match_ends
 
-    def period_points(self) -> dict[int, list[int]]:
-        points = {number: [0, 0] for number in self.periods}
-        for action in self.standing.values():
-            if action.points and action.period is not None and action.home is not None:
-                points[action.period.number][0 if action.home else 1] += action.points
-        return points
+    def _count(self, action: Action | None, sign: int) -> None:
+        if action is None or action.home is None or action.period is None:
+            return
+        number = action.period.number
+        self.points[number, action.home] += sign * action.points
+        if action.kind.counted:
+            self.counts[action.home, number, action.kind.id, action.kind.sub_id] += sign
+            self.counts_changed = True
 
-    def aggregates(self) -> Counter[tuple[bool, int, int, int | None]]:
+    def period_points(self) -> dict[int, list[int]]:
+        return {n: [self.points[n, True], self.points[n, False]] for n in self.periods}
+
+    def aggregates(self) -> dict[tuple[bool, int, int, int | None], int]:
         """(home, period, action id, sub-action id) -> count of standing counted actions."""
-        counts: Counter[tuple[bool, int, int, int | None]] = Counter()
-        for action in self.standing.values():
-            if action.kind.counted and action.home is not None and action.period is not None:
-                key = (action.home, action.period.number, action.kind.id, action.kind.sub_id)
-                counts[key] += 1
-        return counts
+        return {key: count for key, count in self.counts.items() if count}
 
 
 def timestamp(match: Match, at: float, nanoseconds: bool = False) -> str:
@@ -108,15 +112,12 @@ def render(match: Match, quirks: Quirks) -> tuple[list[Frame], list[Frame]]:
     fold = _Fold()
     actions: list[Frame] = []
     statistics: list[Frame] = []
-    last_aggregates: Counter[tuple[bool, int, int, int | None]] | None = None
     for seq, action in enumerate(match.actions, 1):
         stamp = timestamp(match, action.at)
         fold.apply(action, stamp)
         frame = _actions_frame(match, quirks, rng, fold, action, seq, stamp)
         actions.append(Frame(action.at, orjson.dumps(frame).decode()))
-        aggregates = fold.aggregates()
-        if aggregates != last_aggregates or action.match_ends:
-            last_aggregates = aggregates
+        if seq == 1 or fold.counts_changed or action.match_ends:
             snapshot = _statistics_frame(match, quirks, rng, fold, action, len(statistics) + 1)
             statistics.append(Frame(action.at, orjson.dumps(snapshot).decode()))
     return actions, statistics
@@ -265,16 +266,20 @@ def _statistics_frame(
 
 def _aggregate_rows(match: Match, counts: Counter[tuple[int, int | None]]) -> list[object]:
     names, sub_names = _action_names(match)
+    by_action: dict[int, dict[int | None, int]] = {}
+    for (action_id, sub_id), count in counts.items():
+        subs = by_action.setdefault(action_id, {})
+        subs[sub_id] = subs.get(sub_id, 0) + count
     rows: list[object] = []
-    for action_id in sorted({a for a, _ in counts}):
-        subs = sorted((s, c) for (a, s), c in counts.items() if a == action_id and s is not None)
+    for action_id in sorted(by_action):
+        subs = by_action[action_id]
         rows.append({
             "action": names[action_id],
             "actionId": action_id,
-            "actionAggregate": sum(c for (a, _), c in counts.items() if a == action_id),
+            "actionAggregate": sum(subs.values()),
             "subActionAggregates": [
-                {"subAction": sub_names[s], "subActionId": s, "subActionAggregate": c}
-                for s, c in subs
+                {"subAction": sub_names[s], "subActionId": s, "subActionAggregate": subs[s]}
+                for s in sorted(s for s in subs if s is not None)
             ],
         })  # fmt: skip
     return rows

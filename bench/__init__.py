@@ -1,0 +1,1 @@
+"""Benchmarks: sportsfeed's figures beside baselines measured in the same run."""
