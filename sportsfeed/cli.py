@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from infra import command as stack_command
+from producers import command as produce_command
 from simulator import command as simulate_command
 from sportsfeed import __version__
 from sportsfeed.errors import SportsfeedError
@@ -16,7 +17,7 @@ from sportsfeed.settings import Settings, describe_settings, load_settings
 Verb = Callable[[argparse.Namespace, Settings], int]
 
 # Each verb module offers `register(subparsers) -> None`, setting `verb` on its parser.
-VERB_MODULES = (stack_command, simulate_command)
+VERB_MODULES = (stack_command, simulate_command, produce_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -74,11 +75,174 @@ class Settings(BaseSettings):
     ] = None
     vendor_token: Annotated[
         SecretStr,
+        ValidationInfo,
         Field(
             validation_alias=_env("SPORTSFEED_VENDOR_TOKEN"),
             description="The vendor's auth token (secret; the simulator accepts the default).",
         ),
     ] = SecretStr("local-simulator-token")
+    partitions: Annotated[
+        int,
+        Field(
+            validation_alias=_env("SPORTSFEED_PARTITIONS"),
+            description="Partitions of every topic (all topics share one count).",
+            gt=0,
+        ),
+    ] = 4
+    replication: Annotated[
+        int,
+        Field(
+            validation_alias=_env("SPORTSFEED_REPLICATION"),
+            description="Replication factor of every topic.",
+            gt=0,
+        ),
+    ] = 1
+    raw_retention_ms: Annotated[
+        int,
+        Field(
+            validation_alias=_env("SPORTSFEED_RAW_RETENTION_MS"),
+            description="Retention of the raw topics in ms (-1: forever, the replay source).",
+            ge=-1,
+        ),
+    ] = -1
+    # -- producer -------------------------------------------------------------------------
+    feed_url: Annotated[
+        str,
+        Field(
+            validation_alias=_env("SPORTSFEED_FEED_URL"),
+            description="Vendor websocket host (ws:// or wss://); the default is the simulator.",
+        ),
+    ] = "ws://127.0.0.1:8765"
+    fixtures: Annotated[
+        str,
+        Field(
+            validation_alias=_env("SPORTSFEED_FIXTURES"),
+            description="Fixtures to stream: comma-separated sport:fixtureId (e.g. soccer:<uuid>).",
+        ),
+    ] = ""
+    fixtures_file: Annotated[
+        Path | None,
+        Field(
+            validation_alias=_env("SPORTSFEED_FIXTURES_FILE"),
+            description="File of fixtures to stream, one `sport fixtureId` a line.",
+        ),
+    ] = None
+    discovery_url: Annotated[
+        str | None,
+        Field(
+            validation_alias=_env("SPORTSFEED_DISCOVERY_URL"),
+            description="Vendor REST base URL to discover live fixtures from; unset: off.",
+        ),
+    ] = None
+    discovery_sports: Annotated[
+        str,
+        Field(
+            validation_alias=_env("SPORTSFEED_DISCOVERY_SPORTS"),
+            description="Sports to discover (comma-separated).",
+        ),
+    ] = "soccer,basketball,volleyball,snooker,tabletennis"
+    discovery_interval_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_DISCOVERY_INTERVAL_S"),
+            description="Seconds between discovery polls.",
+            gt=0,
+        ),
+    ] = 30.0
+    feeds: Annotated[
+        str,
+        Field(
+            validation_alias=_env("SPORTSFEED_FEEDS"),
+            description="Feeds to stream per fixture: actions, statistics or both.",
+        ),
+    ] = "actions,statistics"
+    channel: Annotated[
+        str,
+        Field(
+            validation_alias=_env("SPORTSFEED_CHANNEL"),
+            description="Vendor channel: betting or media.",
+            pattern="^(betting|media)$",
+        ),
+    ] = "betting"
+    speed: Annotated[
+        str,
+        Field(
+            validation_alias=_env("SPORTSFEED_SPEED"),
+            description="Replay pace asked of the vendor: normal or fast (offline fixtures).",
+            pattern="^(normal|fast)$",
+        ),
+    ] = "normal"
+    shard: Annotated[
+        str,
+        Field(
+            validation_alias=_env("SPORTSFEED_SHARD"),
+            description="This producer's share of the fixtures, INDEX/COUNT (e.g. 0/3).",
+            pattern=r"^\d+/[1-9]\d*$",
+        ),
+    ] = "0/1"
+    liveness_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_LIVENESS_S"),
+            description="No heartbeat nor data for this long: the connection is dead.",
+            gt=0,
+        ),
+    ] = 25.0
+    connects_per_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_CONNECTS_PER_S"),
+            description="Most connection attempts per second (the vendor asks for 5).",
+            gt=0,
+        ),
+    ] = 5.0
+    auth_retry_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_AUTH_RETRY_S"),
+            description="Wait after an authentication failure before trying again.",
+            gt=0,
+        ),
+    ] = 300.0
+    exit_on_auth_failure: Annotated[
+        bool,
+        Field(
+            validation_alias=_env("SPORTSFEED_EXIT_ON_AUTH_FAILURE"),
+            description="End the process on an authentication failure instead of retrying.",
+        ),
+    ] = False
+    kafka_outage_limit_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_KAFKA_OUTAGE_LIMIT_S"),
+            description="How long Kafka may be unreachable before the producer gives up.",
+            gt=0,
+        ),
+    ] = 120.0
+    max_unacked: Annotated[
+        int,
+        Field(
+            validation_alias=_env("SPORTSFEED_MAX_UNACKED"),
+            description="Frames sent to Kafka but not yet acknowledged before reading pauses.",
+            gt=0,
+        ),
+    ] = 20_000
+    metrics_port: Annotated[
+        int,
+        Field(
+            validation_alias=_env("SPORTSFEED_METRICS_PORT"),
+            description="Port of the Prometheus metrics and health endpoint; 0: none.",
+            ge=0,
+            le=65535,
+        ),
+    ] = 9464
+    metrics_host: Annotated[
+        str,
+        Field(
+            validation_alias=_env("SPORTSFEED_METRICS_HOST"),
+            description="Address the metrics endpoint binds (0.0.0.0 only inside a container).",
+        ),
+    ] = "127.0.0.1"
     log_level: Annotated[
         str,
         Field(
@@ -107,6 +271,16 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL; write e.g. http://registry:8081")
+        return value.rstrip("/")
+
+    @field_validator("feed_url", "discovery_url")
+    @classmethod
+    def _is_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or value == "":
+            return None
+        schemes = ("ws://", "wss://") if info.field_name == "feed_url" else ("http://", "https://")
+        if not value.startswith(schemes):
+            raise ValueError(f"{value!r} does not start with {' or '.join(schemes)}")
         return value.rstrip("/")
 
     @field_validator("log_level")
@@ -150,7 +324,7 @@ def describe_settings() -> str:
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         shown = "unset" if default is None else str(default)  # SecretStr shows as **********
-        lines.append(f"  {env_name(name):<26} {field.description} [default: {shown}]")
+        lines.append(f"  {env_name(name):<32} {field.description} [default: {shown}]")
     return "\n".join(lines)
 
 

@@ -1,0 +1,233 @@
+"""Producer, the whole: recover positions, run every stream, report feed-status, drain on stop.
+
+`Producer.run()` returns when it is told to stop (SIGTERM, SIGINT), when every stream has
+finished (without discovery), or raises when Kafka stays unreachable past the outage limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from infra.stack import Endpoints
+from producers.metrics import Metrics
+from producers.protocol import StreamId, parse_fixture_list, sport_by_name
+from producers.publisher import Publisher
+from producers.recovery import resume_points
+from producers.status import FixtureStatus, State
+from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
+from schemas.serde import AvroCodec, Registry
+from simulator.model import Channel, Feed, Sport
+from sportsfeed.settings import Settings
+from sportsfeed.topics import Topics
+
+log = logging.getLogger(__name__)
+CHECKPOINT_S = 2.0
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def in_shard(fixture_id: str, shard: str) -> bool:
+    """Whether this producer's INDEX/COUNT share includes the fixture (stable hashing)."""
+    index, count = (int(part) for part in shard.split("/"))
+    return int(hashlib.sha256(fixture_id.encode()).hexdigest(), 16) % count == index
+
+
+def configured_fixtures(settings: Settings) -> list[tuple[Sport, str]]:
+    fixtures = parse_fixture_list(settings.fixtures)
+    if settings.fixtures_file is not None:
+        lines = settings.fixtures_file.read_text(encoding="utf-8").splitlines()
+        spec = ",".join(":".join(line.split()) for line in lines if line.strip())
+        fixtures += parse_fixture_list(spec)
+    return fixtures
+
+
+class Producer:
+    def __init__(self, settings: Settings, endpoints: Endpoints, metrics: Metrics) -> None:
+        self._settings = settings
+        self._endpoints = endpoints
+        self._metrics = metrics
+        self._topics = Topics(settings.topic_prefix)
+        self._channel = Channel(settings.channel)
+        self._feeds = [Feed(name.strip()) for name in settings.feeds.split(",") if name.strip()]
+        self._limiter = RateLimiter(settings.connects_per_s)
+        self._status: dict[str, FixtureStatus] = {}
+        self._dirty: dict[str, StreamId] = {}
+        self._tasks: dict[StreamId, asyncio.Task[None]] = {}
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        registry = Registry(self._endpoints.registry_url)
+        self._codec = AvroCodec(self._topics.feed_status, "feed_status", registry)
+        self._publisher = Publisher(
+            self._endpoints.bootstrap_servers,
+            self._settings.max_unacked,
+            self._settings.kafka_outage_limit_s,
+        )
+        await self._publisher.start()
+        try:
+            await self.add(configured_fixtures(self._settings))
+            await self._supervise()
+        finally:
+            await self._shutdown()
+
+    async def add(self, fixtures: Iterable[tuple[Sport, str]]) -> None:
+        """Start streams for fixtures not yet running, resuming where Kafka says."""
+        new = [
+            StreamId(fixture_id, sport, feed)
+            for sport, fixture_id in fixtures
+            if in_shard(fixture_id, self._settings.shard)
+            for feed in self._feeds
+        ]
+        new = [s for s in dict.fromkeys(new) if s not in self._tasks]
+        if not new:
+            return
+        points = await resume_points(
+            self._endpoints.bootstrap_servers, self._topics, self._codec, new
+        )
+        options = self._stream_options()
+        for stream in new:
+            point = points[stream]
+            status = self._status.setdefault(stream.fixture_id, FixtureStatus(self._channel))
+            status.acknowledge(stream, point.position, point.raw_offset or -1, now_us())
+            feed_stream = FeedStream(
+                stream, point.position, options, self._publisher, self._limiter, self._metrics,
+                StreamHooks(self._report, self._acknowledged, self._heartbeat),
+            )  # fmt: skip
+            self._tasks[stream] = asyncio.create_task(feed_stream.run(), name=str(stream))
+            log.info("stream start stream=%s position=%d", stream, point.position)
+        self._metrics.open_streams.set(sum(not t.done() for t in self._tasks.values()))
+
+    def _stream_options(self) -> StreamOptions:
+        s = self._settings
+        return StreamOptions(
+            base_url=s.feed_url,
+            channel=self._channel,
+            token=s.vendor_token.get_secret_value(),
+            speed=s.speed,
+            liveness_s=s.liveness_s,
+            auth_retry_s=s.auth_retry_s,
+            exit_on_auth_failure=s.exit_on_auth_failure,
+            raw_topic=lambda stream: self._topics.raw(stream.feed),
+        )
+
+    async def _supervise(self) -> None:
+        background = [asyncio.create_task(self._checkpoints())]
+        if self._settings.discovery_url is not None:
+            background.append(asyncio.create_task(self._discover()))
+        stopped = asyncio.create_task(self._stop.wait())
+        try:
+            while not stopped.done():
+                running = [t for t in self._tasks.values() if not t.done()]
+                self._metrics.open_streams.set(len(running))
+                if not running and self._settings.discovery_url is None:
+                    log.info("every stream has finished")
+                    return
+                waiting: set[asyncio.Future[Any]] = {stopped, self._publisher.failed, *running}
+                done, _ = await asyncio.wait(waiting, timeout=1.0,
+                                             return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                for task in done:
+                    failure = None if task is stopped else task.exception()
+                    if failure is not None:
+                        raise failure
+        finally:
+            stopped.cancel()
+            for task in background:
+                task.cancel()
+
+    async def _shutdown(self) -> None:
+        """Stop reading, write the last checkpoints, flush everything to Kafka."""
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self._write_checkpoints()
+        await self._publisher.stop()
+        log.info("producer stopped streams=%d", len(self._tasks))
+
+    # -- feed-status ----------------------------------------------------------------------
+
+    async def _report(self, stream: StreamId, state: State, reason: str | None) -> None:
+        status = self._status[stream.fixture_id]
+        previous = status.feeds.get(stream.feed)
+        if not status.enter(stream, state, now_us(), reason):
+            return
+        if previous is not None:
+            self._metrics.states.labels(previous.state.value).dec()
+        self._metrics.states.labels(state.value).inc()
+        log.info("feed-status stream=%s state=%s reason=%s", stream, state.value, reason or "")
+        await self._publish_status(stream)
+
+    def _acknowledged(self, stream: StreamId, position: int, offset: int) -> None:
+        self._status[stream.fixture_id].acknowledge(stream, position, offset, now_us())
+        self._dirty[stream.fixture_id] = stream
+
+    def _heartbeat(self, stream: StreamId) -> None:
+        status = self._status[stream.fixture_id]
+        previous = status.feeds.get(stream.feed)
+        now = now_us()
+        if previous is not None and previous.last_heartbeat_us is not None:
+            self._metrics.heartbeat_gap.observe((now - previous.last_heartbeat_us) / 1e6)
+        status.heartbeat(stream, now)
+        self._metrics.heartbeats.labels(stream.sport.slug, stream.feed.value).inc()
+
+    async def _publish_status(self, stream: StreamId) -> None:
+        record = self._status[stream.fixture_id].record(stream, now_us())
+        await self._publisher.publish(
+            self._topics.feed_status, stream.fixture_id.encode(), self._codec.encode(record), []
+        )
+
+    async def _checkpoints(self) -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_S)
+            await self._write_checkpoints()
+
+    async def _write_checkpoints(self) -> None:
+        dirty, self._dirty = self._dirty, {}
+        for stream in dirty.values():
+            await self._publish_status(stream)
+
+    # -- discovery ------------------------------------------------------------------------
+
+    async def _discover(self) -> None:
+        base = self._settings.discovery_url
+        token = self._settings.vendor_token.get_secret_value()
+        sports = [sport_by_name(n.strip()) for n in self._settings.discovery_sports.split(",")]
+        async with httpx.AsyncClient(
+            base_url=str(base), headers={"Authorization": f"Bearer {token}"}, timeout=10
+        ) as client:
+            while True:
+                found: list[tuple[Sport, str]] = []
+                for sport in (s for s in sports if s is not None):
+                    found += await _live_fixtures(client, sport)
+                await self.add(found)
+                await asyncio.sleep(self._settings.discovery_interval_s)
+
+
+async def _live_fixtures(client: httpx.AsyncClient, sport: Sport) -> list[tuple[Sport, str]]:
+    fixtures: list[tuple[Sport, str]] = []
+    for page in range(100):  # bounded: at most 100 pages of 100
+        try:
+            query: dict[str, str | int] = {"live": "true", "size": 100, "page": page}
+            answer = await client.get(f"/{sport.value}/fixtures", params=query)
+            answer.raise_for_status()
+        except httpx.HTTPError as exc:
+            log.warning("discovery failed sport=%s reason=%s", sport.slug, type(exc).__name__)
+            return fixtures
+        items = answer.json()
+        fixtures += [(sport, str(item["id"])) for item in items]
+        if len(items) < 100:
+            break
+    return fixtures

@@ -1,0 +1,69 @@
+"""`sportsfeed produce` and `sportsfeed topics`: vendor websockets to the raw Kafka topics."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from typing import Any
+
+from prometheus_client import start_http_server
+
+from infra.stack import Endpoints, stack_endpoints
+from producers.app import Producer
+from producers.metrics import Metrics
+from sportsfeed.admin import ensure_topics
+from sportsfeed.settings import Settings
+from sportsfeed.topics import Topics
+
+
+def register(verbs: Any) -> None:
+    produce = verbs.add_parser(
+        "produce",
+        help="stream vendor websockets into the raw topics",
+        description=(
+            "Hold one websocket per fixture and feed (SPORTSFEED_FIXTURES, SPORTSFEED_FIXTURES_"
+            "FILE, or SPORTSFEED_DISCOVERY_URL) and publish every data frame, byte for byte and "
+            "keyed by fixtureId, to the raw topics; report each stream's state on feed-status. "
+            "Resumes where Kafka says after a reconnect or a restart. SIGTERM drains and exits."
+        ),
+    )
+    produce.set_defaults(verb=run_produce)
+    topics = verbs.add_parser(
+        "topics",
+        help="create every sportsfeed topic (one partition count), or check them",
+        description="Create the missing topics and refuse a partition-count mismatch.",
+    )
+    topics.set_defaults(verb=run_topics)
+
+
+def run_topics(_args: argparse.Namespace, settings: Settings) -> int:
+    with stack_endpoints(settings) as endpoints:
+        counts = asyncio.run(_topics(settings, endpoints))
+    for name, partitions in sorted(counts.items()):
+        print(f"{name}: {partitions} partitions")  # noqa: T201
+    return 0
+
+
+async def _topics(settings: Settings, endpoints: Endpoints) -> dict[str, int]:
+    return await ensure_topics(endpoints.bootstrap_servers, Topics(settings.topic_prefix),
+                               settings.partitions, settings.replication,
+                               settings.raw_retention_ms)  # fmt: skip
+
+
+def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
+    metrics = Metrics()
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)
+    with stack_endpoints(settings) as endpoints:
+        asyncio.run(_produce(settings, endpoints, metrics))
+    return 0
+
+
+async def _produce(settings: Settings, endpoints: Endpoints, metrics: Metrics) -> None:
+    await _topics(settings, endpoints)
+    producer = Producer(settings, endpoints, metrics)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, producer.stop)
+    await producer.run()

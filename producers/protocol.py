@@ -1,0 +1,121 @@
+"""Producer, step 1 (sans I/O): the vendor's stream protocol as plain values and functions.
+
+Which URL a stream lives at, how a frame is told to be control or data, what headers a raw
+record carries. No sockets here: `producers.stream` does the I/O around these.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import urlsplit, urlunsplit
+
+import orjson
+
+from simulator.model import Channel, Feed, Sport
+
+ACCEPT: Final = "application/vnd.imggaming.dde.api+json;version=1"
+_DATA_KEYS: Final = frozenset({"fixtureAction", "fixtureSummary", "seqNum", "teamActionAggregates"})
+_FINISHED: Final = re.compile(r'"finished"\s*:\s*true')
+
+
+@dataclass(frozen=True, order=True)
+class StreamId:
+    """One vendor stream: a fixture's actions or statistics."""
+
+    fixture_id: str
+    sport: Sport
+    feed: Feed
+
+    def __str__(self) -> str:
+        return f"{self.sport.slug}/{self.fixture_id}/{self.feed.value}"
+
+
+@dataclass(frozen=True)
+class Control:
+    """A control frame: the auth answer, a heartbeat, a warning or an error."""
+
+    message: str
+    level: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.level.upper() == "ERROR"
+
+    @property
+    def is_heartbeat(self) -> bool:
+        return self.message.startswith("Heartbeat")
+
+
+def stream_url(base: str, stream: StreamId, channel: Channel, position: int, speed: str) -> str:
+    media = "/media" if channel is Channel.MEDIA else ""
+    path = f"{media}/{stream.sport.value}/fixtures/{stream.fixture_id}/{stream.feed.value}"
+    return f"{base}{path}?startPosition={position}&speed={speed}"
+
+
+def source(url: str) -> str:
+    """The URL as it may be logged and stored: no query, no user information."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def auth_message(token: str) -> str:
+    return orjson.dumps({"authToken": token}).decode()
+
+
+def classify(text: str) -> Control | None:
+    """The control frame in `text`, or None for a data frame (or anything else)."""
+    if '"level"' not in text or '"message"' not in text:
+        return None  # fast path: data frames carry neither key at the top
+    try:
+        frame = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(frame, dict) or _DATA_KEYS & frame.keys():
+        return None
+    message, level = frame.get("message"), frame.get("level")
+    if isinstance(message, str) and isinstance(level, str):
+        return Control(message, level)
+    return None
+
+
+def marks_finished(text: str) -> bool:
+    """Whether a data frame says its fixture has finished (top level or summary)."""
+    return _FINISHED.search(text) is not None
+
+
+def raw_headers(
+    stream: StreamId, channel: Channel, position: int, received_at_us: int, source_url: str
+) -> list[tuple[str, bytes]]:
+    return [
+        ("sport", stream.sport.value.encode()),
+        ("feed", stream.feed.value.encode()),
+        ("channel", channel.value.encode()),
+        ("position", str(position).encode()),
+        ("received-at", str(received_at_us).encode()),
+        ("source", source_url.encode()),
+    ]
+
+
+def parse_fixture_list(text: str) -> list[tuple[Sport, str]]:
+    """`sport:fixtureId` items separated by commas, spaces or new lines."""
+    fixtures = []
+    for item in re.split(r"[,\s]+", text.strip()):
+        if not item:
+            continue
+        sport_name, sep, fixture_id = item.replace(" ", ":").rpartition(":")
+        sport = sport_by_name(sport_name) if sep else None
+        if sport is None or not re.fullmatch(r"[0-9a-fA-F-]{36}", fixture_id):
+            raise ValueError(f"{item!r} is not sport:fixtureId (e.g. soccer:<uuid>)")
+        fixtures.append((sport, fixture_id))
+    return fixtures
+
+
+def sport_by_name(name: str) -> Sport | None:
+    for sport in Sport:
+        if name in {sport.slug, sport.value, sport.name.lower()}:
+            return sport
+    return None

@@ -1,0 +1,87 @@
+"""Producer, step 3: hand frames to Kafka in order, bounded, and never lose one silently.
+
+One idempotent aiokafka producer with acks=all for every stream. At most `max_unacked`
+records may wait for acknowledgement: past that, `publish` waits, the stream readers stop
+reading, and the websockets' own flow control holds the vendor back. A record Kafka could not
+take within the outage limit is fatal: the process ends with an error and, restarted,
+resumes from what Kafka really holds (see `producers.recovery`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import RecordMetadata
+
+from sportsfeed.errors import InfrastructureError
+
+log = logging.getLogger(__name__)
+
+Headers = list[tuple[str, bytes]]
+
+
+class KafkaUnavailable(InfrastructureError):
+    """Kafka did not take a record within the outage limit."""
+
+
+class Publisher:
+    def __init__(self, bootstrap_servers: str, max_unacked: int, outage_limit_s: float,
+                 **security: Any) -> None:  # fmt: skip
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            request_timeout_ms=int(outage_limit_s * 1000),
+            retry_backoff_ms=200,
+            client_id="sportsfeed-producer",
+            **security,
+        )
+        self._slots = asyncio.Semaphore(max_unacked)
+        self._failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    @property
+    def failed(self) -> asyncio.Future[None]:
+        """Completes with KafkaUnavailable when any record could not be delivered."""
+        return self._failed
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        """Flush what is pending, then close."""
+        await self._producer.stop()
+
+    async def publish(
+        self, topic: str, key: bytes, value: bytes, headers: Headers
+    ) -> asyncio.Future[RecordMetadata]:
+        """Queue one record behind the ones before it; the future is its acknowledgement."""
+        await self._slots.acquire()
+        try:
+            delivery: asyncio.Future[RecordMetadata] = await self._producer.send(
+                topic, value, key=key, headers=headers
+            )
+        except Exception as exc:
+            self._slots.release()
+            self._fail(topic, exc)
+            raise KafkaUnavailable(f"Kafka refused a record for {topic}: {exc}") from exc
+        delivery.add_done_callback(lambda done: self._settle(topic, done))
+        return delivery
+
+    def _settle(self, topic: str, delivery: asyncio.Future[RecordMetadata]) -> None:
+        self._slots.release()
+        if not delivery.cancelled() and delivery.exception() is not None:
+            self._fail(topic, delivery.exception())
+
+    def _fail(self, topic: str, exc: BaseException | None) -> None:
+        if not self._failed.done():
+            self._failed.set_exception(
+                KafkaUnavailable(
+                    f"Kafka did not acknowledge a record for {topic} ({exc!r}); ending so that a "
+                    "restart resumes from what Kafka holds. Is the cluster reachable? See "
+                    "SPORTSFEED_KAFKA_OUTAGE_LIMIT_S."
+                )
+            )

@@ -1,0 +1,85 @@
+"""Producer (sans I/O): each stream's state for `feed-status`, and the records that report it.
+
+States follow the stream's life: CONNECTING, CATCHING_UP (the replay after startPosition),
+LIVE, STALE (silent past the liveness limit), DOWN (connection failed), FINISHED, FAILED.
+A record is a snapshot of every feed the producer runs for one fixture.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from producers.protocol import StreamId
+from simulator.model import Channel, Feed
+
+
+class State(enum.Enum):
+    CONNECTING = "CONNECTING"
+    LIVE = "LIVE"
+    CATCHING_UP = "CATCHING_UP"
+    STALE = "STALE"
+    DOWN = "DOWN"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class FeedState:
+    state: State
+    since_us: int
+    position: int = 0  # frames acknowledged by Kafka
+    raw_offset: int | None = None  # offset of the record at `position`
+    reason: str | None = None
+    last_heartbeat_us: int | None = None
+    last_data_us: int | None = None
+
+    def as_record(self, feed: Feed) -> dict[str, Any]:
+        return {
+            "feed": feed.name,
+            "state": self.state.value,
+            "since": self.since_us,
+            "reason": self.reason,
+            "position": self.position,
+            "rawOffset": self.raw_offset,
+            "lastHeartbeatAt": self.last_heartbeat_us,
+            "lastDataAt": self.last_data_us,
+        }
+
+
+@dataclass
+class FixtureStatus:
+    """The states of one fixture's feeds; makes the FeedStatus records."""
+
+    channel: Channel
+    feeds: dict[Feed, FeedState] = field(default_factory=dict)
+
+    def enter(self, stream: StreamId, state: State, now_us: int, reason: str | None = None) -> bool:
+        """Move `stream` to `state`; False if it already was there (nothing to report)."""
+        current = self.feeds.get(stream.feed)
+        if current is not None and current.state is state and current.reason == reason:
+            return False
+        base = current or FeedState(state, now_us)
+        self.feeds[stream.feed] = replace(base, state=state, since_us=now_us, reason=reason)
+        return True
+
+    def acknowledge(self, stream: StreamId, position: int, offset: int, now_us: int) -> None:
+        current = self.feeds.get(stream.feed) or FeedState(State.CONNECTING, now_us)
+        self.feeds[stream.feed] = replace(
+            current, position=position, raw_offset=offset, last_data_us=now_us
+        )
+
+    def heartbeat(self, stream: StreamId, now_us: int) -> None:
+        current = self.feeds.get(stream.feed) or FeedState(State.CONNECTING, now_us)
+        self.feeds[stream.feed] = replace(current, last_heartbeat_us=now_us)
+
+    def record(self, stream: StreamId, now_us: int) -> dict[str, Any]:
+        return {
+            "fixtureId": stream.fixture_id,
+            "sport": stream.sport.name,
+            "channel": self.channel.name,
+            "changed": stream.feed.name,
+            "feeds": [self.feeds[f].as_record(f) for f in sorted(self.feeds, key=lambda f: f.name)],
+            "emittedAt": now_us,
+        }

@@ -1,0 +1,233 @@
+"""Producer, step 2: one vendor stream, from websocket to raw topic, across reconnects.
+
+The loop is hand-written rather than `async for ws in websockets.connect(...)` because every
+reconnect needs a new URL: `startPosition` is the count of frames already handed to Kafka, so
+the vendor resumes right after them and the raw topic gets every frame once, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidHandshake
+
+from producers.metrics import Metrics
+from producers.protocol import (
+    ACCEPT,
+    StreamId,
+    auth_message,
+    classify,
+    marks_finished,
+    raw_headers,
+    source,
+    stream_url,
+)
+from producers.publisher import Publisher
+from producers.status import State
+from simulator.model import Channel
+from sportsfeed.errors import SportsfeedError
+
+log = logging.getLogger(__name__)
+
+_CAUGHT_UP_QUIET_S = 1.0  # a wait this long for the next frame means the replay burst is over
+_MAX_FRAME_BYTES = 4 << 20
+
+
+class AuthRejected(SportsfeedError):
+    """The vendor refused the token (never part of the message)."""
+
+
+class Stale(Exception):
+    """Neither heartbeat nor data within the liveness limit."""
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    base_url: str
+    channel: Channel
+    token: str
+    speed: str
+    liveness_s: float
+    auth_retry_s: float
+    exit_on_auth_failure: bool
+    raw_topic: Callable[[StreamId], str]
+
+
+class Backoff:
+    """Exponential backoff with full jitter: 0.5 s, 1 s, 2 s ... up to 30 s."""
+
+    def __init__(self, first_s: float = 0.5, limit_s: float = 30.0) -> None:
+        self._first, self._limit, self._attempt = first_s, limit_s, 0
+
+    def reset(self) -> None:
+        self._attempt = 0
+
+    def next(self) -> float:
+        ceiling = min(self._limit, self._first * 2**self._attempt)
+        self._attempt += 1
+        return random.uniform(ceiling / 2, ceiling)  # jitter, not secrecy
+
+
+class RateLimiter:
+    """At most `per_second` connection attempts per second, shared by all streams."""
+
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self._interval
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+@dataclass(frozen=True)
+class StreamHooks:
+    """What a stream tells its owner: state changes, acknowledged positions, heartbeats."""
+
+    report: Callable[[StreamId, State, str | None], Awaitable[None]]
+    acknowledged: Callable[[StreamId, int, int], None]
+    heartbeat: Callable[[StreamId], None]
+
+
+class FeedStream:
+    """Moves one stream's frames to its raw topic until the fixture finishes."""
+
+    def __init__(
+        self,
+        stream: StreamId,
+        position: int,
+        options: StreamOptions,
+        publisher: Publisher,
+        limiter: RateLimiter,
+        metrics: Metrics,
+        hooks: StreamHooks,
+    ) -> None:
+        self.stream = stream
+        self.position = position  # frames handed to Kafka so far
+        self._options = options
+        self._publisher = publisher
+        self._limiter = limiter
+        self._metrics = metrics
+        self._report = hooks.report
+        self._acknowledged = hooks.acknowledged
+        self._heartbeat = hooks.heartbeat
+
+    async def run(self) -> None:
+        backoff = Backoff()
+        while True:
+            await self._limiter.wait()
+            await self._report(self.stream, State.CONNECTING, None)
+            url = stream_url(self._options.base_url, self.stream, self._options.channel,
+                             self.position, self._options.speed)  # fmt: skip
+            try:
+                finished = await self._session(url)
+                backoff.reset()
+                if finished:
+                    await self._report(self.stream, State.FINISHED, None)
+                    return
+                await self._report(self.stream, State.DOWN, "closed by the vendor")
+            except AuthRejected as exc:
+                await self._report(self.stream, State.FAILED, str(exc))
+                log.error("auth rejected stream=%s host=%s", self.stream, source(url))  # noqa: TRY400
+                if self._options.exit_on_auth_failure:
+                    raise
+                await asyncio.sleep(self._options.auth_retry_s)
+                continue
+            except Stale:
+                await self._report(self.stream, State.STALE, "no heartbeat nor data")
+                log.warning("stale stream=%s after=%.0fs", self.stream, self._options.liveness_s)
+            except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
+                await self._report(self.stream, State.DOWN, _reason(exc))
+                log.warning("down stream=%s reason=%s", self.stream, _reason(exc))
+            self._metrics.reconnects.labels(self.stream.sport.slug, self.stream.feed.value).inc()
+            await asyncio.sleep(backoff.next())
+
+    async def _session(self, url: str) -> bool:
+        """One connection; whether the fixture finished on it."""
+        async with connect(
+            url,
+            additional_headers={"Accept": ACCEPT},
+            compression=None,
+            ping_interval=None,  # liveness is the vendor's heartbeat, checked below
+            max_size=_MAX_FRAME_BYTES,
+            open_timeout=self._options.liveness_s,
+        ) as ws:
+            await self._authorise(ws, url)
+            await self._report(self.stream, State.CATCHING_UP, None)
+            return await self._pump(ws, source(url))
+
+    async def _authorise(self, ws: ClientConnection, url: str) -> None:
+        await ws.send(auth_message(self._options.token))
+        answer = await asyncio.wait_for(ws.recv(), self._options.liveness_s)
+        control = classify(str(answer))
+        if control is None or control.is_error:
+            said = control.message if control else "no answer"
+            raise AuthRejected(f"{source(url)} refused the vendor token: {said}")
+
+    async def _pump(self, ws: ClientConnection, source_url: str) -> bool:
+        live, finished = False, False
+        labels = (self.stream.sport.slug, self.stream.feed.value)
+        frames, sizes = self._metrics.frames.labels(*labels), self._metrics.bytes.labels(*labels)
+        topic, key = self._options.raw_topic(self.stream), self.stream.fixture_id.encode()
+        while True:
+            waited = time.monotonic()
+            try:
+                message = await asyncio.wait_for(ws.recv(), self._options.liveness_s)
+            except TimeoutError:
+                raise Stale from None
+            except ConnectionClosedOK:
+                return finished
+            received = time.monotonic()
+            if not live and received - waited > _CAUGHT_UP_QUIET_S:
+                live = await self._went_live()
+            text = message if isinstance(message, str) else message.decode()
+            control = classify(text)
+            if control is not None:
+                if control.is_heartbeat:
+                    self._heartbeat(self.stream)
+                    live = live or await self._went_live()
+                elif control.is_error:
+                    log.warning("vendor error stream=%s message=%s", self.stream, control.message)
+                continue
+            self.position += 1
+            value = text.encode()
+            headers = raw_headers(self.stream, self._options.channel, self.position,
+                                  time.time_ns() // 1000, source_url)  # fmt: skip
+            delivery = await self._publisher.publish(topic, key, value, headers)
+            delivery.add_done_callback(self._on_ack(self.position, received))
+            frames.inc()
+            sizes.inc(len(value))
+            finished = finished or marks_finished(text)
+
+    async def _went_live(self) -> bool:
+        await self._report(self.stream, State.LIVE, None)
+        return True
+
+    def _on_ack(self, position: int, received: float) -> Callable[[asyncio.Future[object]], None]:
+        def done(delivery: asyncio.Future[object]) -> None:
+            if delivery.cancelled() or delivery.exception() is not None:
+                return
+            self._metrics.publish_latency.observe(time.monotonic() - received)
+            self._acknowledged(self.stream, position, delivery.result().offset)  # type: ignore[attr-defined]
+
+        return done
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a connection failed, in words an operator can grep; never with credentials."""
+    if isinstance(exc, ConnectionClosed):
+        return f"connection closed (code {exc.rcvd.code if exc.rcvd else 1006})"
+    if isinstance(exc, InvalidHandshake):
+        return f"handshake refused: {type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,51 @@
+"""The topic contract: every topic's name, in one place (see the README's topic table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.model import Feed
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names under one prefix (default `sportsfeed.`); all are keyed by fixtureId."""
+
+    prefix: str = "sportsfeed."
+
+    def raw(self, feed: Feed) -> str:
+        return f"{self.prefix}raw.{feed.value}"
+
+    @property
+    def feed_status(self) -> str:
+        return f"{self.prefix}feed-status"
+
+    @property
+    def fixture_score(self) -> str:
+        return f"{self.prefix}fixture-score"
+
+    @property
+    def period_delta(self) -> str:
+        return f"{self.prefix}period-delta"
+
+    @property
+    def fixture_finished(self) -> str:
+        return f"{self.prefix}fixture-finished"
+
+    @property
+    def rejected(self) -> str:
+        return f"{self.prefix}rejected"
+
+    def all(self, raw_retention_ms: int = -1) -> dict[str, dict[str, str]]:
+        """Every topic with its configuration."""
+        compacted = {"cleanup.policy": "compact"}
+        raw = {"cleanup.policy": "delete", "retention.ms": str(raw_retention_ms)}
+        return {
+            self.raw(Feed.ACTIONS): raw,
+            self.raw(Feed.STATISTICS): raw,
+            self.feed_status: compacted,
+            self.fixture_score: compacted,
+            self.period_delta: {"cleanup.policy": "delete"},
+            self.fixture_finished: compacted,
+            self.rejected: {"cleanup.policy": "delete"},
+        }
