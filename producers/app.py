@@ -25,6 +25,7 @@ from producers.status import FixtureStatus, State
 from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
 from schemas.serde import AvroCodec, Registry
 from simulator.model import Channel, Feed, Sport
+from sportsfeed.errors import SettingsError
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -43,11 +44,19 @@ def in_shard(fixture_id: str, shard: str) -> bool:
 
 
 def configured_fixtures(settings: Settings) -> list[tuple[Sport, str]]:
-    fixtures = parse_fixture_list(settings.fixtures)
-    if settings.fixtures_file is not None:
-        lines = settings.fixtures_file.read_text(encoding="utf-8").splitlines()
-        spec = ",".join(":".join(line.split()) for line in lines if line.strip())
-        fixtures += parse_fixture_list(spec)
+    """The fixtures of SPORTSFEED_FIXTURES and SPORTSFEED_FIXTURES_FILE."""
+    try:
+        fixtures = parse_fixture_list(settings.fixtures)
+    except ValueError as exc:
+        raise SettingsError(f"SPORTSFEED_FIXTURES: {exc}") from None
+    path = settings.fixtures_file
+    if path is not None:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            spec = ",".join(":".join(line.split()) for line in lines if line.strip())
+            fixtures += parse_fixture_list(spec)
+        except (OSError, ValueError) as exc:
+            raise SettingsError(f"SPORTSFEED_FIXTURES_FILE ({path}): {exc}") from None
     return fixtures
 
 
@@ -63,12 +72,14 @@ class Producer:
         self._status: dict[str, FixtureStatus] = {}
         self._dirty: dict[str, StreamId] = {}
         self._tasks: dict[StreamId, asyncio.Task[None]] = {}
+        self._done: set[StreamId] = set()  # finished before this process started
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
         self._stop.set()
 
     async def run(self) -> None:
+        fixtures = configured_fixtures(self._settings)  # a bad setting fails before any I/O
         registry = Registry(self._endpoints.registry_url)
         self._codec = AvroCodec(self._topics.feed_status, "feed_status", registry)
         self._publisher = Publisher(
@@ -78,7 +89,7 @@ class Producer:
         )
         await self._publisher.start()
         try:
-            await self.add(configured_fixtures(self._settings))
+            await self.add(fixtures)
             await self._supervise()
         finally:
             await self._shutdown()
@@ -91,17 +102,23 @@ class Producer:
             if in_shard(fixture_id, self._settings.shard)
             for feed in self._feeds
         ]
-        new = [s for s in dict.fromkeys(new) if s not in self._tasks]
+        new = [s for s in dict.fromkeys(new) if s not in self._tasks and s not in self._done]
         if not new:
             return
         points = await resume_points(
-            self._endpoints.bootstrap_servers, self._topics, self._codec, new
-        )
+            self._endpoints.bootstrap_servers, self._topics, self._settings.partitions,
+            self._codec, new,
+        )  # fmt: skip
         options = self._stream_options()
         for stream in new:
             point = points[stream]
             status = self._status.setdefault(stream.fixture_id, FixtureStatus(self._channel))
-            status.acknowledge(stream, point.position, point.raw_offset or -1, now_us())
+            status.acknowledge(stream, point.position, point.raw_offset, now_us())
+            if point.finished:
+                status.enter(stream, State.FINISHED, now_us())
+                self._done.add(stream)
+                log.info("stream already finished stream=%s position=%d", stream, point.position)
+                continue
             feed_stream = FeedStream(
                 stream, point.position, options, self._publisher, self._limiter, self._metrics,
                 StreamHooks(self._report, self._acknowledged, self._heartbeat),

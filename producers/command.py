@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 from typing import Any
 
 from prometheus_client import start_http_server
 
 from infra.stack import Endpoints, stack_endpoints
-from producers.app import Producer
+from producers.app import Producer, configured_fixtures
 from producers.metrics import Metrics
 from sportsfeed.admin import ensure_topics
 from sportsfeed.settings import Settings
@@ -52,6 +53,8 @@ async def _topics(settings: Settings, endpoints: Endpoints) -> dict[str, int]:
 
 
 def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per registry call is noise
+    configured_fixtures(settings)  # a bad fixture list ends here, before any connection
     metrics = Metrics()
     if settings.metrics_port:
         start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)

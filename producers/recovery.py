@@ -10,13 +10,12 @@ partition from the beginning. This holds across kill -9: nothing here trusts loc
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
-from producers.protocol import StreamId
+from producers.protocol import StreamId, marks_finished
 from schemas.serde import AvroCodec
 from simulator.model import Feed
 from sportsfeed.topics import Topics
@@ -29,19 +28,31 @@ _POLL_MS = 500
 class Resume:
     position: int = 0
     raw_offset: int | None = None
+    finished: bool = False  # the last frame published said the fixture finished
 
 
 async def resume_points(
-    bootstrap_servers: str, topics: Topics, status_codec: AvroCodec, streams: list[StreamId]
+    bootstrap_servers: str,
+    topics: Topics,
+    partitions: int,
+    status_codec: AvroCodec,
+    streams: list[StreamId],
 ) -> dict[StreamId, Resume]:
-    """The position every stream in `streams` resumes from."""
-    checkpoints = await _checkpoints(bootstrap_servers, topics.feed_status, status_codec)
+    """The position every stream in `streams` resumes from (topics have `partitions` each)."""
+    checkpoints = await _checkpoints(
+        bootstrap_servers, _all(topics.feed_status, partitions), status_codec
+    )
     found = {s: checkpoints.get((s.fixture_id, s.feed), Resume()) for s in streams}
     for feed in Feed:
         mine = [s for s in streams if s.feed is feed]
         if mine:
-            found.update(await _scan_raw(bootstrap_servers, topics.raw(feed), mine, found))
+            raw = _all(topics.raw(feed), partitions)
+            found.update(await _scan_raw(bootstrap_servers, raw, mine, found))
     return found
+
+
+def _all(topic: str, partitions: int) -> list[TopicPartition]:
+    return [TopicPartition(topic, p) for p in range(partitions)]
 
 
 async def _read_to_end(
@@ -63,13 +74,11 @@ async def _read_to_end(
 
 
 async def _checkpoints(
-    bootstrap_servers: str, topic: str, codec: AvroCodec
+    bootstrap_servers: str, tps: list[TopicPartition], codec: AvroCodec
 ) -> dict[tuple[str, Feed], Resume]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
         starts = await consumer.beginning_offsets(tps)
         records = await _read_to_end(consumer, starts)
@@ -80,19 +89,21 @@ async def _checkpoints(
         status = codec.decode(message.value)  # type: ignore[attr-defined]
         for feed_state in status["feeds"]:
             key = (str(status["fixtureId"]), Feed[feed_state["feed"]])
-            latest[key] = Resume(feed_state["position"], feed_state["rawOffset"])
+            finished = feed_state["state"] == "FINISHED"
+            latest[key] = Resume(feed_state["position"], feed_state["rawOffset"], finished)
     return latest
 
 
 async def _scan_raw(
-    bootstrap_servers: str, topic: str, streams: list[StreamId], known: dict[StreamId, Resume]
+    bootstrap_servers: str,
+    tps: list[TopicPartition],
+    streams: list[StreamId],
+    known: dict[StreamId, Resume],
 ) -> dict[StreamId, Resume]:
+    topic, partitions = tps[0].topic, [tp.partition for tp in tps]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = sorted(consumer.partitions_for_topic(topic) or set())
-        if not partitions:
-            return {}
         by_key = {s.fixture_id.encode(): s for s in streams}
         starts: dict[TopicPartition, int] = {}
         partitioner = DefaultPartitioner()
@@ -107,14 +118,15 @@ async def _scan_raw(
         records = await _read_to_end(consumer, starts)
     finally:
         await consumer.stop()
-    latest: dict[StreamId, Resume] = defaultdict(Resume)
+    latest: dict[StreamId, Resume] = {}
     for message in records:
         found = by_key.get(message.key)  # type: ignore[attr-defined]
         if found is None:
             continue
         stream = found
         position = int(dict(message.headers)["position"])  # type: ignore[attr-defined]
-        if position > max(known[stream].position, latest[stream].position):
-            latest[stream] = Resume(position, message.offset)  # type: ignore[attr-defined]
+        if position > max(known[stream].position, latest.get(stream, Resume()).position):
+            finished = marks_finished(message.value.decode(errors="replace"))  # type: ignore[attr-defined]
+            latest[stream] = Resume(position, message.offset, finished)  # type: ignore[attr-defined]
     log.info("recovered positions scanned=%d topic=%s", len(records), topic)
     return dict(latest)

@@ -64,7 +64,7 @@ class FixtureStatus:
         self.feeds[stream.feed] = replace(base, state=state, since_us=now_us, reason=reason)
         return True
 
-    def acknowledge(self, stream: StreamId, position: int, offset: int, now_us: int) -> None:
+    def acknowledge(self, stream: StreamId, position: int, offset: int | None, now_us: int) -> None:
         current = self.feeds.get(stream.feed) or FeedState(State.CONNECTING, now_us)
         self.feeds[stream.feed] = replace(
             current, position=position, raw_offset=offset, last_data_us=now_us

@@ -32,8 +32,10 @@ from producers.publisher import Publisher
 from producers.status import State
 from simulator.model import Channel
 from sportsfeed.errors import SportsfeedError
+from sportsfeed.redact import redacting_logger
 
 log = logging.getLogger(__name__)
+_WEBSOCKET_LOG = redacting_logger("producers.websocket")  # frame-level debug logs, token-free
 
 _CAUGHT_UP_QUIET_S = 1.0  # a wait this long for the next frame means the replay burst is over
 _MAX_FRAME_BYTES = 4 << 20
@@ -162,6 +164,7 @@ class FeedStream:
             ping_interval=None,  # liveness is the vendor's heartbeat, checked below
             max_size=_MAX_FRAME_BYTES,
             open_timeout=self._options.liveness_s,
+            logger=_WEBSOCKET_LOG,
         ) as ws:
             await self._authorise(ws, url)
             await self._report(self.stream, State.CATCHING_UP, None)

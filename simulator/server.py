@@ -29,6 +29,7 @@ from websockets.http11 import Request, Response
 from simulator.catalogue import SimFixture
 from simulator.faults import FaultPlan
 from simulator.model import Channel, Feed, Sport
+from sportsfeed.redact import redacting_logger
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class FeedSimulator:
             compression=None,
             ping_interval=None,  # the vendor's liveness signal is the heartbeat message
             max_size=1 << 16,
+            logger=redacting_logger("simulator.websocket"),
         )
 
     async def stop(self) -> None:

@@ -1,9 +1,26 @@
 """Every test in this folder talks to the real broker and registry."""
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+
+from infra.kafka import KafkaBroker
+from infra.stack import fetch_all
+from sportsfeed.settings import load_settings
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration/" in str(item.path):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[KafkaBroker]:
+    """A broker of the test's own, which the test may stop and start again."""
+    kafka_libs, _ = fetch_all(load_settings())
+    broker = KafkaBroker(kafka_libs, tmp_path / "kafka", partitions=3)
+    broker.start()
+    yield broker
+    broker.stop()

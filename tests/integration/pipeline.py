@@ -1,0 +1,128 @@
+"""Helpers for pipeline tests: a simulator in the test's loop, settings, and topic readers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from infra.stack import Endpoints
+from schemas.serde import AvroCodec, Registry
+from simulator.catalogue import SimFixture
+from simulator.model import Feed
+from simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.admin import ensure_topics
+from sportsfeed.settings import Settings
+from sportsfeed.topics import Topics
+
+TOKEN = "pipeline-test-token"
+PARTITIONS = 3
+
+
+@contextlib.asynccontextmanager
+async def running_simulator(
+    fixtures: dict[str, SimFixture], **options: Any
+) -> AsyncIterator[FeedSimulator]:
+    defaults: dict[str, Any] = {"heartbeat_s": 0.3, "close_after_s": 0.2, "media_delay_s": 0.0}
+    server = FeedSimulator(fixtures, ServerOptions(tokens=frozenset({TOKEN}), **defaults | options))
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def environment(
+    stack: Endpoints, prefix: str, simulator: FeedSimulator, **extra: str
+) -> dict[str, str]:
+    fixtures = ",".join(f"{f.sport.slug}:{f.fixture_id}" for f in simulator.fixtures.values())
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+        "SCHEMA_REGISTRY_URL": stack.registry_url,
+        "SPORTSFEED_TOPIC_PREFIX": prefix,
+        "SPORTSFEED_PARTITIONS": str(PARTITIONS),
+        "SPORTSFEED_FEED_URL": f"ws://127.0.0.1:{simulator.port}",
+        "SPORTSFEED_FIXTURES": fixtures,
+        "SPORTSFEED_VENDOR_TOKEN": TOKEN,
+        "SPORTSFEED_METRICS_PORT": "0",
+        "SPORTSFEED_LIVENESS_S": "2",
+        **extra,
+    }
+
+
+def settings_from(env: dict[str, str]) -> Settings:
+    return Settings(**env)  # type: ignore[arg-type]
+
+
+async def fresh_topics(stack: Endpoints) -> tuple[str, Topics]:
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    topics = Topics(prefix)
+    await ensure_topics(stack.bootstrap_servers, topics, PARTITIONS, 1, -1)
+    return prefix, topics
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    position: int
+    value: str
+    headers: dict[str, bytes]
+
+
+async def read_topic(stack: Endpoints, topic: str, idle_ms: int = 1500) -> list[Any]:
+    """Every record of `topic`, until nothing new arrives for `idle_ms` (bounded: 2 minutes)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap_servers,
+                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        for _ in range(120_000 // idle_ms):
+            batch = await consumer.getmany(timeout_ms=idle_ms)
+            if not batch:
+                break
+            records += [m for messages in batch.values() for m in messages]
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def read_raw(stack: Endpoints, topics: Topics) -> dict[tuple[str, Feed], list[RawRecord]]:
+    found: dict[tuple[str, Feed], list[RawRecord]] = defaultdict(list)
+    for feed in Feed:
+        for message in await read_topic(stack, topics.raw(feed)):
+            headers = dict(message.headers)
+            found[message.key.decode(), feed].append(
+                RawRecord(int(headers["position"]), message.value.decode(), headers)
+            )
+    return found
+
+
+async def read_status(stack: Endpoints, topics: Topics) -> list[dict[str, Any]]:
+    codec = AvroCodec(topics.feed_status, "feed_status", Registry(stack.registry_url))
+    return [codec.decode(m.value) for m in await read_topic(stack, topics.feed_status)]
+
+
+def assert_raw_is_exactly_the_streams(
+    raw: dict[tuple[str, Feed], list[RawRecord]], fixtures: dict[str, SimFixture]
+) -> None:
+    for fixture in fixtures.values():
+        for feed in Feed:
+            expected = [frame.text for frame in fixture.stream(feed).frames]
+            got = raw.get((fixture.fixture_id, feed), [])
+            where = f"{fixture.fixture_id} {feed.value}: positions {[r.position for r in got]}"
+            assert [r.value for r in got] == expected, where
+            assert [r.position for r in got] == list(range(1, len(expected) + 1))
+
+
+async def spawn_producer(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sportsfeed", "produce",
+        env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip

@@ -1,0 +1,180 @@
+"""The producer moves every frame of every fixture to the raw topics once, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import pytest
+
+from infra.kafka import KafkaBroker
+from infra.stack import Endpoints
+from producers.app import Producer
+from producers.metrics import Metrics
+from producers.stream import AuthRejected
+from simulator.catalogue import generate_catalogue
+from simulator.faults import FaultPlan
+from simulator.model import Feed, Sport
+from sportsfeed.cli import main
+from tests.integration.pipeline import (
+    TOKEN,
+    assert_raw_is_exactly_the_streams,
+    environment,
+    fresh_topics,
+    read_raw,
+    read_status,
+    running_simulator,
+    settings_from,
+    spawn_producer,
+)
+
+
+async def _produce_until_done(
+    stack: Endpoints, env: dict[str, str], timeout_s: float = 120
+) -> None:
+    producer = Producer(settings_from(env), stack, Metrics())
+    await asyncio.wait_for(producer.run(), timeout_s)
+
+
+async def test_every_frame_lands_once_in_order_with_headers(stack: Endpoints) -> None:
+    prefix, topics = await fresh_topics(stack)
+    fixtures = generate_catalogue(5, seed=31)
+    async with running_simulator(fixtures) as simulator:
+        await _produce_until_done(
+            stack, environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast")
+        )
+    raw = await read_raw(stack, topics)
+    assert_raw_is_exactly_the_streams(raw, fixtures)
+    for (fixture_id, feed), records in raw.items():
+        sport = fixtures[fixture_id].sport
+        headers = records[0].headers
+        assert headers["sport"] == sport.value.encode()
+        assert headers["feed"] == feed.value.encode()
+        assert headers["channel"] == b"betting"
+        assert headers["source"].decode().endswith(f"/fixtures/{fixture_id}/{feed.value}")
+        assert b"?" not in headers["source"]
+        assert int(headers["received-at"]) > 1_700_000_000_000_000  # epoch microseconds
+    final = {}
+    for record in await read_status(stack, topics):
+        for state in record["feeds"]:
+            final[str(record["fixtureId"]), state["feed"]] = state
+    for fixture in fixtures.values():
+        for feed in Feed:
+            state = final[fixture.fixture_id, feed.name]
+            assert state["state"] == "FINISHED"
+            assert state["position"] == len(fixture.stream(feed).frames)
+
+
+async def test_drops_silence_repeats_and_malformed_frames(stack: Endpoints) -> None:
+    prefix, topics = await fresh_topics(stack)
+    fixtures = generate_catalogue(5, seed=32)
+    plans = [
+        FaultPlan(drop_rate=0.03),
+        FaultPlan(drop_after=40, faulty_connections=3),
+        FaultPlan(silence_after=25, faulty_connections=1),
+        FaultPlan(duplicate_rate=0.05, malformed_rate=0.05),
+        FaultPlan(refuse_first=2, drop_after=60, faulty_connections=4),
+    ]
+    for fixture, plan in zip(fixtures.values(), plans, strict=True):
+        fixture.set_faults(plan)
+    async with running_simulator(fixtures) as simulator:
+        env = environment(
+            stack, prefix, simulator, SPORTSFEED_SPEED="fast", SPORTSFEED_LIVENESS_S="1"
+        )
+        await _produce_until_done(stack, env)
+        assert (
+            sum(simulator.connections.values()) > 2 * len(fixtures) + 5
+        )  # faults forced reconnects
+    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+    states = {s["state"] for r in await read_status(stack, topics) for s in r["feeds"]}
+    assert {"STALE", "DOWN", "FINISHED"} <= states
+
+
+async def test_kill_9_mid_match_and_restart(stack: Endpoints) -> None:
+    prefix, topics = await fresh_topics(stack)
+    fixtures = generate_catalogue(5, seed=33)
+    longest = max(f.stream(feed).frames[-1].at for f in fixtures.values() for feed in Feed)
+    async with running_simulator(fixtures, multiplier=longest / 8) as simulator:  # ~8 s matches
+        env = environment(stack, prefix, simulator)
+        for _ in range(2):
+            producer = await spawn_producer(env)
+            await asyncio.sleep(3)
+            producer.send_signal(signal.SIGKILL)
+            await producer.wait()
+        partial = sum(len(records) for records in (await read_raw(stack, topics)).values())
+        total = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
+        assert 0 < partial < total  # killed mid-match
+        finisher = await spawn_producer(env)
+        output, _ = await asyncio.wait_for(finisher.communicate(), 120)
+        assert finisher.returncode == 0, output.decode()[-3000:]
+    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+
+
+async def test_sigterm_drains_and_flushes(stack: Endpoints) -> None:
+    prefix, topics = await fresh_topics(stack)
+    fixtures = generate_catalogue(3, seed=34)
+    async with running_simulator(fixtures, multiplier=400) as simulator:
+        producer = await spawn_producer(environment(stack, prefix, simulator))
+        await asyncio.sleep(4)
+        producer.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(producer.communicate(), 60)
+    assert producer.returncode == 0, output.decode()[-3000:]
+    raw = await read_raw(stack, topics)
+    checkpoint = {}
+    for record in await read_status(stack, topics):
+        for state in record["feeds"]:
+            checkpoint[str(record["fixtureId"]), state["feed"]] = state["position"]
+    assert sum(len(r) for r in raw.values()) > 0
+    for (fixture_id, feed), records in raw.items():
+        frames = fixtures[fixture_id].stream(feed).frames
+        assert [r.value for r in records] == [f.text for f in frames[: len(records)]]
+        assert checkpoint[fixture_id, feed.name] == len(records)  # last checkpoint written
+
+
+async def test_auth_failure_is_reported_without_the_token(
+    stack: Endpoints, caplog: pytest.LogCaptureFixture
+) -> None:
+    prefix, topics = await fresh_topics(stack)
+    fixtures = generate_catalogue(1, seed=35, sports=[Sport.SOCCER])
+    secret = "s3cr3t-vendor-token-that-must-not-leak"
+    caplog.set_level(logging.DEBUG)
+    async with running_simulator(fixtures) as simulator:
+        env = environment(stack, prefix, simulator, SPORTSFEED_VENDOR_TOKEN=secret,
+                          SPORTSFEED_EXIT_ON_AUTH_FAILURE="true")  # fmt: skip
+        with pytest.raises(AuthRejected, match=r"127\.0\.0\.1:\d+/soccer/fixtures/.*refused"):
+            await _produce_until_done(stack, env)
+    statuses = await read_status(stack, topics)
+    failed = [s for r in statuses for s in r["feeds"] if s["state"] == "FAILED"]
+    assert failed
+    assert "refused the vendor token" in failed[0]["reason"]
+    assert secret not in caplog.text
+    assert all(secret not in str(record) for record in statuses)
+    assert TOKEN not in caplog.text
+
+
+async def test_broker_restart_loses_nothing(stack: Endpoints, private_broker: KafkaBroker) -> None:
+    own = Endpoints(private_broker.bootstrap_servers, stack.registry_url, private_broker.server_log)
+    prefix, topics = await fresh_topics(own)
+    fixtures = generate_catalogue(5, seed=36)
+    longest = max(f.stream(feed).frames[-1].at for f in fixtures.values() for feed in Feed)
+    async with running_simulator(fixtures, multiplier=longest / 20) as simulator:  # ~20 s matches
+        run = asyncio.create_task(_produce_until_done(own, environment(own, prefix, simulator)))
+        await asyncio.sleep(5)
+        await asyncio.to_thread(private_broker.stop)
+        await asyncio.sleep(8)
+        await asyncio.to_thread(private_broker.start)
+        await asyncio.wait_for(run, 120)
+    assert_raw_is_exactly_the_streams(await read_raw(own, topics), fixtures)
+
+
+def test_malformed_fixture_setting_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9")
+    monkeypatch.setenv("SCHEMA_REGISTRY_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SPORTSFEED_FIXTURES", "soccer:not-a-uuid")
+    assert main(["produce"]) == 1
+    assert (
+        "SPORTSFEED_FIXTURES: 'soccer:not-a-uuid' is not sport:fixtureId" in capsys.readouterr().err
+    )
