@@ -31,9 +31,9 @@ class Server:
     auth: bool
 
 
-def simulator(fixtures: int, multiplier: float) -> Server:
+def simulator(fixtures: int, multiplier: float, seed: int = SEED) -> Server:
     argv = [sys.executable, "-m", "sportsfeed", "simulate", "--port", "0", "--warm",
-            "--fixtures", str(fixtures), "--seed", str(SEED),
+            "--fixtures", str(fixtures), "--seed", str(seed),
             "--multiplier", str(multiplier)]  # fmt: skip
     return Server("simulator", argv, "simulating", auth=True)
 
@@ -71,8 +71,8 @@ async def _read(
             last_frame[0] = time.monotonic()
 
 
-def _urls(port: int, fixtures: int, feeds: list[Feed], query: str) -> list[str]:
-    catalogue = generate_catalogue(fixtures, SEED)
+def _urls(port: int, fixtures: int, feeds: list[Feed], query: str, seed: int = SEED) -> list[str]:
+    catalogue = generate_catalogue(fixtures, seed)
     return [
         f"ws://127.0.0.1:{port}/{f.sport.value}/fixtures/{f.fixture_id}/{feed.value}{query}"
         for f in catalogue.values()

@@ -118,7 +118,7 @@ class KafkaBroker:
     def _format_storage(self) -> None:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         argv = self._java_argv(
-            "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id,
+            "kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}",
             "-c", str(self._config),
         )  # fmt: skip
         done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)

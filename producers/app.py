@@ -88,6 +88,7 @@ class Producer:
             self._settings.kafka_outage_limit_s,
         )
         await self._publisher.start()
+        log.info("publisher connected schema_id=%d", self._codec.schema_id)
         try:
             await self.add(fixtures)
             await self._supervise()
@@ -105,6 +106,7 @@ class Producer:
         new = [s for s in dict.fromkeys(new) if s not in self._tasks and s not in self._done]
         if not new:
             return
+        log.info("recovering positions streams=%d", len(new))
         points = await resume_points(
             self._endpoints.bootstrap_servers, self._topics, self._settings.partitions,
             self._codec, new,

@@ -17,6 +17,8 @@ from sportsfeed.admin import ensure_topics
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
+log = logging.getLogger(__name__)
+
 
 def register(verbs: Any) -> None:
     produce = verbs.add_parser(
@@ -64,7 +66,9 @@ def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _produce(settings: Settings, endpoints: Endpoints, metrics: Metrics) -> None:
+    log.info("producer starting kafka=%s", endpoints.bootstrap_servers)
     await _topics(settings, endpoints)
+    log.info("topics checked")
     producer = Producer(settings, endpoints, metrics)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -42,7 +42,9 @@ class Metrics:
         )
         self.publish_latency = Histogram(
             "sportsfeed_producer_publish_latency_seconds", "Frame received to Kafka ack",
-            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5), registry=r,
+            buckets=(0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1,
+                     0.5, 1, 5),
+            registry=r,
         )  # fmt: skip
         self.heartbeat_gap = Histogram(
             "sportsfeed_producer_heartbeat_gap_seconds", "Time between a stream's heartbeats",

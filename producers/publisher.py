@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
 from sportsfeed.errors import InfrastructureError
@@ -27,6 +28,25 @@ class KafkaUnavailable(InfrastructureError):
     """Kafka did not take a record within the outage limit."""
 
 
+class KeyPartitioner:
+    """Kafka's default partitioning (murmur2 of the key), remembered per key.
+
+    aiokafka computes murmur2 in pure Python on every send; a producer sends many frames for
+    few keys (fixtures), so the answer is cached. Same partitions as every Kafka client.
+    """
+
+    def __init__(self) -> None:
+        self._default = DefaultPartitioner()
+        self._known: dict[tuple[bytes, int], int] = {}
+
+    def __call__(self, key: bytes, all_partitions: list[int], available: list[int]) -> int:
+        found = self._known.get((key, len(all_partitions)))
+        if found is None:
+            found = self._default(key, all_partitions, available)
+            self._known[key, len(all_partitions)] = found
+        return found
+
+
 class Publisher:
     def __init__(self, bootstrap_servers: str, max_unacked: int, outage_limit_s: float,
                  **security: Any) -> None:  # fmt: skip
@@ -35,7 +55,11 @@ class Publisher:
             acks="all",
             enable_idempotence=True,
             linger_ms=2,
+            # idempotence allows one batch in flight per partition: batches must be large,
+            # or every stream queues behind 16 KB batches of a few frames each
+            max_batch_size=512 * 1024,
             request_timeout_ms=int(outage_limit_s * 1000),
+            partitioner=KeyPartitioner(),
             retry_backoff_ms=200,
             client_id="sportsfeed-producer",
             **security,

@@ -61,6 +61,8 @@ async def _read_to_end(
     """Every record from `starts` up to the end offsets as they are now."""
     ends = await consumer.end_offsets(list(starts))
     pending = {tp for tp in starts if starts[tp] < ends[tp]}
+    for tp in sorted(pending):
+        log.info("recovery reads %s[%d] %d..%d", tp.topic, tp.partition, starts[tp], ends[tp])
     for tp, offset in starts.items():
         consumer.seek(tp, offset)
     records: list[object] = []
@@ -110,7 +112,8 @@ async def _scan_raw(
         for key, stream in by_key.items():
             tp = TopicPartition(topic, partitioner(key, partitions, partitions))
             resume = known[stream]
-            start = 0 if resume.raw_offset is None else resume.raw_offset + 1
+            # from the checkpointed record itself: it tells whether the stream had finished
+            start = 0 if resume.raw_offset is None else resume.raw_offset
             starts[tp] = min(starts.get(tp, start), start)
         consumer.assign(list(starts))
         firsts = await consumer.beginning_offsets(list(starts))
@@ -125,7 +128,7 @@ async def _scan_raw(
             continue
         stream = found
         position = int(dict(message.headers)["position"])  # type: ignore[attr-defined]
-        if position > max(known[stream].position, latest.get(stream, Resume()).position):
+        if position >= max(known[stream].position, latest.get(stream, Resume()).position):
             finished = marks_finished(message.value.decode(errors="replace"))  # type: ignore[attr-defined]
             latest[stream] = Resume(position, message.offset, finished)  # type: ignore[attr-defined]
     log.info("recovered positions scanned=%d topic=%s", len(records), topic)

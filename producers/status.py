@@ -25,7 +25,7 @@ class State(enum.Enum):
     FAILED = "FAILED"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FeedState:
     state: State
     since_us: int
@@ -65,14 +65,17 @@ class FixtureStatus:
         return True
 
     def acknowledge(self, stream: StreamId, position: int, offset: int | None, now_us: int) -> None:
-        current = self.feeds.get(stream.feed) or FeedState(State.CONNECTING, now_us)
-        self.feeds[stream.feed] = replace(
-            current, position=position, raw_offset=offset, last_data_us=now_us
-        )
+        """Kafka holds the stream's frames up to `position`, the last at `offset` (hot path)."""
+        current = self.feeds.get(stream.feed)
+        if current is None:
+            current = self.feeds[stream.feed] = FeedState(State.CONNECTING, now_us)
+        current.position, current.raw_offset, current.last_data_us = position, offset, now_us
 
     def heartbeat(self, stream: StreamId, now_us: int) -> None:
-        current = self.feeds.get(stream.feed) or FeedState(State.CONNECTING, now_us)
-        self.feeds[stream.feed] = replace(current, last_heartbeat_us=now_us)
+        current = self.feeds.get(stream.feed)
+        if current is None:
+            current = self.feeds[stream.feed] = FeedState(State.CONNECTING, now_us)
+        current.last_heartbeat_us = now_us
 
     def record(self, stream: StreamId, now_us: int) -> dict[str, Any]:
         return {

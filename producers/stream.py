@@ -124,6 +124,10 @@ class FeedStream:
         self._report = hooks.report
         self._acknowledged = hooks.acknowledged
         self._heartbeat = hooks.heartbeat
+        self._last_seen = time.monotonic()  # when the connection last showed life
+        self._publishing = False  # waiting on Kafka is not the vendor's silence
+        self._stale = False
+        self._finished = False  # a frame published, in any session, said the fixture finished
 
     async def run(self) -> None:
         backoff = Backoff()
@@ -179,21 +183,47 @@ class FeedStream:
             raise AuthRejected(f"{source(url)} refused the vendor token: {said}")
 
     async def _pump(self, ws: ClientConnection, source_url: str) -> bool:
-        live, finished = False, False
+        watchdog = asyncio.create_task(self._watch(ws))
+        try:
+            return await self._frames(ws, source_url)
+        except ConnectionClosed:
+            if self._stale:
+                raise Stale from None
+            raise
+        finally:
+            watchdog.cancel()
+
+    async def _watch(self, ws: ClientConnection) -> None:
+        """Close the connection once nothing arrived for the liveness limit.
+
+        One timer per connection instead of one per frame (`asyncio.wait_for` around each
+        `recv` costs a task per frame); time spent waiting on Kafka does not count as silence.
+        """
+        self._stale = False
+        limit = self._options.liveness_s
+        while True:
+            idle = time.monotonic() - self._last_seen
+            if idle >= limit and not self._publishing:
+                self._stale = True
+                ws.transport.abort()
+                return
+            await asyncio.sleep(max(limit - idle, 0.05))
+
+    async def _frames(self, ws: ClientConnection, source_url: str) -> bool:
+        live = False
         labels = (self.stream.sport.slug, self.stream.feed.value)
         frames, sizes = self._metrics.frames.labels(*labels), self._metrics.bytes.labels(*labels)
         topic, key = self._options.raw_topic(self.stream), self.stream.fixture_id.encode()
+        self._last_seen = time.monotonic()
         while True:
-            waited = time.monotonic()
             try:
-                message = await asyncio.wait_for(ws.recv(), self._options.liveness_s)
-            except TimeoutError:
-                raise Stale from None
+                message = await ws.recv()
             except ConnectionClosedOK:
-                return finished
+                return self._finished
             received = time.monotonic()
-            if not live and received - waited > _CAUGHT_UP_QUIET_S:
+            if not live and received - self._last_seen > _CAUGHT_UP_QUIET_S:
                 live = await self._went_live()
+            self._last_seen = received
             text = message if isinstance(message, str) else message.decode()
             control = classify(text)
             if control is not None:
@@ -207,11 +237,13 @@ class FeedStream:
             value = text.encode()
             headers = raw_headers(self.stream, self._options.channel, self.position,
                                   time.time_ns() // 1000, source_url)  # fmt: skip
+            self._publishing = True
             delivery = await self._publisher.publish(topic, key, value, headers)
+            self._publishing, self._last_seen = False, time.monotonic()
             delivery.add_done_callback(self._on_ack(self.position, received))
             frames.inc()
             sizes.inc(len(value))
-            finished = finished or marks_finished(text)
+            self._finished = self._finished or marks_finished(text)
 
     async def _went_live(self) -> bool:
         await self._report(self.stream, State.LIVE, None)

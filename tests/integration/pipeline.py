@@ -126,3 +126,18 @@ async def spawn_producer(env: dict[str, str]) -> asyncio.subprocess.Process:
         sys.executable, "-m", "sportsfeed", "produce",
         env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
+
+
+async def finish(process: asyncio.subprocess.Process, timeout_s: float) -> str:
+    """Wait for a spawned producer to exit by itself; its output. Fails with that output."""
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout_s)
+    except TimeoutError:
+        process.kill()
+        output, _ = await process.communicate()
+        raise AssertionError(
+            f"did not finish in {timeout_s} s:\n{output.decode()[-6000:]}"
+        ) from None
+    text = output.decode()
+    assert process.returncode == 0, text[-6000:]
+    return text

@@ -21,6 +21,7 @@ from tests.integration.pipeline import (
     TOKEN,
     assert_raw_is_exactly_the_streams,
     environment,
+    finish,
     fresh_topics,
     read_raw,
     read_status,
@@ -105,9 +106,7 @@ async def test_kill_9_mid_match_and_restart(stack: Endpoints) -> None:
         partial = sum(len(records) for records in (await read_raw(stack, topics)).values())
         total = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
         assert 0 < partial < total  # killed mid-match
-        finisher = await spawn_producer(env)
-        output, _ = await asyncio.wait_for(finisher.communicate(), 120)
-        assert finisher.returncode == 0, output.decode()[-3000:]
+        await finish(await spawn_producer(env), 120)
     assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
 
 
@@ -118,8 +117,7 @@ async def test_sigterm_drains_and_flushes(stack: Endpoints) -> None:
         producer = await spawn_producer(environment(stack, prefix, simulator))
         await asyncio.sleep(4)
         producer.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(producer.communicate(), 60)
-    assert producer.returncode == 0, output.decode()[-3000:]
+        await finish(producer, 60)
     raw = await read_raw(stack, topics)
     checkpoint = {}
     for record in await read_status(stack, topics):
