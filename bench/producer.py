@@ -86,7 +86,7 @@ async def _bare_send(
     stack: Endpoints, topic: str, records: list[tuple[bytes, bytes, int]]
 ) -> float:
     producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all",
-                                enable_idempotence=True, linger_ms=2,
+                                enable_idempotence=True, linger_ms=0,
                                 max_batch_size=512 * 1024)  # the producer's settings  # fmt: skip
     await producer.start()
     try:
@@ -121,23 +121,35 @@ def catch_up(stack: Endpoints, fixtures: int) -> tuple[float, float, int]:
     return produced, bare, len(records)
 
 
-def _histogram_quantile(metrics: str, name: str, quantile: float) -> float:
-    buckets = [(float(le), float(count)) for le, count in re.findall(
-        rf'{name}_bucket{{le="([^"]+)"}} ([0-9.e+]+)', metrics) if le != "+Inf"]  # fmt: skip
-    total = float(re.search(rf"{name}_count ([0-9.e+]+)", metrics)[1])  # type: ignore[index]
-    for bound, count in buckets:
-        if count >= quantile * total:
-            return bound
-    return float("inf")
+def _buckets(metrics: str, name: str) -> list[tuple[float, float]]:
+    pattern = rf'{name}_bucket{{le="([^"]+)"}} ([0-9.e+]+)'
+    return [(float(le), float(count)) for le, count in re.findall(pattern, metrics)]
 
 
-def _hold(pid: int, hold_s: float) -> tuple[float, float]:
-    """CPU (% of a core) over `hold_s` after a 25 s settling time, and RSS (MB) at the end."""
+def _quantile(before: str, after: str, name: str, quantile: float) -> float:
+    """The upper bound of the bucket holding `quantile` of what was observed in between."""
+    counts = [(le, n - m) for (le, n), (_, m) in zip(_buckets(after, name), _buckets(before, name),
+                                                     strict=True)]  # fmt: skip
+    total = counts[-1][1]
+    return next(le for le, count in counts if count >= quantile * total)
+
+
+def _scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as answer:
+        return str(answer.read().decode())
+
+
+def _hold(pid: int, hold_s: float, metrics_port: int = 0) -> tuple[float, float, str, str]:
+    """CPU (% of a core) over `hold_s` after a 25 s settling time, RSS (MB) at the end, and
+    the metrics text at both ends of the window (if `metrics_port`)."""
     time.sleep(25)  # start-up, connections, the catch-up burst
+    first = _scrape(metrics_port) if metrics_port else ""
     before, started = usage(pid), time.monotonic()
     time.sleep(hold_s)
     after, elapsed = usage(pid), time.monotonic() - started
-    return 100 * (after.cpu_seconds - before.cpu_seconds) / elapsed, after.rss_bytes / 2**20
+    last = _scrape(metrics_port) if metrics_port else ""
+    cpu = 100 * (after.cpu_seconds - before.cpu_seconds) / elapsed
+    return cpu, after.rss_bytes / 2**20, first, last
 
 
 def fan_out(stack: Endpoints, fixtures: int, hold_s: float) -> dict[str, float]:
@@ -149,9 +161,7 @@ def fan_out(stack: Endpoints, fixtures: int, hold_s: float) -> dict[str, float]:
                            SPORTSFEED_METRICS_PORT=str(metrics_port))  # fmt: skip
         process = subprocess.Popen(PRODUCE, env=env)
         try:
-            cpu, rss = _hold(process.pid, hold_s)
-            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as answer:
-                metrics = answer.read().decode()
+            cpu, rss, first, metrics = _hold(process.pid, hold_s, metrics_port)
         finally:
             process.terminate()
             process.wait(60)
@@ -159,7 +169,7 @@ def fan_out(stack: Endpoints, fixtures: int, hold_s: float) -> dict[str, float]:
                                    "--fixtures", str(fixtures), "--seed", str(SEED),
                                    "--seconds", str(hold_s + 40)])  # fmt: skip
         try:
-            bare_cpu, bare_rss = _hold(reader.pid, hold_s)
+            bare_cpu, bare_rss, _, _ = _hold(reader.pid, hold_s)
         finally:
             reader.terminate()
             reader.wait(60)
@@ -174,8 +184,8 @@ def fan_out(stack: Endpoints, fixtures: int, hold_s: float) -> dict[str, float]:
         "bare_cpu_percent": bare_cpu,
         "bare_rss_mb": bare_rss,
         "frames": frames,
-        "p50_ms": 1000 * _histogram_quantile(metrics, name, 0.5),
-        "p99_ms": 1000 * _histogram_quantile(metrics, name, 0.99),
+        "p50_ms": 1000 * _quantile(first, metrics, name, 0.5),
+        "p99_ms": 1000 * _quantile(first, metrics, name, 0.99),
     }
 
 

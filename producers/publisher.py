@@ -54,7 +54,7 @@ class Publisher:
             bootstrap_servers=bootstrap_servers,
             acks="all",
             enable_idempotence=True,
-            linger_ms=2,
+            linger_ms=0,  # batches still form while a request is in flight
             # idempotence allows one batch in flight per partition: batches must be large,
             # or every stream queues behind 16 KB batches of a few frames each
             max_batch_size=512 * 1024,

@@ -1,0 +1,108 @@
+"""Avro through the real registry, checked with an independent wire-format reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import struct
+import uuid
+
+import fastavro
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infra.stack import Endpoints
+from producers.status import State
+from schemas.errors import RecordMismatch, UnknownSchemaId
+from schemas.serde import AvroCodec, Registry
+
+FIXTURE = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"
+MICROS = st.integers(0, 4_000_000_000_000_000)  # timestamps up to the year 2096
+TIMESTAMPS = {"since", "lastHeartbeatAt", "lastDataAt", "emittedAt"}
+
+feed_states = st.fixed_dictionaries({
+    "feed": st.sampled_from(["ACTIONS", "STATISTICS"]),
+    "state": st.sampled_from([state.value for state in State]),
+    "since": MICROS,
+    "reason": st.none() | st.text(max_size=40),
+    "position": MICROS,
+    "rawOffset": st.none() | MICROS,
+    "lastHeartbeatAt": st.none() | MICROS,
+    "lastDataAt": st.none() | MICROS,
+})  # fmt: skip
+statuses = st.fixed_dictionaries({
+    "fixtureId": st.uuids().map(str),
+    "sport": st.sampled_from(["SOCCER", "BASKETBALL", "VOLLEYBALL", "SNOOKER", "TABLE_TENNIS"]),
+    "channel": st.sampled_from(["BETTING", "MEDIA"]),
+    "changed": st.sampled_from(["ACTIONS", "STATISTICS"]),
+    "feeds": st.lists(feed_states, max_size=2),
+    "emittedAt": MICROS,
+})  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def codec(stack: Endpoints) -> AvroCodec:
+    return AvroCodec(
+        f"serde-{uuid.uuid4().hex[:8]}.feed-status", "feed_status", Registry(stack.registry_url)
+    )
+
+
+def independent_decode(registry_url: str, data: bytes) -> dict[str, object]:
+    """Confluent wire format read by hand: magic 0, big-endian id, then the Avro body."""
+    magic, schema_id = struct.unpack(">bI", data[:5])
+    assert magic == 0
+    schema = (
+        httpx.get(f"{registry_url}/schemas/ids/{schema_id}", timeout=10).raise_for_status().json()
+    )
+    parsed = fastavro.parse_schema(json.loads(schema["schema"]))
+    return fastavro.schemaless_reader(io.BytesIO(data[5:]), parsed)  # type: ignore[return-value]
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(record=statuses)
+def test_feed_status_round_trips(
+    codec: AvroCodec, stack: Endpoints, record: dict[str, object]
+) -> None:
+    data = codec.encode(record)
+    decoded = codec.decode(data)
+    assert {**decoded, "fixtureId": str(decoded["fixtureId"])} == _normalised(record)
+    independent = independent_decode(stack.registry_url, data)
+    assert {**independent, "fixtureId": str(independent["fixtureId"])} == _normalised(record)
+
+
+def _normalised(record: dict[str, object]) -> dict[str, object]:
+    """What decoding gives back: timestamp-micros as UTC datetimes, nested records too."""
+
+    def value(key: str, item: object) -> object:
+        if key in TIMESTAMPS and isinstance(item, int):
+            return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=item)
+        if isinstance(item, list):
+            return [_normalised(element) for element in item]
+        return item
+
+    return {key: value(key, item) for key, item in record.items()}
+
+
+def test_registration_sets_backward_compatibility(codec: AvroCodec, stack: Endpoints) -> None:
+    subject = f"{codec.topic}-value"
+    config = (
+        httpx.get(f"{stack.registry_url}/config/{subject}", timeout=10).raise_for_status().json()
+    )
+    assert config["compatibilityLevel"] == "BACKWARD"
+
+
+def test_record_mismatch_names_the_field(codec: AvroCodec) -> None:
+    record = {"fixtureId": FIXTURE, "sport": "CURLING", "channel": "BETTING", "changed": "ACTIONS",
+              "feeds": [], "emittedAt": 1}  # fmt: skip
+    with pytest.raises(RecordMismatch, match="sport"):
+        codec.encode(record)
+
+
+def test_unknown_schema_id_is_named(codec: AvroCodec) -> None:
+    with pytest.raises(UnknownSchemaId, match="schema id 99999"):
+        codec.decode(struct.pack(">bI", 0, 99999) + b"\x00")
