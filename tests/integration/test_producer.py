@@ -7,6 +7,7 @@ import logging
 import signal
 
 import pytest
+from prometheus_client import generate_latest
 
 from infra.kafka import KafkaBroker
 from infra.stack import Endpoints
@@ -32,9 +33,9 @@ from tests.integration.pipeline import (
 
 
 async def _produce_until_done(
-    stack: Endpoints, env: dict[str, str], timeout_s: float = 120
+    stack: Endpoints, env: dict[str, str], timeout_s: float = 120, metrics: Metrics | None = None
 ) -> None:
-    producer = Producer(settings_from(env), stack, Metrics())
+    producer = Producer(settings_from(env), stack, metrics or Metrics())
     await asyncio.wait_for(producer.run(), timeout_s)
 
 
@@ -56,6 +57,9 @@ async def test_every_frame_lands_once_in_order_with_headers(stack: Endpoints) ->
         assert headers["source"].decode().endswith(f"/fixtures/{fixture_id}/{feed.value}")
         assert b"?" not in headers["source"]
         assert int(headers["received-at"]) > 1_700_000_000_000_000  # epoch microseconds
+    for records in raw.values():  # the vendor token travels in no record
+        assert all(TOKEN not in r.value and TOKEN.encode() not in b"".join(r.headers.values())
+                   for r in records)  # fmt: skip
     final = {}
     for record in await read_status(stack, topics):
         for state in record["feeds"]:
@@ -137,11 +141,16 @@ async def test_auth_failure_is_reported_without_the_token(
     fixtures = generate_catalogue(1, seed=35, sports=[Sport.SOCCER])
     secret = "s3cr3t-vendor-token-that-must-not-leak"
     caplog.set_level(logging.DEBUG)
+    metrics = Metrics()
     async with running_simulator(fixtures) as simulator:
         env = environment(stack, prefix, simulator, SPORTSFEED_VENDOR_TOKEN=secret,
                           SPORTSFEED_EXIT_ON_AUTH_FAILURE="true")  # fmt: skip
         with pytest.raises(AuthRejected, match=r"127\.0\.0\.1:\d+/soccer/fixtures/.*refused"):
-            await _produce_until_done(stack, env)
+            await _produce_until_done(stack, env, metrics=metrics)
+    assert secret not in generate_latest(metrics.registry).decode()
+    assert b'sportsfeed_producer_streams_in_state{state="FAILED"} 1.0' in generate_latest(
+        metrics.registry
+    )
     statuses = await read_status(stack, topics)
     failed = [s for r in statuses for s in r["feeds"] if s["state"] == "FAILED"]
     assert failed
@@ -176,3 +185,27 @@ def test_malformed_fixture_setting_is_named(
     assert (
         "SPORTSFEED_FIXTURES: 'soccer:not-a-uuid' is not sport:fixtureId" in capsys.readouterr().err
     )
+
+
+async def test_discovery_finds_live_fixtures(stack: Endpoints) -> None:
+    prefix, topics = await fresh_topics(stack)
+    fixtures = generate_catalogue(4, seed=37)
+    async with running_simulator(fixtures) as simulator:
+        env = environment(stack, prefix, simulator, SPORTSFEED_FIXTURES="", SPORTSFEED_SPEED="fast",
+                          SPORTSFEED_DISCOVERY_URL=f"http://127.0.0.1:{simulator.port}",
+                          SPORTSFEED_DISCOVERY_INTERVAL_S="0.5")  # fmt: skip
+        metrics = Metrics()
+        producer = Producer(settings_from(env), stack, metrics)
+        running = asyncio.create_task(producer.run())
+        expected = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
+        for _ in range(120):  # bounded: 60 s
+            await asyncio.sleep(0.5)
+            published = sum(
+                metrics.frames.labels(f.sport.slug, feed.value)._value.get()
+                for f in fixtures.values() for feed in Feed
+            )  # fmt: skip
+            if published >= expected:
+                break
+        producer.stop()
+        await asyncio.wait_for(running, 30)
+    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)

@@ -247,3 +247,28 @@ def test_quirks_appear_in_frames() -> None:
     assert len(snapshot["timestamp"].split(".")[1]) == len("093872300Z")
     v3 = render(match, Quirks(version=3, clock_state_case="upper"))[0]
     assert orjson.loads(v3[1].text)["fixtureSummary"]["currentClockState"] in {"RUNNING", "STOPPED"}
+
+
+def test_amendments_of_every_kind_occur() -> None:
+    """Pending, Confirmed, Cancelled, Deleted, Restored (soccer) and Updated (both) all occur."""
+    seen: Counter[str] = Counter()
+    for seed in range(40):
+        for sport in (Sport.SOCCER, Sport.BASKETBALL):
+            for frame in generated(sport, seed).stream(Feed.ACTIONS).frames:
+                seen[orjson.loads(frame.text)["fixtureAction"]["sendType"]] += 1
+    assert {"Pending", "Confirmed", "Cancelled", "Deleted", "Restored", "Updated"} <= set(seen)
+
+
+def _goals(frame: dict[str, Any]) -> int:
+    return int(frame["fixtureSummary"]["homeTeamScore"] + frame["fixtureSummary"]["awayTeamScore"])
+
+
+def test_a_deleted_goal_lowers_the_score_again() -> None:
+    for seed in range(200):
+        fixture = generated(Sport.SOCCER, seed)
+        frames = [orjson.loads(f.text) for f in fixture.stream(Feed.ACTIONS).frames]
+        deleted = [i for i, f in enumerate(frames) if f["fixtureAction"]["sendType"] == "Deleted"]
+        if deleted:
+            assert _goals(frames[deleted[0]]) == _goals(frames[deleted[0] - 1]) - 1
+            return
+    raise AssertionError("no deleted goal in 200 soccer matches")

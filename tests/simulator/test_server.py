@@ -261,3 +261,15 @@ async def test_stream_faults_are_served_where_the_truth_says(simulator: FeedSimu
     assert [orjson.loads(f)["fixtureAction"]["fixtureSeqNum"] for f in clean] == list(
         range(1, len(clean) + 1)
     )
+
+
+async def test_delay_fault_slows_every_frame(simulator: FeedSimulator) -> None:
+    fixture = _first(simulator, Sport.SNOOKER)
+    fixture.set_faults(FaultPlan(delay_s=0.05))
+    url = _url(simulator, fixture, Feed.ACTIONS, "?speed=fast")
+    started = time.monotonic()
+    async with connect(url, additional_headers=HEADERS) as ws:
+        await _authorise(ws)
+        got = [await ws.recv() for _ in range(10)]
+    assert len(got) == 10
+    assert time.monotonic() - started >= 0.5
