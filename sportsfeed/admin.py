@@ -44,3 +44,14 @@ async def ensure_topics(
             "partition count (co-partitioned by fixtureId); set SPORTSFEED_PARTITIONS to match"
         )
     return counts
+
+
+async def partition_count(bootstrap_servers: str, topic: str) -> int:
+    """How many partitions `topic` has; 0 if it does not exist."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="sportsfeed-admin")
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return len(described["partitions"]) if described["error_code"] == 0 else 0
