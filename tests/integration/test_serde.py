@@ -16,8 +16,11 @@ from hypothesis import strategies as st
 
 from infra.stack import Endpoints
 from producers.status import State
-from schemas.errors import RecordMismatch, UnknownSchemaId
+from schemas.compat import SCHEMA_NAMES, current_text
+from schemas.errors import RecordMismatch, RegistryUnavailable, UnknownSchemaId
+from schemas.faust_codec import avro_codec
 from schemas.serde import AvroCodec, Registry
+from tests.integration.avro_strategies import as_read, records
 
 FIXTURE = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"
 MICROS = st.integers(0, 4_000_000_000_000_000)  # timestamps up to the year 2096
@@ -106,3 +109,42 @@ def test_record_mismatch_names_the_field(codec: AvroCodec) -> None:
 def test_unknown_schema_id_is_named(codec: AvroCodec) -> None:
     with pytest.raises(UnknownSchemaId, match="schema id 99999"):
         codec.decode(struct.pack(">bI", 0, 99999) + b"\x00")
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_every_schema_round_trips_through_the_registry(stack: Endpoints, name: str) -> None:
+    codec = AvroCodec(f"serde-{uuid.uuid4().hex[:8]}.{name}", name, Registry(stack.registry_url))
+    schema = json.loads(current_text(name))
+
+    @settings(max_examples=40, deadline=None)
+    @given(record=records(schema))
+    def round_trip(record: dict[str, object]) -> None:
+        data = codec.encode(record)
+        expected = as_read(record, schema)
+        assert _plain(codec.decode(data)) == expected
+        assert _plain(independent_decode(stack.registry_url, data)) == expected
+
+    round_trip()
+
+
+def _plain(decoded: dict[str, object]) -> object:
+    """uuid.UUID values (fastavro's reading of logicalType uuid) back to strings."""
+    if isinstance(decoded, dict):
+        return {k: _plain(v) for k, v in decoded.items()}  # type: ignore[arg-type]
+    if isinstance(decoded, list):
+        return [_plain(v) for v in decoded]  # type: ignore[arg-type]
+    return str(decoded) if isinstance(decoded, uuid.UUID) else decoded
+
+
+def test_unreachable_registry_is_named_at_start_up() -> None:
+    with pytest.raises(RegistryUnavailable, match=r"127\.0\.0\.1:9.*SCHEMA_REGISTRY_URL"):
+        AvroCodec("any.fixture-score", "fixture_score", Registry("http://127.0.0.1:9"))
+
+
+def test_faust_codec_is_the_same_serde(codec: AvroCodec) -> None:
+    faust_codec = avro_codec(codec)
+    record = {"fixtureId": FIXTURE, "sport": "SNOOKER", "channel": "MEDIA", "changed": "STATISTICS",
+              "feeds": [], "emittedAt": 5}  # fmt: skip
+    data = faust_codec.dumps(record)
+    assert data == codec.encode(record)
+    assert str(faust_codec.loads(data)["fixtureId"]) == FIXTURE
