@@ -14,7 +14,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/sportsfeed stack
+	$(BIN)/sportsfeed demo
 
 test: lint typecheck pytest
 

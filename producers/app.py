@@ -78,6 +78,11 @@ class Producer:
     def stop(self) -> None:
         self._stop.set()
 
+    @property
+    def status(self) -> dict[str, FixtureStatus]:
+        """Each fixture's feeds as this producer sees them (read-only use)."""
+        return self._status
+
     async def run(self) -> None:
         fixtures = configured_fixtures(self._settings)  # a bad setting fails before any I/O
         registry = Registry(self._endpoints.registry_url)

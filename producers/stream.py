@@ -37,7 +37,7 @@ from sportsfeed.redact import redacting_logger
 log = logging.getLogger(__name__)
 _WEBSOCKET_LOG = redacting_logger("producers.websocket")  # frame-level debug logs, token-free
 
-_CAUGHT_UP_QUIET_S = 1.0  # a wait this long for the next frame means the replay burst is over
+_CAUGHT_UP_QUIET_S = 0.25  # a wait this long for a frame: the replay burst is over
 _MAX_FRAME_BYTES = 4 << 20
 
 

@@ -12,6 +12,7 @@ from producers import command as produce_command
 from schemas import command as schemas_command
 from simulator import command as simulate_command
 from sportsfeed import __version__
+from sportsfeed import demo as demo_command
 from sportsfeed import tail as tail_command
 from sportsfeed.errors import SportsfeedError
 from sportsfeed.settings import Settings, describe_settings, load_settings
@@ -19,7 +20,14 @@ from sportsfeed.settings import Settings, describe_settings, load_settings
 Verb = Callable[[argparse.Namespace, Settings], int]
 
 # Each verb module offers `register(subparsers) -> None`, setting `verb` on its parser.
-VERB_MODULES = (stack_command, simulate_command, produce_command, schemas_command, tail_command)
+VERB_MODULES = (
+    demo_command,
+    stack_command,
+    simulate_command,
+    produce_command,
+    schemas_command,
+    tail_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
