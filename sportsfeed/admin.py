@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -12,6 +13,8 @@ from sportsfeed.errors import SettingsError
 from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
+_SETTLE_TRIES = 50
+_SETTLE_PAUSE_S = 0.2
 
 
 async def ensure_topics(
@@ -32,10 +35,9 @@ async def ensure_topics(
             with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile elsewhere
                 await admin.create_topics(new)
             log.info("created topics %s", ",".join(missing))
-        described = await admin.describe_topics(list(wanted))
+        counts = await _partition_counts(admin, list(wanted))
     finally:
         await admin.close()
-    counts = {d["topic"]: len(d["partitions"]) for d in described}
     wrong = {name: n for name, n in counts.items() if n != partitions}
     if wrong:
         listed = ", ".join(f"{name} has {n}" for name, n in sorted(wrong.items()))
@@ -44,6 +46,16 @@ async def ensure_topics(
             "partition count (co-partitioned by fixtureId); set SPORTSFEED_PARTITIONS to match"
         )
     return counts
+
+
+async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+    """Partitions per topic, once the metadata of newly created topics has settled."""
+    for _ in range(_SETTLE_TRIES):
+        described = await admin.describe_topics(names)
+        if all(d["error_code"] == 0 and d["partitions"] for d in described):
+            break
+        await asyncio.sleep(_SETTLE_PAUSE_S)  # just created: leaders not yet elected
+    return {d["topic"]: len(d["partitions"]) for d in described}
 
 
 async def partition_count(bootstrap_servers: str, topic: str) -> int:
