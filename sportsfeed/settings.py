@@ -310,6 +310,9 @@ class Settings(BaseSettings):
         return self.kafka_bootstrap_servers is not None
 
 
+SECRET_VARIABLES = frozenset({"SPORTSFEED_VENDOR_TOKEN"})  # never echoed in an error
+
+
 def env_name(field: str) -> str:
     """The environment variable that sets `field`."""
     alias = Settings.model_fields[field].validation_alias
@@ -337,5 +340,9 @@ def load_settings() -> Settings:
         for error in exc.errors():
             # pydantic locates a field by its alias, which is the environment variable's name
             where = str(error["loc"][0]) if error["loc"] else "settings"
-            problems.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
+            message = error["msg"].removeprefix("Value error, ")
+            shown = repr(error.get("input"))
+            if where not in SECRET_VARIABLES and shown not in message and error["loc"]:
+                message += f" (got {shown})"
+            problems.append(f"{where}: {message}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None

@@ -35,6 +35,11 @@ def test_external_stack_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
         ("KAFKA_BOOTSTRAP_SERVERS", "kafka-1"),
         ("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:port"),
         ("SCHEMA_REGISTRY_URL", "registry:8081"),
+        ("SPORTSFEED_FEED_URL", "http://vendor"),
+        ("SPORTSFEED_DISCOVERY_URL", "ws://vendor"),
+        ("SPORTSFEED_SHARD", "3"),
+        ("SPORTSFEED_CHANNEL", "radio"),
+        ("SPORTSFEED_PARTITIONS", "0"),
     ],
 )
 def test_malformed_setting_is_named(
