@@ -10,7 +10,6 @@ resumes from what Kafka really holds (see `producers.recovery`).
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -18,8 +17,6 @@ from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
 from sportsfeed.errors import InfrastructureError
-
-log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, bytes]]
 

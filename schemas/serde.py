@@ -69,6 +69,12 @@ class Registry:
         self._by_id[schema_id] = _parse(json.loads(schema))
         return schema_id
 
+    def read(self, data: bytes, reader: dict[str, Any] | None = None) -> Record:
+        """A Confluent-wire-format value, read with its writer schema (and `reader`, if any)."""
+        _, schema_id = HEADER.unpack_from(data)
+        body = io.BytesIO(data[HEADER.size :])
+        return fastavro.schemaless_reader(body, self.writer_schema(schema_id), reader)  # type: ignore[return-value]
+
     def writer_schema(self, schema_id: int) -> dict[str, Any]:
         if schema_id not in self._by_id:
             try:
@@ -82,6 +88,10 @@ class Registry:
                 json.loads(raw) if isinstance(raw, str) else found.raw_schema
             )
         return self._by_id[schema_id]
+
+
+def is_confluent_avro(data: bytes) -> bool:
+    return len(data) > HEADER.size and data[0] == MAGIC
 
 
 class AvroCodec:
@@ -104,13 +114,9 @@ class AvroCodec:
         return out.getvalue()
 
     def decode(self, data: bytes) -> Record:
-        if len(data) < HEADER.size or data[0] != MAGIC:
+        if not is_confluent_avro(data):
             raise SchemaError(f"{self.topic}: not Confluent Avro (no magic byte 0)")
-        _, schema_id = HEADER.unpack_from(data)
-        writer = self._registry.writer_schema(schema_id)
-        body = io.BytesIO(data[HEADER.size :])
-        record: Record = fastavro.schemaless_reader(body, writer, self.schema)  # type: ignore[assignment]
-        return record
+        return self._registry.read(data, self.schema)
 
 
 def _mismatch(schema: dict[str, Any], record: Record, exc: Exception) -> str:

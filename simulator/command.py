@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import signal
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ from simulator.faults import FaultPlan
 from simulator.model import Sport
 from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 def register(verbs: Any) -> None:

@@ -7,7 +7,7 @@ connection sees them at the same positions, as a vendor's bad frame would be. Co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from random import Random
 
 import orjson
@@ -37,9 +37,6 @@ class FaultPlan:
     @property
     def changes_stream(self) -> bool:
         return self.duplicate_rate > 0 or self.malformed_rate > 0
-
-    def with_stream_faults(self, duplicates: float, malformed: float) -> FaultPlan:
-        return replace(self, duplicate_rate=duplicates, malformed_rate=malformed)
 
 
 @dataclass(frozen=True)

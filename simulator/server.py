@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import http
-import logging
 import re
 import time
 import zlib
@@ -30,8 +29,6 @@ from simulator.catalogue import SimFixture
 from simulator.faults import FaultPlan
 from simulator.model import Channel, Feed, Sport
 from sportsfeed.redact import redacting_logger
-
-log = logging.getLogger(__name__)
 
 ACCEPT = "application/vnd.imggaming.dde.api+json;version=1"
 POLICY_VIOLATION = 1008

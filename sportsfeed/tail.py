@@ -11,17 +11,15 @@ import argparse
 import asyncio
 import base64
 import datetime as dt
-import io
 import sys
 import uuid
 from typing import Any
 
-import fastavro
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra.stack import stack_endpoints
-from schemas.serde import HEADER, MAGIC, Registry
+from schemas.serde import Registry, is_confluent_avro
 from sportsfeed.admin import partition_count
 from sportsfeed.settings import Settings
 
@@ -56,10 +54,8 @@ def decode_value(value: bytes | None, registry: Registry) -> object:
     """A record value as JSON-ready data: Avro decoded, JSON parsed, else text or base64."""
     if value is None:
         return None
-    if len(value) > HEADER.size and value[0] == MAGIC:
-        _, schema_id = HEADER.unpack_from(value)
-        writer = registry.writer_schema(schema_id)
-        return fastavro.schemaless_reader(io.BytesIO(value[HEADER.size :]), writer, None)
+    if is_confluent_avro(value):
+        return registry.read(value)
     try:
         return orjson.loads(value)
     except orjson.JSONDecodeError:
