@@ -1,0 +1,165 @@
+"""Derive: one fixture's state and the single step that applies a frame to it.
+
+`apply(state, frame, meta) -> Applied` drops repeats and stale frames (a sequence at or below
+the last one applied on that feed), then derives every output the frame implies:
+
+- actions frame: a fixture-score when the match state changed, and the fixture-finished when
+  the summary first says finished;
+- statistics frame: a period-delta against the previous snapshot; for a fixture with no actions
+  frame yet whose sport can be scored from statistics, a fixture-score when it changed and the
+  fixture-finished on the first finished snapshot.
+
+A fixture with an actions feed is finished by it (the vendor's authority on the score): a
+statistics snapshot saying finished first does not finish it with a possibly older score.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+import orjson
+
+from processors.derive.fixture_finished import fixture_finished
+from processors.derive.fixture_score import from_actions, from_statistics
+from processors.derive.period_delta import period_delta
+from processors.frames import ActionsFrame, Aggregate, AggregateKey, Frame, StatisticsFrame, TeamRef
+from simulator.model import Sport
+
+Record = dict[str, Any]
+FIXTURE_SCORE: Final = "fixture_score"
+PERIOD_DELTA: Final = "period_delta"
+FIXTURE_FINISHED: Final = "fixture_finished"
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """What the raw record's headers add to its frame."""
+
+    sport: Sport
+    position: int
+
+
+@dataclass(frozen=True)
+class FixtureState:
+    """What a fixture's next frames are derived against; a table value, one per fixture."""
+
+    actions_sequence: int = 0
+    statistics_sequence: int = 0
+    home: TeamRef | None = None  # as the actions feed named them
+    away: TeamRef | None = None
+    score_digest: str = ""  # of the last fixture-score written, to skip unchanged ones
+    snapshot: dict[AggregateKey, Aggregate] = field(default_factory=dict)
+    finished_at_us: int | None = None  # vendor time of the frame that finished it
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at_us is not None
+
+
+@dataclass(frozen=True)
+class Applied:
+    state: FixtureState
+    outputs: list[tuple[str, Record]]  # (output name, record with `source`)
+    repeat: bool = False  # dropped: a repeat or a stale frame
+
+
+def apply(state: FixtureState, frame: Frame, meta: Meta) -> Applied:
+    if isinstance(frame, ActionsFrame):
+        if frame.sequence <= state.actions_sequence:
+            return Applied(state, [], repeat=True)
+        return _apply_actions(state, frame, meta)
+    if frame.sequence <= state.statistics_sequence:
+        return Applied(state, [], repeat=True)
+    return _apply_statistics(state, frame, meta)
+
+
+def _apply_actions(state: FixtureState, frame: ActionsFrame, meta: Meta) -> Applied:
+    home, away = state.home, state.away
+    if frame.team is not None and frame.team.home is not None:
+        if frame.team.home:
+            home = frame.team
+        else:
+            away = frame.team
+    state = replace(state, actions_sequence=frame.sequence, home=home, away=away)
+    return _scored(state, from_actions(frame, meta.sport, home, away), frame, meta, [])
+
+
+def _apply_statistics(state: FixtureState, frame: StatisticsFrame, meta: Meta) -> Applied:
+    delta = period_delta(state.snapshot, state.statistics_sequence or None, frame, meta.sport)
+    outputs = [(PERIOD_DELTA, delta | {"source": source(frame, meta)})]
+    state = replace(state, statistics_sequence=frame.sequence, snapshot=frame.aggregates)
+    score = from_statistics(frame, meta.sport) if state.actions_sequence == 0 else None
+    if score is None:
+        return Applied(state, outputs)
+    return _scored(state, score, frame, meta, outputs)
+
+
+def _scored(
+    state: FixtureState, score: Record, frame: Frame, meta: Meta, outputs: list[tuple[str, Record]]
+) -> Applied:
+    """Add the fixture-score if it changed, and the fixture-finished if this frame finishes it."""
+    origin = source(frame, meta)
+    digest = hashlib.blake2b(orjson.dumps(score), digest_size=8).hexdigest()
+    if digest != state.score_digest:
+        outputs.append((FIXTURE_SCORE, score | {"source": origin}))
+        state = replace(state, score_digest=digest)
+    if score["finished"] and not state.finished:
+        outputs.append((FIXTURE_FINISHED, fixture_finished(score) | {"source": origin}))
+        state = replace(state, finished_at_us=frame.timestamp_us)
+    return Applied(state, outputs)
+
+
+def source(frame: Frame, meta: Meta) -> Record:
+    return {
+        "feed": frame.feed.name,
+        "sequence": frame.sequence,
+        "position": meta.position,
+        "timestamp": frame.timestamp_us,
+    }
+
+
+def retired(state: FixtureState) -> FixtureState:
+    """A finished fixture's state, shrunk to what still drops its late repeats."""
+    return FixtureState(
+        actions_sequence=state.actions_sequence,
+        statistics_sequence=state.statistics_sequence,
+        score_digest=state.score_digest,
+        finished_at_us=state.finished_at_us,
+    )
+
+
+def encode_state(state: FixtureState) -> bytes:
+    """The state as a table value (JSON, so an operator can read a changelog record)."""
+    return orjson.dumps({
+        "a": state.actions_sequence,
+        "s": state.statistics_sequence,
+        "home": _team(state.home),
+        "away": _team(state.away),
+        "digest": state.score_digest,
+        "snapshot": [[*key, agg.value, agg.action, agg.sub_action]
+                     for key, agg in state.snapshot.items()],
+        "finishedAt": state.finished_at_us,
+    })  # fmt: skip
+
+
+def decode_state(data: bytes) -> FixtureState:
+    body = orjson.loads(data)
+    snapshot = {
+        (team_id, home, period, action_id, sub_id): Aggregate(value, action, sub_action)
+        for team_id, home, period, action_id, sub_id, value, action, sub_action in body["snapshot"]
+    }
+    return FixtureState(
+        actions_sequence=body["a"],
+        statistics_sequence=body["s"],
+        home=TeamRef(*body["home"]) if body["home"] else None,
+        away=TeamRef(*body["away"]) if body["away"] else None,
+        score_digest=body["digest"],
+        snapshot=snapshot,
+        finished_at_us=body["finishedAt"],
+    )
+
+
+def _team(team: TeamRef | None) -> list[object] | None:
+    return None if team is None else [team.id, team.name, team.home]
