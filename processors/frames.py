@@ -9,12 +9,13 @@ reason that says where, and the agent dead-letters the record.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, TypeVar
 
 import orjson
 
-from simulator.model import Feed
+from simulator.model import Feed, Sport
 
 EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 T = TypeVar("T")
@@ -87,6 +88,27 @@ class StatisticsFrame:
 
 
 Frame = ActionsFrame | StatisticsFrame
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """What the raw record's headers add to its frame."""
+
+    sport: Sport
+    position: int
+
+
+def read_meta(headers: Iterable[tuple[str, bytes]]) -> Meta:
+    """The sport and position headers the producer put on a raw record."""
+    found = dict(headers)
+    try:
+        sport = Sport(found["sport"].decode())
+        position = int(found["position"])
+    except KeyError as exc:
+        raise BadFrame(f"raw record lacks the {exc.args[0]!r} header") from exc
+    except ValueError as exc:
+        raise BadFrame(f"raw record headers: {exc}") from exc
+    return Meta(sport, position)
 
 
 def parse(feed: Feed, data: bytes) -> Frame:

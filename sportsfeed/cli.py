@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from infra import command as stack_command
+from processors import command as process_command
 from producers import command as produce_command
 from schemas import command as schemas_command
 from simulator import command as simulate_command
@@ -25,6 +26,7 @@ VERB_MODULES = (
     stack_command,
     simulate_command,
     produce_command,
+    process_command,
     schemas_command,
     tail_command,
 )

@@ -6,7 +6,7 @@ Each field names its environment variable; `--help` and the README list them fro
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AliasChoices,
@@ -227,6 +227,36 @@ class Settings(BaseSettings):
             gt=0,
         ),
     ] = 20_000
+    store: Annotated[
+        Literal["rocksdict", "memory"],
+        Field(
+            validation_alias=_env("SPORTSFEED_STORE"),
+            description="Processor state store: rocksdict (on disk, production) or memory.",
+        ),
+    ] = "rocksdict"
+    processing_guarantee: Annotated[
+        Literal["at_least_once", "exactly_once"],
+        Field(
+            validation_alias=_env("SPORTSFEED_PROCESSING_GUARANTEE"),
+            description="Processor guarantee: at_least_once (idempotent outputs) or exactly_once.",
+        ),
+    ] = "at_least_once"
+    finished_state_ttl_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_FINISHED_STATE_TTL_S"),
+            description="How long a finished fixture keeps its full state for late corrections.",
+            gt=0,
+        ),
+    ] = 6 * 3600.0
+    shutdown_grace_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_SHUTDOWN_GRACE_S"),
+            description="How long a stopping process may take before it is ended regardless.",
+            gt=0,
+        ),
+    ] = 30.0
     metrics_port: Annotated[
         int,
         Field(

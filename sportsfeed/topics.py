@@ -36,6 +36,16 @@ class Topics:
     def rejected(self) -> str:
         return f"{self.prefix}rejected"
 
+    @property
+    def processor_group(self) -> str:
+        """The processors' Faust app id: their consumer group and changelog prefix."""
+        return f"{self.prefix}processor"
+
+    @property
+    def fixtures_changelog(self) -> str:
+        """The changelog of the processors' per-fixture state table (Faust's naming)."""
+        return f"{self.processor_group}-fixtures-changelog"
+
     def all(self, raw_retention_ms: int = -1) -> dict[str, dict[str, str]]:
         """Every topic with its configuration."""
         compacted = {"cleanup.policy": "compact"}
@@ -48,4 +58,5 @@ class Topics:
             self.period_delta: {"cleanup.policy": "delete"},
             self.fixture_finished: compacted,
             self.rejected: {"cleanup.policy": "delete"},
+            self.fixtures_changelog: compacted,
         }

@@ -24,21 +24,20 @@ import orjson
 from processors.derive.fixture_finished import fixture_finished
 from processors.derive.fixture_score import from_actions, from_statistics
 from processors.derive.period_delta import period_delta
-from processors.frames import ActionsFrame, Aggregate, AggregateKey, Frame, StatisticsFrame, TeamRef
-from simulator.model import Sport
+from processors.frames import (
+    ActionsFrame,
+    Aggregate,
+    AggregateKey,
+    Frame,
+    Meta,
+    StatisticsFrame,
+    TeamRef,
+)
 
 Record = dict[str, Any]
 FIXTURE_SCORE: Final = "fixture_score"
 PERIOD_DELTA: Final = "period_delta"
 FIXTURE_FINISHED: Final = "fixture_finished"
-
-
-@dataclass(frozen=True, slots=True)
-class Meta:
-    """What the raw record's headers add to its frame."""
-
-    sport: Sport
-    position: int
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,7 @@ class FixtureState:
     score_digest: str = ""  # of the last fixture-score written, to skip unchanged ones
     snapshot: dict[AggregateKey, Aggregate] = field(default_factory=dict)
     finished_at_us: int | None = None  # vendor time of the frame that finished it
+    retired: bool = False  # finished long ago: only what drops late repeats is kept
 
     @property
     def finished(self) -> bool:
@@ -120,13 +120,14 @@ def source(frame: Frame, meta: Meta) -> Record:
     }
 
 
-def retired(state: FixtureState) -> FixtureState:
+def retire(state: FixtureState) -> FixtureState:
     """A finished fixture's state, shrunk to what still drops its late repeats."""
     return FixtureState(
         actions_sequence=state.actions_sequence,
         statistics_sequence=state.statistics_sequence,
         score_digest=state.score_digest,
         finished_at_us=state.finished_at_us,
+        retired=True,
     )
 
 
@@ -141,6 +142,7 @@ def encode_state(state: FixtureState) -> bytes:
         "snapshot": [[*key, agg.value, agg.action, agg.sub_action]
                      for key, agg in state.snapshot.items()],
         "finishedAt": state.finished_at_us,
+        "retired": state.retired,
     })  # fmt: skip
 
 
@@ -158,6 +160,7 @@ def decode_state(data: bytes) -> FixtureState:
         score_digest=body["digest"],
         snapshot=snapshot,
         finished_at_us=body["finishedAt"],
+        retired=body["retired"],
     )
 
 

@@ -141,3 +141,54 @@ async def finish(process: asyncio.subprocess.Process, timeout_s: float) -> str:
     text = output.decode()
     assert process.returncode == 0, text[-6000:]
     return text
+
+
+async def spawn_processor(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sportsfeed", "process",
+        env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+
+
+async def stop(process: asyncio.subprocess.Process, timeout_s: float) -> str:
+    """SIGTERM a spawned worker and wait (bounded) for it to exit; its output."""
+    if process.returncode is None:
+        process.terminate()
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout_s)
+    except TimeoutError:
+        process.kill()
+        output, _ = await process.communicate()
+        raise AssertionError(f"did not stop in {timeout_s} s:\n{output.decode()[-6000:]}") from None
+    return output.decode()
+
+
+async def read_avro(stack: Endpoints, topic: str, schema: str) -> list[tuple[str, dict[str, Any]]]:
+    """(key, decoded value) of every record of an Avro topic, in partition order."""
+    codec = AvroCodec(topic, schema, Registry(stack.registry_url))
+    return [(m.key.decode(), codec.decode(m.value)) for m in await read_topic(stack, topic)]
+
+
+async def wait_for_records(
+    stack: Endpoints,
+    topic: str,
+    count: int,
+    timeout_s: float,
+    worker: asyncio.subprocess.Process | None = None,
+) -> int:
+    """Poll until `topic` holds `count` records (or `worker` exits); how many it held then."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    seen = 0
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap_servers,
+                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+    await consumer.start()
+    try:
+        while seen < count and loop.time() < deadline:
+            if worker is not None and worker.returncode is not None:
+                break
+            batch = await consumer.getmany(timeout_ms=500)
+            seen += sum(len(messages) for messages in batch.values())
+    finally:
+        await consumer.stop()
+    return seen

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from processors.derive.fixture import Applied, FixtureState, Meta, apply
-from processors.frames import BadFrame, parse
+from processors.derive.fixture import Applied, FixtureState, apply
+from processors.frames import BadFrame, Meta, parse
 from simulator.catalogue import SimFixture
 from simulator.model import Feed
 

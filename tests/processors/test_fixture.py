@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.derive.fixture import FIXTURE_FINISHED, decode_state, encode_state, retired
+from processors.derive.fixture import FIXTURE_FINISHED, decode_state, encode_state, retire
 from simulator.catalogue import generated
 from simulator.faults import FaultPlan
 from simulator.model import Feed, Sport
@@ -67,8 +67,8 @@ def test_a_retired_fixture_still_drops_late_repeats_and_never_finishes_twice() -
     fixture = generated(Sport.BASKETBALL, 11)
     frames = interleaved(fixture)
     done = run(fixture, frames)
-    late = run(fixture, frames, into=Run(state=retired(done.state)))
+    late = run(fixture, frames, into=Run(state=retire(done.state)))
     assert (late.outputs, late.repeats) == ([], len(frames))
     assert len(done.of(FIXTURE_FINISHED)) == 1
-    assert len(encode_state(retired(done.state))) < len(encode_state(done.state)) / 10
+    assert len(encode_state(retire(done.state))) < len(encode_state(done.state)) / 10
     assert done.state.actions_sequence == len(fixture.stream(Feed.ACTIONS).frames)

@@ -1,0 +1,238 @@
+"""Processor, step 3 (I/O): the Faust app whose one agent moves raw frames through `apply`.
+
+One agent reads both raw topics, parses each frame once and sends every output it implies,
+keyed by fixtureId, to its Avro topic; the per-fixture state lives in one table (RocksDB via
+rocksdict in production). The agent runs at concurrency 1, catches every exception and dead-
+letters the record (Faust would otherwise ack and drop it), and never forwards through a sink
+(sinks drop the key). Topics are never declared here: `sportsfeed topics` creates them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+from aiokafka.partitioner import murmur2
+from faust.types import EventT, TableT
+
+from processors.deadletter import dead_letter_headers
+from processors.derive.fixture import (
+    FIXTURE_FINISHED,
+    FIXTURE_SCORE,
+    PERIOD_DELTA,
+    FixtureState,
+    apply,
+    decode_state,
+    encode_state,
+    retire,
+)
+from processors.frames import BadFrame, parse, read_meta
+from processors.metrics import Metrics
+from schemas.serde import AvroCodec
+from simulator.model import Feed
+from sportsfeed.settings import Settings
+from sportsfeed.topics import Topics
+
+log = logging.getLogger(__name__)
+SCHEMA_OF = {FIXTURE_SCORE: "fixture_score", PERIOD_DELTA: "period_delta",
+             FIXTURE_FINISHED: "fixture_finished"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Output:
+    topic: faust.TopicT
+    codec: AvroCodec
+
+
+@dataclass
+class Retirements:
+    """Finished fixtures waiting to shrink, per partition (a table write needs its partition)."""
+
+    ttl_s: float
+    partitions: int
+    due: dict[int, deque[tuple[float, bytes]]] = field(default_factory=dict)
+    scanned: set[int] = field(default_factory=set)
+
+    def partition_of(self, key: bytes) -> int:
+        hashed: int = murmur2(key)
+        return (hashed & 0x7FFFFFFF) % self.partitions  # Kafka's default partitioner
+
+    def add(self, key: bytes, now: float) -> None:
+        self.due.setdefault(self.partition_of(key), deque()).append((now + self.ttl_s, key))
+
+    def take_due(self, partition: int, now: float) -> list[bytes]:
+        queue = self.due.get(partition)
+        keys = []
+        while queue and queue[0][0] <= now:
+            keys.append(queue.popleft()[1])
+        return keys
+
+
+class Deriver:
+    """The shell around `apply`: state from the table, records to their topics, errors to DLQ."""
+
+    def __init__(
+        self,
+        table: TableT[bytes, bytes],
+        outputs: dict[str, Output],
+        rejected: faust.TopicT,
+        feeds: dict[str, Feed],
+        settings: Settings,
+        metrics: Metrics,
+    ) -> None:
+        self.table = table
+        self.outputs = outputs
+        self.rejected = rejected
+        self.feeds = feeds
+        self.metrics = metrics
+        self.retirements = Retirements(settings.finished_state_ttl_s, settings.partitions)
+        self.positions: dict[tuple[str, int], int] = {}  # last offset processed, for lag
+
+    async def handle(self, event: EventT[Any]) -> None:
+        message = event.message
+        feed = self.feeds[message.topic]
+        self.metrics.frames.labels(feed.value).inc()
+        self.positions[message.topic, message.partition] = message.offset
+        key: bytes = message.key or b""
+        try:
+            sends, state = self._derive(feed, key, message.value, message.headers)
+        except Exception as exc:  # noqa: BLE001 (a bad record must never stop the job)
+            await self._reject(feed, key, message, exc)
+            return
+        if state is not None:
+            self.table[key] = encode_state(state)
+        for name, value in sends:
+            output = self.outputs[name]
+            await output.topic.send(key=key, value=value)
+            self.metrics.outputs.labels(output.topic.get_topic_name()).inc()
+        self.metrics.latency.observe(max(0.0, time.time() - message.timestamp / 1000))
+        self._retire_due(message.partition)
+
+    def _derive(
+        self, feed: Feed, key: bytes, value: bytes | None, headers: Any
+    ) -> tuple[list[tuple[str, bytes]], FixtureState | None]:
+        """Encoded outputs and the new state (None: unchanged); raises for a bad record."""
+        frame = parse(feed, value or b"")
+        if frame.fixture_id.encode() != key:
+            raise BadFrame(f"record key {key!r:.60} is not the frame's fixtureId")
+        meta = read_meta(headers or [])
+        stored = self.table.get(key)
+        state = decode_state(stored) if stored is not None else FixtureState()
+        applied = apply(state, frame, meta)
+        if applied.repeat:
+            self.metrics.repeats.labels(feed.value).inc()
+            return [], None
+        sends = [
+            (name, self.outputs[name].codec.encode(record)) for name, record in applied.outputs
+        ]
+        if applied.state.finished and not state.finished:
+            self.retirements.add(key, time.monotonic())
+        return sends, applied.state
+
+    async def _reject(self, feed: Feed, key: bytes, message: Any, exc: Exception) -> None:
+        if not isinstance(exc, BadFrame):
+            log.error("unexpected error on %s[%d]@%d", message.topic, message.partition,
+                      message.offset, exc_info=exc)  # fmt: skip
+        else:
+            log.warning("dead letter %s[%d]@%d: %s", message.topic, message.partition,
+                        message.offset, exc)  # fmt: skip
+        headers = dead_letter_headers(
+            message.headers or [], message.topic, message.partition, message.offset, exc
+        )
+        await self.rejected.send(key=key, value=message.value or b"", headers=headers)
+        self.metrics.dead_letters.labels(feed.value, type(exc).__name__).inc()
+
+    def _retire_due(self, partition: int) -> None:
+        if partition not in self.retirements.scanned:
+            self._scan_finished(partition)
+        for key in self.retirements.take_due(partition, time.monotonic()):
+            stored = self.table.get(key)
+            if stored is not None:
+                self.table[key] = encode_state(retire(decode_state(stored)))
+                self.metrics.retired.inc()
+
+    def _scan_finished(self, partition: int) -> None:
+        """After a start: queue this partition's finished fixtures that are not retired yet."""
+        self.retirements.scanned.add(partition)
+        now = time.monotonic()
+        for key, stored in self.table.items():
+            if self.retirements.partition_of(key) == partition:
+                state = decode_state(stored)
+                if state.finished and not state.retired:
+                    self.retirements.add(key, now)
+
+    def update_lag(self, consumer: Any) -> None:
+        for tp in consumer.assignment():
+            last = self.positions.get((tp.topic, tp.partition))
+            highwater = consumer.highwater(tp)
+            if highwater is not None and last is not None:
+                self.metrics.lag.labels(tp.topic, str(tp.partition)).set(highwater - last - 1)
+
+
+def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, AvroCodec],
+              metrics: Metrics) -> faust.App:  # fmt: skip
+    """The processor's Faust app, its table, its agent, and its health and metrics pages."""
+    topics = Topics(settings.topic_prefix)
+    app = faust.App(
+        topics.processor_group,
+        broker=[f"kafka://{server.strip()}" for server in bootstrap_servers.split(",")],
+        store="rocksdb://" if settings.store == "rocksdict" else "memory://",  # rocksdb: rocksdict
+        datadir=str(settings.data_dir / "processor"),
+        processing_guarantee=settings.processing_guarantee,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        producer_linger=0.0,
+        producer_acks=-1,
+        web_bind=settings.metrics_host,
+        web_host=settings.metrics_host,
+        web_port=settings.metrics_port or 6066,
+        web_enabled=settings.metrics_port != 0,
+        autodiscover=False,
+    )
+    raw = {topics.raw(feed): feed for feed in Feed}
+    source = app.topic(*raw, key_serializer="raw", value_serializer="raw")
+    table = app.Table("fixtures", partitions=settings.partitions,
+                      key_type=bytes, value_type=bytes)  # fmt: skip
+    outputs = {
+        name: Output(app.topic(codec.topic, key_serializer="raw", value_serializer="raw"), codec)
+        for name, codec in codecs.items()
+    }
+    rejected = app.topic(topics.rejected, key_serializer="raw", value_serializer="raw")
+    deriver = Deriver(table, outputs, rejected, raw, settings, metrics)
+
+    @app.agent(source, concurrency=1, name="derive")
+    async def derive(stream: faust.StreamT[Any]) -> None:
+        async for event in stream.events():
+            await deriver.handle(event)
+
+    @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
+    async def lag() -> None:
+        deriver.update_lag(app.consumer)
+
+    _pages(app, metrics)
+    return app
+
+
+def _pages(app: faust.App, metrics: Metrics) -> None:
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest  # noqa: PLC0415
+
+    @app.page("/health")
+    async def health(web: Any, _request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    @app.page("/ready")
+    async def ready(web: Any, _request: Any) -> Any:
+        recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
+        ok = recovered and not app.rebalancing
+        return web.json({"ready": ok}, status=200 if ok else 503)
+
+    @app.page("/metrics")
+    async def prometheus(web: Any, _request: Any) -> Any:
+        return web.bytes(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,81 @@
+"""`sportsfeed process`: the Faust worker that derives the Avro topics from the raw topics."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import threading
+from typing import Any, NoReturn
+
+import faust
+
+from infra.stack import stack_endpoints
+from processors.agents import SCHEMA_OF, build_app
+from processors.metrics import Metrics
+from schemas.serde import AvroCodec, Registry
+from sportsfeed.admin import ensure_topics
+from sportsfeed.settings import Settings
+from sportsfeed.topics import Topics
+
+log = logging.getLogger(__name__)
+EXIT_STUCK = 3
+
+
+def register(verbs: Any) -> None:
+    process = verbs.add_parser(
+        "process",
+        help="derive fixture-score, period-delta and fixture-finished from the raw topics",
+        description=(
+            "Run one Faust worker: consume the raw topics, keep each fixture's state in a table "
+            "(SPORTSFEED_STORE), write the Avro topics keyed by fixtureId and dead-letter what "
+            "cannot be read to the rejected topic. Health at /health and /ready, Prometheus at "
+            "/metrics on SPORTSFEED_METRICS_HOST:SPORTSFEED_METRICS_PORT. Run more workers to "
+            "share the partitions. SIGTERM stops it within SPORTSFEED_SHUTDOWN_GRACE_S."
+        ),
+    )
+    process.set_defaults(verb=run_process)
+
+
+def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with stack_endpoints(settings) as endpoints:
+        topics = Topics(settings.topic_prefix)
+        asyncio.run(ensure_topics(endpoints.bootstrap_servers, topics, settings.partitions,
+                                  settings.replication, settings.raw_retention_ms))  # fmt: skip
+        registry = Registry(endpoints.registry_url)
+        codecs = {
+            name: AvroCodec(getattr(topics, name), schema, registry)
+            for name, schema in SCHEMA_OF.items()
+        }
+        log.info("processor starting kafka=%s store=%s guarantee=%s", endpoints.bootstrap_servers,
+                 settings.store, settings.processing_guarantee)  # fmt: skip
+        app = build_app(settings, endpoints.bootstrap_servers, codecs, Metrics())
+        BoundedWorker(app, settings.shutdown_grace_s, loglevel=settings.log_level,
+                      override_logging=False).execute_from_commandline()  # fmt: skip
+
+
+class BoundedWorker(faust.Worker):
+    """A Faust worker whose shutdown cannot hang: past the grace period the process ends."""
+
+    def __init__(self, app: faust.App, grace_s: float, **kwargs: Any) -> None:
+        self._grace_s = grace_s
+        super().__init__(app, **kwargs)
+
+    def _on_sigterm(self) -> None:
+        self._deadline()
+        super()._on_sigterm()
+
+    def _on_sigint(self) -> None:
+        self._deadline()
+        super()._on_sigint()
+
+    def _deadline(self) -> None:
+        def end() -> None:
+            log.error("shutdown took longer than %.0f s; exiting", self._grace_s)
+            os._exit(EXIT_STUCK)
+
+        timer = threading.Timer(self._grace_s, end)
+        timer.daemon = True
+        timer.start()

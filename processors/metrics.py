@@ -1,0 +1,43 @@
+"""Processor: its Prometheus metrics, in a registry of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.frames = Counter(
+            "sportsfeed_processor_frames", "Raw frames consumed", ["feed"], registry=r
+        )
+        self.outputs = Counter(
+            "sportsfeed_processor_outputs", "Derived records sent", ["topic"], registry=r
+        )
+        self.dead_letters = Counter(
+            "sportsfeed_processor_dead_letters", "Raw records sent to the rejected topic",
+            ["feed", "error"], registry=r,
+        )  # fmt: skip
+        self.repeats = Counter(
+            "sportsfeed_processor_repeats_dropped", "Repeated or stale frames dropped",
+            ["feed"], registry=r,
+        )  # fmt: skip
+        self.retired = Counter(
+            "sportsfeed_processor_fixtures_retired", "Finished fixtures whose state was shrunk",
+            registry=r,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "sportsfeed_processor_latency_seconds",
+            "Raw record's Kafka timestamp to its derived records sent",
+            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5, 30),
+            registry=r,
+        )
+        self.lag = Gauge(
+            "sportsfeed_processor_lag", "Raw records not yet processed, per partition",
+            ["topic", "partition"], registry=r,
+        )  # fmt: skip
