@@ -9,14 +9,18 @@ letters the record (Faust would otherwise ack and drop it), and never forwards t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import weakref
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 from aiokafka.partitioner import murmur2
+from faust.streams import _current_event
 from faust.types import EventT, TableT
 
 from processors.deadletter import dead_letter_headers
@@ -38,6 +42,7 @@ from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
+MAX_IN_FLIGHT = 10_000  # records derived whose outputs are not yet acknowledged
 SCHEMA_OF = {FIXTURE_SCORE: "fixture_score", PERIOD_DELTA: "period_delta",
              FIXTURE_FINISHED: "fixture_finished"}  # fmt: skip
 
@@ -72,6 +77,16 @@ class Retirements:
         return keys
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A processed raw record: its sends in flight and the state to store once they land."""
+
+    event: EventT[Any]
+    key: bytes
+    state: FixtureState | None  # None: nothing to store (a repeat or a dead letter)
+    sent: list[Awaitable[Any]]
+
+
 class Deriver:
     """The shell around `apply`: state from the table, records to their topics, errors to DLQ."""
 
@@ -91,26 +106,52 @@ class Deriver:
         self.metrics = metrics
         self.retirements = Retirements(settings.finished_state_ttl_s, settings.partitions)
         self.positions: dict[tuple[str, int], int] = {}  # last offset processed, for lag
+        self.working: dict[bytes, FixtureState] = {}  # derived from, not yet stored
 
-    async def handle(self, event: EventT[Any]) -> None:
+    async def handle(self, event: EventT[Any]) -> Pending:
+        """Derive and send a raw record's outputs; what `persist` must do once they are acked."""
         message = event.message
         feed = self.feeds[message.topic]
         self.metrics.frames.labels(feed.value).inc()
         self.positions[message.topic, message.partition] = message.offset
         key: bytes = message.key or b""
         try:
-            sends, state = self._derive(feed, key, message.value, message.headers)
+            encoded, state = self._derive(feed, key, message.value, message.headers)
         except Exception as exc:  # noqa: BLE001 (a bad record must never stop the job)
-            await self._reject(feed, key, message, exc)
-            return
-        if state is not None:
-            self.table[key] = encode_state(state)
-        for name, value in sends:
+            return Pending(event, key, None, [await self._reject(feed, key, message, exc)])
+        sent = []
+        for name, value in encoded:
             output = self.outputs[name]
-            await output.topic.send(key=key, value=value)
+            sent.append(await output.topic.send(key=key, value=value))
             self.metrics.outputs.labels(output.topic.get_topic_name()).inc()
+        if state is not None:
+            self.working[key] = state
         self.metrics.latency.observe(max(0.0, time.time() - message.timestamp / 1000))
-        self._retire_due(message.partition)
+        return Pending(event, key, state, sent)
+
+    async def persist(self, pending: Pending) -> None:
+        """Once a record's outputs are acknowledged, store the state they came from.
+
+        In this order a crash can leave the state behind the outputs (the frames are derived
+        again: identical repeats), never ahead of them (frames dropped as repeats whose outputs
+        never arrived). The caller acks the record after this, so its offset is committed last.
+        """
+        for future in pending.sent:
+            await future
+        if pending.state is None:
+            return
+        _current_event.set(weakref.ref(pending.event))  # the table's partition comes from it
+        self.table[pending.key] = encode_state(pending.state)
+        if self.working.get(pending.key) is pending.state:
+            del self.working[pending.key]
+        self._retire_due(pending.event.message.partition)
+
+    def _state(self, key: bytes) -> FixtureState:
+        working = self.working.get(key)
+        if working is not None:
+            return working
+        stored = self.table.get(key)
+        return decode_state(stored) if stored is not None else FixtureState()
 
     def _derive(
         self, feed: Feed, key: bytes, value: bytes | None, headers: Any
@@ -120,20 +161,17 @@ class Deriver:
         if frame.fixture_id.encode() != key:
             raise BadFrame(f"record key {key!r:.60} is not the frame's fixtureId")
         meta = read_meta(headers or [])
-        stored = self.table.get(key)
-        state = decode_state(stored) if stored is not None else FixtureState()
+        state = self._state(key)
         applied = apply(state, frame, meta)
         if applied.repeat:
             self.metrics.repeats.labels(feed.value).inc()
             return [], None
-        sends = [
-            (name, self.outputs[name].codec.encode(record)) for name, record in applied.outputs
-        ]
+        encoded = [(name, self.outputs[name].codec.encode(rec)) for name, rec in applied.outputs]
         if applied.state.finished and not state.finished:
             self.retirements.add(key, time.monotonic())
-        return sends, applied.state
+        return encoded, applied.state
 
-    async def _reject(self, feed: Feed, key: bytes, message: Any, exc: Exception) -> None:
+    async def _reject(self, feed: Feed, key: bytes, message: Any, exc: Exception) -> Awaitable[Any]:
         if not isinstance(exc, BadFrame):
             log.error("unexpected error on %s[%d]@%d", message.topic, message.partition,
                       message.offset, exc_info=exc)  # fmt: skip
@@ -143,15 +181,15 @@ class Deriver:
         headers = dead_letter_headers(
             message.headers or [], message.topic, message.partition, message.offset, exc
         )
-        await self.rejected.send(key=key, value=message.value or b"", headers=headers)
         self.metrics.dead_letters.labels(feed.value, type(exc).__name__).inc()
+        return await self.rejected.send(key=key, value=message.value or b"", headers=headers)
 
     def _retire_due(self, partition: int) -> None:
         if partition not in self.retirements.scanned:
             self._scan_finished(partition)
         for key in self.retirements.take_due(partition, time.monotonic()):
             stored = self.table.get(key)
-            if stored is not None:
+            if stored is not None and key not in self.working:
                 self.table[key] = encode_state(retire(decode_state(stored)))
                 self.metrics.retired.inc()
 
@@ -209,8 +247,23 @@ def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, Avro
 
     @app.agent(source, concurrency=1, name="derive")
     async def derive(stream: faust.StreamT[Any]) -> None:
-        async for event in stream.events():
-            await deriver.handle(event)
+        manual = stream.noack()  # type: ignore[attr-defined]  # missing from StreamT
+        in_flight: asyncio.Queue[Pending] = asyncio.Queue(maxsize=MAX_IN_FLIGHT)
+
+        async def persist_in_order() -> None:
+            while True:
+                pending = await in_flight.get()
+                await deriver.persist(pending)
+                await manual.ack(pending.event)
+
+        persister = asyncio.create_task(persist_in_order())
+        try:
+            async for event in manual.events():
+                if persister.done():
+                    persister.result()  # its failure ends the agent
+                await in_flight.put(await deriver.handle(event))
+        finally:
+            persister.cancel()
 
     @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
     async def lag() -> None:

@@ -96,19 +96,29 @@ class Meta:
 
     sport: Sport
     position: int
+    feeds: frozenset[Feed] = frozenset(Feed)  # the fixture's subscribed feeds
+
+    @property
+    def has_actions(self) -> bool:
+        return Feed.ACTIONS in self.feeds
 
 
 def read_meta(headers: Iterable[tuple[str, bytes]]) -> Meta:
-    """The sport and position headers the producer put on a raw record."""
+    """The sport, position and feeds headers the producer put on a raw record.
+
+    Without a `feeds` header (older records) the fixture is taken to have both feeds.
+    """
     found = dict(headers)
     try:
         sport = Sport(found["sport"].decode())
         position = int(found["position"])
+        listed = found.get("feeds", b"actions,statistics").decode().split(",")
+        feeds = frozenset(Feed(name) for name in listed if name)
     except KeyError as exc:
         raise BadFrame(f"raw record lacks the {exc.args[0]!r} header") from exc
     except ValueError as exc:
         raise BadFrame(f"raw record headers: {exc}") from exc
-    return Meta(sport, position)
+    return Meta(sport, position, feeds)
 
 
 def parse(feed: Feed, data: bytes) -> Frame:

@@ -145,6 +145,7 @@ class Producer:
             auth_retry_s=s.auth_retry_s,
             exit_on_auth_failure=s.exit_on_auth_failure,
             raw_topic=lambda stream: self._topics.raw(stream.feed),
+            feeds=tuple(self._feeds),
         )
 
     async def _supervise(self) -> None:

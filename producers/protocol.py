@@ -88,8 +88,14 @@ def marks_finished(text: str) -> bool:
 
 
 def raw_headers(
-    stream: StreamId, channel: Channel, position: int, received_at_us: int, source_url: str
+    stream: StreamId,
+    channel: Channel,
+    position: int,
+    received_at_us: int,
+    source_url: str,
+    feeds: tuple[Feed, ...] = tuple(Feed),
 ) -> list[tuple[str, bytes]]:
+    """A raw record's headers; `feeds` are the fixture's feeds this producer subscribes."""
     return [
         ("sport", stream.sport.value.encode()),
         ("feed", stream.feed.value.encode()),
@@ -97,6 +103,7 @@ def raw_headers(
         ("position", str(position).encode()),
         ("received-at", str(received_at_us).encode()),
         ("source", source_url.encode()),
+        ("feeds", ",".join(feed.value for feed in feeds).encode()),
     ]
 
 

@@ -30,7 +30,7 @@ from producers.protocol import (
 )
 from producers.publisher import Publisher
 from producers.status import State
-from simulator.model import Channel
+from simulator.model import Channel, Feed
 from sportsfeed.errors import SportsfeedError
 from sportsfeed.redact import redacting_logger
 
@@ -59,6 +59,7 @@ class StreamOptions:
     auth_retry_s: float
     exit_on_auth_failure: bool
     raw_topic: Callable[[StreamId], str]
+    feeds: tuple[Feed, ...]  # subscribed per fixture: tells processors who scores a fixture
 
 
 class Backoff:
@@ -236,7 +237,8 @@ class FeedStream:
             self.position += 1
             value = text.encode()
             headers = raw_headers(self.stream, self._options.channel, self.position,
-                                  time.time_ns() // 1000, source_url)  # fmt: skip
+                                  time.time_ns() // 1000, source_url,
+                                  self._options.feeds)  # fmt: skip
             self._publishing = True
             delivery = await self._publisher.publish(topic, key, value, headers)
             self._publishing, self._last_seen = False, time.monotonic()

@@ -5,12 +5,12 @@ the last one applied on that feed), then derives every output the frame implies:
 
 - actions frame: a fixture-score when the match state changed, and the fixture-finished when
   the summary first says finished;
-- statistics frame: a period-delta against the previous snapshot; for a fixture with no actions
-  frame yet whose sport can be scored from statistics, a fixture-score when it changed and the
-  fixture-finished on the first finished snapshot.
+- statistics frame: a period-delta against the previous snapshot; and, for a fixture without
+  an actions feed (the raw record's `feeds` header) whose sport can be scored from statistics,
+  a fixture-score when it changed and the fixture-finished on the first finished snapshot.
 
-A fixture with an actions feed is finished by it (the vendor's authority on the score): a
-statistics snapshot saying finished first does not finish it with a possibly older score.
+Which feed scores a fixture is decided by the record, not by which topic happened to be read
+first, so the outputs depend only on each feed's own frames: a replay gives the same records.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _apply_statistics(state: FixtureState, frame: StatisticsFrame, meta: Meta) -
     delta = period_delta(state.snapshot, state.statistics_sequence or None, frame, meta.sport)
     outputs = [(PERIOD_DELTA, delta | {"source": source(frame, meta)})]
     state = replace(state, statistics_sequence=frame.sequence, snapshot=frame.aggregates)
-    score = from_statistics(frame, meta.sport) if state.actions_sequence == 0 else None
+    score = None if meta.has_actions else from_statistics(frame, meta.sport)
     if score is None:
         return Applied(state, outputs)
     return _scored(state, score, frame, meta, outputs)

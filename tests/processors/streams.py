@@ -12,6 +12,7 @@ from simulator.catalogue import SimFixture
 from simulator.model import Feed
 
 Raw = tuple[Feed, int, str]  # feed, position, frame text
+STATISTICS_ONLY = frozenset({Feed.STATISTICS})
 
 
 @dataclass
@@ -39,7 +40,13 @@ def interleaved(fixture: SimFixture, feeds: Iterable[Feed] = tuple(Feed)) -> lis
     return [raw for *_, raw in sorted(merged, key=lambda item: (item[0], item[1], item[2][1]))]
 
 
-def run(fixture: SimFixture, raws: Iterable[Raw], into: Run | None = None) -> Run:
+def run(
+    fixture: SimFixture,
+    raws: Iterable[Raw],
+    into: Run | None = None,
+    feeds: frozenset[Feed] = frozenset(Feed),
+) -> Run:
+    """Parse and apply `raws` in order, for a fixture subscribed to `feeds`."""
     result = into or Run()
     for feed, position, text in raws:
         try:
@@ -47,7 +54,7 @@ def run(fixture: SimFixture, raws: Iterable[Raw], into: Run | None = None) -> Ru
         except BadFrame as exc:
             result.dead_letters.append(str(exc))
             continue
-        applied: Applied = apply(result.state, frame, Meta(fixture.sport, position))
+        applied: Applied = apply(result.state, frame, Meta(fixture.sport, position, feeds))
         result.state = applied.state
         result.outputs.extend(applied.outputs)
         result.repeats += applied.repeat

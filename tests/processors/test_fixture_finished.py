@@ -13,7 +13,7 @@ from processors.derive.fixture_finished import winner
 from simulator.catalogue import generated
 from simulator.faults import FaultPlan
 from simulator.model import Feed, Sport
-from tests.processors.streams import interleaved, raw_frames, run
+from tests.processors.streams import STATISTICS_ONLY, interleaved, raw_frames, run
 
 
 def score(home: int, away: int, *periods: tuple[str, int, int]) -> dict[str, Any]:
@@ -62,7 +62,9 @@ def test_one_finished_event_per_fixture_matching_the_result(
 
 def test_a_statistics_only_fixture_finishes_from_its_statistics() -> None:
     fixture = generated(Sport.TABLE_TENNIS, 3)
-    finished = run(fixture, interleaved(fixture, [Feed.STATISTICS])).of(FIXTURE_FINISHED)
+    finished = run(fixture, interleaved(fixture, [Feed.STATISTICS]), feeds=STATISTICS_ONLY).of(
+        FIXTURE_FINISHED
+    )
     assert [(e["source"]["feed"], e["winner"]) for e in finished] == [
         ("STATISTICS", str(fixture.truth()["winner"]).upper())
     ]

@@ -9,12 +9,12 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.derive.fixture import FIXTURE_SCORE
+from processors.derive.fixture import FIXTURE_FINISHED, FIXTURE_SCORE
 from processors.derive.fixture_score import from_statistics
 from processors.frames import StatisticsFrame, parse
 from simulator.catalogue import generated
 from simulator.model import Feed, SendType, Sport
-from tests.processors.streams import interleaved, run
+from tests.processors.streams import STATISTICS_ONLY, interleaved, run
 
 EXAMPLE = Path(__file__).parent / "data" / "tabletennis_statistics_example.json"
 SEEDS = st.integers(min_value=0, max_value=10_000)
@@ -42,7 +42,9 @@ def test_the_last_score_is_the_generators_result(sport: Sport, seed: int) -> Non
 def test_a_statistics_only_fixture_is_scored_by_the_sports_rules(sport: Sport, seed: int) -> None:
     fixture = generated(sport, seed)
     truth = fixture.truth()
-    scores = run(fixture, interleaved(fixture, [Feed.STATISTICS])).of(FIXTURE_SCORE)
+    scores = run(fixture, interleaved(fixture, [Feed.STATISTICS]), feeds=STATISTICS_ONLY).of(
+        FIXTURE_SCORE
+    )
     last = scores[-1]
     assert (last["homeScore"], last["awayScore"]) == (truth["homeScore"], truth["awayScore"])
     assert [[p["homePoints"], p["awayPoints"]] for p in last["periods"]] == truth["periodScores"]
@@ -50,6 +52,13 @@ def test_a_statistics_only_fixture_is_scored_by_the_sports_rules(sport: Sport, s
     # Games won only ever rise, one at a time, and nobody passes the number that wins the match.
     wins = [(r["homeScore"], r["awayScore"]) for r in scores]
     assert all(0 <= b[0] - a[0] + b[1] - a[1] <= 1 for a, b in itertools.pairwise(wins))
+
+
+def test_statistics_never_score_a_fixture_that_has_an_actions_feed() -> None:
+    fixture = generated(Sport.TABLE_TENNIS, 5)
+    statistics_first = run(fixture, interleaved(fixture, [Feed.STATISTICS]))  # both subscribed
+    assert statistics_first.of(FIXTURE_SCORE) == []
+    assert statistics_first.of(FIXTURE_FINISHED) == []
 
 
 def test_the_vendors_table_tennis_example_is_3_2_in_games() -> None:

@@ -87,7 +87,10 @@ def test_urls_and_headers_carry_no_credentials() -> None:
         "position": b"7",
         "received-at": b"1700000000000000",
         "source": f"wss://dde-streams.example/media/v2/tabletennis/fixtures/{FIXTURE}/statistics".encode(),
+        "feeds": b"actions,statistics",
     }
+    only = dict(raw_headers(stream, Channel.BETTING, 7, 0, "", (Feed.STATISTICS,)))
+    assert only["feeds"] == b"statistics"
 
 
 def test_status_snapshot_holds_every_feed_and_reports_changes_once() -> None:
