@@ -226,6 +226,8 @@ def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, Avro
         topic_allow_declare=False,
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         producer_linger=0.0,
         producer_acks=-1,
         web_bind=settings.metrics_host,

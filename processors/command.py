@@ -51,6 +51,7 @@ def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
         }
         log.info("processor starting kafka=%s store=%s guarantee=%s", endpoints.bootstrap_servers,
                  settings.store, settings.processing_guarantee)  # fmt: skip
+        (settings.data_dir / "processor").mkdir(parents=True, exist_ok=True)
         app = build_app(settings, endpoints.bootstrap_servers, codecs, Metrics())
         BoundedWorker(app, settings.shutdown_grace_s, loglevel=settings.log_level,
                       override_logging=False).execute_from_commandline()  # fmt: skip

@@ -249,6 +249,14 @@ class Settings(BaseSettings):
             gt=0,
         ),
     ] = 6 * 3600.0
+    session_timeout_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_SESSION_TIMEOUT_S"),
+            description="How long a silent processor keeps its partitions before they move.",
+            ge=6,
+        ),
+    ] = 10.0
     shutdown_grace_s: Annotated[
         float,
         Field(

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra.stack import Endpoints
 from schemas.serde import AvroCodec, Registry
@@ -192,3 +192,44 @@ async def wait_for_records(
     finally:
         await consumer.stop()
     return seen
+
+
+async def wait_for_unique(
+    stack: Endpoints, topic: str, count: int, timeout_s: float, worker: asyncio.subprocess.Process
+) -> int:
+    """Poll until `topic` holds records of `count` distinct keys (or `worker` exits)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    keys: set[bytes] = set()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap_servers,
+                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+    await consumer.start()
+    try:
+        while len(keys) < count and loop.time() < deadline and worker.returncode is None:
+            batch = await consumer.getmany(timeout_ms=500)
+            keys.update(m.key for messages in batch.values() for m in messages)
+    finally:
+        await consumer.stop()
+    return len(keys)
+
+
+async def wait_until_consumed(
+    stack: Endpoints, group: str, topics: list[str], timeout_s: float, worker: Any
+) -> bool:
+    """Poll until `group` has committed the end of every partition of `topics`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap_servers, group_id=group,
+                                enable_auto_commit=False)  # fmt: skip
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for topic in topics for p in range(PARTITIONS)]
+        ends = await consumer.end_offsets(partitions)
+        while loop.time() < deadline and worker.returncode is None:
+            committed = [await consumer.committed(tp) or 0 for tp in partitions]
+            if all(c >= ends[tp] for c, tp in zip(committed, partitions, strict=True)):
+                return True
+            await asyncio.sleep(0.5)
+    finally:
+        await consumer.stop()
+    return False
