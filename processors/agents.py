@@ -141,6 +141,10 @@ class Deriver:
         if pending.state is None:
             return
         _current_event.set(weakref.ref(pending.event))  # the table's partition comes from it
+        self.store(pending)
+
+    def store(self, pending: Pending) -> None:
+        assert pending.state is not None  # noqa: S101 (callers check)
         self.table[pending.key] = encode_state(pending.state)
         if self.working.get(pending.key) is pending.state:
             del self.working[pending.key]
@@ -249,6 +253,13 @@ def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, Avro
 
     @app.agent(source, concurrency=1, name="derive")
     async def derive(stream: faust.StreamT[Any]) -> None:
+        if settings.processing_guarantee == "exactly_once":
+            # A transaction makes state, outputs and offsets atomic: store and ack at once.
+            async for event in stream.events():
+                pending = await deriver.handle(event)
+                if pending.state is not None:
+                    deriver.store(pending)
+            return
         manual = stream.noack()  # type: ignore[attr-defined]  # missing from StreamT
         in_flight: asyncio.Queue[Pending] = asyncio.Queue(maxsize=MAX_IN_FLIGHT)
 

@@ -76,10 +76,13 @@ class RawRecord:
     headers: dict[str, bytes]
 
 
-async def read_topic(stack: Endpoints, topic: str, idle_ms: int = 1500) -> list[Any]:
+async def read_topic(
+    stack: Endpoints, topic: str, idle_ms: int = 1500, isolation_level: str = "read_uncommitted"
+) -> list[Any]:
     """Every record of `topic`, until nothing new arrives for `idle_ms` (bounded: 2 minutes)."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap_servers,
-                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                isolation_level=isolation_level)  # fmt: skip
     await consumer.start()
     records: list[Any] = []
     try:
@@ -163,10 +166,13 @@ async def stop(process: asyncio.subprocess.Process, timeout_s: float) -> str:
     return output.decode()
 
 
-async def read_avro(stack: Endpoints, topic: str, schema: str) -> list[tuple[str, dict[str, Any]]]:
+async def read_avro(
+    stack: Endpoints, topic: str, schema: str, isolation_level: str = "read_uncommitted"
+) -> list[tuple[str, dict[str, Any]]]:
     """(key, decoded value) of every record of an Avro topic, in partition order."""
     codec = AvroCodec(topic, schema, Registry(stack.registry_url))
-    return [(m.key.decode(), codec.decode(m.value)) for m in await read_topic(stack, topic)]
+    messages = await read_topic(stack, topic, isolation_level=isolation_level)
+    return [(m.key.decode(), codec.decode(m.value)) for m in messages]
 
 
 async def wait_for_records(
