@@ -49,8 +49,8 @@ def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
             name: AvroCodec(getattr(topics, name), schema, registry)
             for name, schema in SCHEMA_OF.items()
         }
-        log.info("processor starting kafka=%s store=%s guarantee=%s", endpoints.bootstrap_servers,
-                 settings.store, settings.processing_guarantee)  # fmt: skip
+        log.info("processor starting kafka=%s store=%s", endpoints.bootstrap_servers,
+                 settings.store)  # fmt: skip
         (settings.data_dir / "processor").mkdir(parents=True, exist_ok=True)
         app = build_app(settings, endpoints.bootstrap_servers, codecs, Metrics())
         BoundedWorker(app, settings.shutdown_grace_s, loglevel=settings.log_level,

@@ -234,13 +234,6 @@ class Settings(BaseSettings):
             description="Processor state store: rocksdict (on disk, production) or memory.",
         ),
     ] = "rocksdict"
-    processing_guarantee: Annotated[
-        Literal["at_least_once", "exactly_once"],
-        Field(
-            validation_alias=_env("SPORTSFEED_PROCESSING_GUARANTEE"),
-            description="Processor guarantee: at_least_once (idempotent outputs) or exactly_once.",
-        ),
-    ] = "at_least_once"
     finished_state_ttl_s: Annotated[
         float,
         Field(

@@ -168,16 +168,11 @@ def _assert_same_records(got: list[Any], want: list[Any], where: str) -> None:
 async def test_killed_workers_resume_from_changelog_and_disk_without_loss(
     stack: Endpoints, tmp_path: Path
 ) -> None:
-    await _killed_workers_resume(stack, tmp_path, "at_least_once")
-
-
-async def _killed_workers_resume(stack: Endpoints, tmp_path: Path, guarantee: str) -> None:
     prefix, topics = await fresh_topics(stack)
     fixtures = generate_catalogue(30, seed=62)
     async with running_simulator(fixtures) as simulator:
         env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
-                          SPORTSFEED_METRICS_PORT="0",
-                          SPORTSFEED_PROCESSING_GUARANTEE=guarantee)  # fmt: skip
+                          SPORTSFEED_METRICS_PORT="0")  # fmt: skip
         await Producer(settings_from(env), stack, Metrics()).run()
     expected = await _expected_by_pure_core(stack, topics, fixtures)
     total = len(expected["fixture_score"])
