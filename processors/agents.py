@@ -22,6 +22,7 @@ import faust
 from aiokafka.partitioner import murmur2
 from faust.streams import _current_event
 from faust.types import EventT, TableT
+from prometheus_client import generate_latest
 
 from processors.deadletter import dead_letter_headers
 from processors.derive.fixture import (
@@ -276,7 +277,6 @@ def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, Avro
 
 
 def _pages(app: faust.App, metrics: Metrics) -> None:
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest  # noqa: PLC0415
 
     @app.page("/health")
     async def health(web: Any, _request: Any) -> Any:
@@ -290,4 +290,5 @@ def _pages(app: faust.App, metrics: Metrics) -> None:
 
     @app.page("/metrics")
     async def prometheus(web: Any, _request: Any) -> Any:
-        return web.bytes(generate_latest(metrics.registry), content_type=CONTENT_TYPE_LATEST)
+        # Prometheus' text format; aiohttp adds the charset itself.
+        return web.text(generate_latest(metrics.registry).decode(), content_type="text/plain")

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 
 from infra.processes import free_port
@@ -46,6 +47,33 @@ def _faulty_catalogue() -> dict[str, SimFixture]:
     return fixtures
 
 
+async def _pages(port: int) -> dict[str, httpx.Response]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        return {path: await client.get(path) for path in ("/health", "/ready", "/metrics")}
+
+
+def _metric(text: str, name: str) -> float:
+    """The sum of a metric's samples in Prometheus text (0 if absent)."""
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+              if line.startswith((name + "{", name + " "))]  # fmt: skip
+    return sum(values)
+
+
+def _assert_metrics_count_what_was_sent(
+    pages: dict[str, httpx.Response], truth: dict[str, dict[str, Any]]
+) -> None:
+    assert pages["/health"].status_code == 200
+    assert pages["/ready"].json() == {"ready": True}
+    text = pages["/metrics"].text
+    sent = sum(t["frames"][feed.value] for t in truth.values() for feed in Feed)
+    malformed = sum(len(t["malformed"][feed.value]) for t in truth.values() for feed in Feed)
+    repeated = sum(len(t["duplicates"][feed.value]) for t in truth.values() for feed in Feed)
+    assert _metric(text, "sportsfeed_processor_frames_total") == sent
+    assert _metric(text, "sportsfeed_processor_dead_letters_total") == malformed
+    assert _metric(text, "sportsfeed_processor_repeats_dropped_total") == repeated
+    assert _metric(text, "sportsfeed_processor_latency_seconds_count") == sent - malformed
+
+
 def _last_snapshot_totals(fixture: SimFixture) -> dict[tuple[str, int, int, int | None], int]:
     """Per team, period, action and sub-action, read straight from the last statistics frame."""
     frame = orjson.loads(fixture.clean[Feed.STATISTICS][-1].text)
@@ -71,10 +99,13 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
         worker = await spawn_processor(env)
         producer = Producer(settings_from(env | {"SPORTSFEED_METRICS_PORT": "0"}), stack, Metrics())
         await producer.run()
-    finished_count = await wait_for_records(stack, topics.fixture_finished, FIXTURES, 120, worker)
+    raw_topics = [topics.raw(feed) for feed in Feed]
+    done = await wait_until_consumed(stack, topics.processor_group, raw_topics, 120, worker)
+    pages = await _pages(int(env["SPORTSFEED_METRICS_PORT"]))
     output = await stop(worker, 60)
-    assert finished_count == FIXTURES, output[-4000:]
+    assert done, output[-4000:]
     assert worker.returncode == 0, output[-4000:]
+    _assert_metrics_count_what_was_sent(pages, truth)
 
     finished = await read_avro(stack, topics.fixture_finished, "fixture_finished")
     assert Counter(key for key, _ in finished) == Counter(list(fixtures))  # exactly one each
