@@ -44,14 +44,9 @@ from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 10_000  # records derived whose outputs are not yet acknowledged
+PERSIST_BATCH = 2_000  # records whose states are stored together
 SCHEMA_OF = {FIXTURE_SCORE: "fixture_score", PERIOD_DELTA: "period_delta",
              FIXTURE_FINISHED: "fixture_finished"}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Output:
-    topic: faust.TopicT
-    codec: AvroCodec
 
 
 @dataclass
@@ -93,16 +88,17 @@ class Deriver:
 
     def __init__(
         self,
+        app: faust.App,
         table: TableT[bytes, bytes],
-        outputs: dict[str, Output],
-        rejected: faust.TopicT,
+        codecs: dict[str, AvroCodec],
         feeds: dict[str, Feed],
         settings: Settings,
         metrics: Metrics,
     ) -> None:
+        self.app = app
         self.table = table
-        self.outputs = outputs
-        self.rejected = rejected
+        self.codecs = codecs
+        self.rejected = Topics(settings.topic_prefix).rejected
         self.feeds = feeds
         self.metrics = metrics
         self.retirements = Retirements(settings.finished_state_ttl_s, settings.partitions)
@@ -122,30 +118,35 @@ class Deriver:
             return Pending(event, key, None, [await self._reject(feed, key, message, exc)])
         sent = []
         for name, value in encoded:
-            output = self.outputs[name]
-            sent.append(await output.topic.send(key=key, value=value))
-            self.metrics.outputs.labels(output.topic.get_topic_name()).inc()
+            topic = self.codecs[name].topic
+            sent.append(await self._send(topic, key, value, None))
+            self.metrics.outputs.labels(topic).inc()
         if state is not None:
             self.working[key] = state
         self.metrics.latency.observe(max(0.0, time.time() - message.timestamp / 1000))
         return Pending(event, key, state, sent)
 
-    async def persist(self, pending: Pending) -> None:
-        """Once a record's outputs are acknowledged, store the state they came from.
+    async def persist(self, batch: list[Pending]) -> None:
+        """Once records' outputs are acknowledged, store the latest state they came from.
 
         In this order a crash can leave the state behind the outputs (the frames are derived
         again: identical repeats), never ahead of them (frames dropped as repeats whose outputs
-        never arrived). The caller acks the record after this, so its offset is committed last.
+        never arrived). The caller acks the records after this, so offsets are committed last.
+        A fixture with several records in the batch is stored once, at its latest state.
         """
-        for future in pending.sent:
-            await future
-        if pending.state is None:
-            return
-        _current_event.set(weakref.ref(pending.event))  # the table's partition comes from it
-        self.table[pending.key] = encode_state(pending.state)
-        if self.working.get(pending.key) is pending.state:
-            del self.working[pending.key]
-        self._retire_due(pending.event.message.partition)
+        latest: dict[bytes, Pending] = {}
+        for pending in batch:
+            for future in pending.sent:
+                await future
+            if pending.state is not None:
+                latest[pending.key] = pending
+        for key, pending in latest.items():
+            _current_event.set(weakref.ref(pending.event))  # the table's partition comes from it
+            self.table[key] = encode_state(pending.state)  # type: ignore[arg-type]
+            if self.working.get(key) is pending.state:
+                del self.working[key]
+        for partition in {pending.event.message.partition for pending in latest.values()}:
+            self._retire_due(partition)
 
     def _state(self, key: bytes) -> FixtureState:
         working = self.working.get(key)
@@ -167,7 +168,7 @@ class Deriver:
         if applied.repeat:
             self.metrics.repeats.labels(feed.value).inc()
             return [], None
-        encoded = [(name, self.outputs[name].codec.encode(rec)) for name, rec in applied.outputs]
+        encoded = [(name, self.codecs[name].encode(record)) for name, record in applied.outputs]
         if applied.state.finished and not state.finished:
             self.retirements.add(key, time.monotonic())
         return encoded, applied.state
@@ -183,7 +184,17 @@ class Deriver:
             message.headers or [], message.topic, message.partition, message.offset, exc
         )
         self.metrics.dead_letters.labels(feed.value, type(exc).__name__).inc()
-        return await self.rejected.send(key=key, value=message.value or b"", headers=headers)
+        return await self._send(self.rejected, key, message.value or b"", headers)
+
+    async def _send(
+        self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None
+    ) -> Awaitable[Any]:
+        """Hand a record to the app's producer (Faust flushes it before every commit).
+
+        Straight to the producer, not through `Topic.send`: a third of the agent's time went to
+        Faust's per-message wrappers, and a sink would drop the key.
+        """
+        return await self.app.producer.send(topic, key, value, None, None, headers)
 
     def _retire_due(self, partition: int) -> None:
         if partition not in self.retirements.scanned:
@@ -237,16 +248,11 @@ def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, Avro
         web_enabled=settings.metrics_port != 0,
         autodiscover=False,
     )
-    raw = {topics.raw(feed): feed for feed in Feed}
+    raw = {Topics(settings.raw_prefix).raw(feed): feed for feed in Feed}
     source = app.topic(*raw, key_serializer="raw", value_serializer="raw")
     table = app.Table("fixtures", partitions=settings.partitions,
                       key_type=bytes, value_type=bytes)  # fmt: skip
-    outputs = {
-        name: Output(app.topic(codec.topic, key_serializer="raw", value_serializer="raw"), codec)
-        for name, codec in codecs.items()
-    }
-    rejected = app.topic(topics.rejected, key_serializer="raw", value_serializer="raw")
-    deriver = Deriver(table, outputs, rejected, raw, settings, metrics)
+    deriver = Deriver(app, table, codecs, raw, settings, metrics)
 
     @app.agent(source, concurrency=1, name="derive")
     async def derive(stream: faust.StreamT[Any]) -> None:
@@ -255,9 +261,12 @@ def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, Avro
 
         async def persist_in_order() -> None:
             while True:
-                pending = await in_flight.get()
-                await deriver.persist(pending)
-                await manual.ack(pending.event)
+                batch = [await in_flight.get()]
+                while not in_flight.empty() and len(batch) < PERSIST_BATCH:
+                    batch.append(in_flight.get_nowait())
+                await deriver.persist(batch)
+                for pending in batch:
+                    await manual.ack(pending.event)
 
         persister = asyncio.create_task(persist_in_order())
         try:

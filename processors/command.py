@@ -42,8 +42,10 @@ def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with stack_endpoints(settings) as endpoints:
         topics = Topics(settings.topic_prefix)
-        asyncio.run(ensure_topics(endpoints.bootstrap_servers, topics, settings.partitions,
-                                  settings.replication, settings.raw_retention_ms))  # fmt: skip
+        for prefix in {settings.topic_prefix, settings.raw_prefix}:
+            asyncio.run(ensure_topics(endpoints.bootstrap_servers, Topics(prefix),
+                                      settings.partitions, settings.replication,
+                                      settings.raw_retention_ms))  # fmt: skip
         registry = Registry(endpoints.registry_url)
         codecs = {
             name: AvroCodec(getattr(topics, name), schema, registry)

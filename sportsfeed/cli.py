@@ -9,11 +9,13 @@ from collections.abc import Callable, Sequence
 
 from infra import command as stack_command
 from processors import command as process_command
+from processors import replay as replay_command
 from producers import command as produce_command
 from schemas import command as schemas_command
 from simulator import command as simulate_command
 from sportsfeed import __version__
 from sportsfeed import demo as demo_command
+from sportsfeed import scoreboard as scoreboard_command
 from sportsfeed import tail as tail_command
 from sportsfeed.errors import SportsfeedError
 from sportsfeed.settings import Settings, describe_settings, load_settings
@@ -27,8 +29,10 @@ VERB_MODULES = (
     simulate_command,
     produce_command,
     process_command,
+    replay_command,
     schemas_command,
     tail_command,
+    scoreboard_command,
 )
 
 

@@ -1,8 +1,9 @@
 """`sportsfeed demo`: the whole local pipeline in one command, with a live view.
 
 Starts (or uses) Kafka and the registry, creates the topics, serves a dozen simulated fixtures
-of all five sports at an accelerated pace, and runs the producer into the raw topics, showing
-each fixture's feeds as they move. Ctrl-C (or --seconds) stops everything.
+of all five sports at an accelerated pace, runs the producer into the raw topics and a processor
+worker deriving the scores, and shows the scoreboard as the scores move. Ctrl-C (or --seconds)
+stops everything; the worker's log is in the data directory.
 """
 
 from __future__ import annotations
@@ -11,21 +12,23 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import sys
 import time
 from typing import Any
 
 from rich.console import Console
 from rich.live import Live
-from rich.table import Table
 
+from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
 from producers.app import Producer
 from producers.metrics import Metrics
-from simulator.catalogue import SimFixture, generate_catalogue
-from simulator.model import Feed
+from simulator.catalogue import generate_catalogue
 from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.admin import ensure_topics
+from sportsfeed.scoreboard import Follower, render
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -57,9 +60,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespace) -> None:
-    await ensure_topics(endpoints.bootstrap_servers, Topics(settings.topic_prefix),
-                        settings.partitions, settings.replication,
-                        settings.raw_retention_ms)  # fmt: skip
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(endpoints.bootstrap_servers, topics, settings.partitions,
+                        settings.replication, settings.raw_retention_ms)  # fmt: skip
     fixtures = generate_catalogue(args.fixtures, seed=int(time.time()))  # new matches each run
     token = settings.vendor_token.get_secret_value()
     options = ServerOptions(tokens=frozenset({token}), multiplier=args.multiplier, heartbeat_s=5)
@@ -72,6 +75,7 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     })  # fmt: skip
     producer = Producer(producer_settings, endpoints, Metrics())
     producing = asyncio.create_task(producer.run())
+    worker = await _start_worker(settings, endpoints)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -80,29 +84,45 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     console.print(f"kafka {endpoints.bootstrap_servers}, registry {endpoints.registry_url}, "
                   f"simulator ws://127.0.0.1:{simulator.port}; Ctrl-C stops")  # fmt: skip
     deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
+    follower = Follower(endpoints.bootstrap_servers, endpoints.registry_url, topics)
     try:
-        with Live(_table(fixtures, producer), console=console, refresh_per_second=2) as live:
-            while not stop.is_set() and not producing.done() and time.monotonic() < deadline:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 0.5)
-                live.update(_table(fixtures, producer))
+        async with follower:
+            with Live(render(follower.board), console=console, refresh_per_second=2) as live:
+                while not stop.is_set() and time.monotonic() < deadline:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(follower.poll(), 1.0)
+                    live.update(render(follower.board))
+                    if worker.returncode is not None:
+                        break
     finally:
         producer.stop()
         await asyncio.wait_for(producing, 60)
+        await _stop_worker(worker, settings.shutdown_grace_s)
         await simulator.stop()
-    console.print(_table(fixtures, producer))
-    console.print("stopped: raw frames are in Kafka; try `sportsfeed tail raw.actions --limit 3`")
+    scored = sum(row.score != "-" for row in follower.board.rows.values())
+    finished = sum(row.finished for row in follower.board.rows.values())
+    console.print(f"stopped: scores for {scored} of {len(fixtures)} fixtures, {finished} finished; "
+                  "try `sportsfeed tail fixture-score --limit 3`")  # fmt: skip
 
 
-def _table(fixtures: dict[str, SimFixture], producer: Producer) -> Table:
-    table = Table(title="sportsfeed: live fixtures (frames published to Kafka)")
-    for column in ("sport", "fixture", "match", "actions", "statistics", "state"):
-        table.add_column(column)
-    for fixture in fixtures.values():
-        status = producer.status.get(fixture.fixture_id)
-        feeds = status.feeds if status else {}
-        cells = [str(feeds[f].position) if f in feeds else "-" for f in Feed]
-        states = {s.state.value for s in feeds.values()} or {"WAITING"}
-        table.add_row(fixture.sport.slug, fixture.fixture_id[:8], fixture.name, *cells,
-                      "/".join(sorted(states)))  # fmt: skip
-    return table
+async def _start_worker(settings: Settings, endpoints: Endpoints) -> asyncio.subprocess.Process:
+    """`sportsfeed process` against the same servers, its log in the data directory."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log = (settings.data_dir / "processor.log").open("ab")
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
+           "SCHEMA_REGISTRY_URL": endpoints.registry_url,
+           "SPORTSFEED_METRICS_PORT": str(free_port())}  # fmt: skip
+    with log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "sportsfeed", "process", env=env, stdout=log, stderr=log
+        )
+
+
+async def _stop_worker(worker: asyncio.subprocess.Process, grace_s: float) -> None:
+    if worker.returncode is None:
+        worker.terminate()
+    try:
+        await asyncio.wait_for(worker.wait(), grace_s + 5)
+    except TimeoutError:
+        worker.kill()
+        await worker.wait()

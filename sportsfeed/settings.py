@@ -52,6 +52,14 @@ class Settings(BaseSettings):
             description="Prefix of every topic name.",
         ),
     ] = "sportsfeed."
+    raw_topic_prefix: Annotated[
+        str | None,
+        Field(
+            validation_alias=_env("SPORTSFEED_RAW_TOPIC_PREFIX"),
+            description="Prefix of the raw topics processors read (replay elsewhere). "
+            "Unset: SPORTSFEED_TOPIC_PREFIX.",
+        ),
+    ] = None
     cache_dir: Annotated[
         Path,
         Field(
@@ -335,6 +343,11 @@ class Settings(BaseSettings):
                 "to use your own cluster, or neither to run the local stack"
             )
         return self
+
+    @property
+    def raw_prefix(self) -> str:
+        """Where processors read raw frames: SPORTSFEED_RAW_TOPIC_PREFIX or the topic prefix."""
+        return self.raw_topic_prefix or self.topic_prefix
 
     @property
     def uses_external_stack(self) -> bool:

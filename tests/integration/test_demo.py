@@ -1,9 +1,10 @@
-"""`sportsfeed demo`, bounded: every sport's fixtures move, and the frames are in Kafka."""
+"""`sportsfeed demo`, bounded: every sport's fixtures move, scores show, and Kafka has them."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -15,16 +16,22 @@ from tests.integration.pipeline import read_topic
 
 
 def test_demo_runs_the_pipeline_and_stops(
-    stack: Endpoints, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    stack: Endpoints,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     prefix = f"demo{uuid.uuid4().hex[:8]}."
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", stack.bootstrap_servers)
     monkeypatch.setenv("SCHEMA_REGISTRY_URL", stack.registry_url)
     monkeypatch.setenv("SPORTSFEED_TOPIC_PREFIX", prefix)
     monkeypatch.setenv("SPORTSFEED_PARTITIONS", "2")
-    assert main(["demo", "--seconds", "12", "--fixtures", "5", "--multiplier", "60"]) == 0
+    monkeypatch.setenv("SPORTSFEED_DATA_DIR", str(tmp_path))
+    assert main(["demo", "--seconds", "25", "--fixtures", "5", "--multiplier", "60"]) == 0
     shown = capsys.readouterr().out
-    assert all(sport.slug in shown for sport in Sport)
-    assert "stopped" in shown
+    assert all(sport.name.lower().replace("_", " ") in shown for sport in Sport)
+    assert "stopped: scores for 5 of 5 fixtures" in shown
     records = asyncio.run(read_topic(stack, Topics(prefix).raw(Feed.ACTIONS)))
     assert len({r.key for r in records}) == 5  # every fixture published frames
+    scores = asyncio.run(read_topic(stack, Topics(prefix).fixture_score))
+    assert {r.key for r in scores} == {r.key for r in records}  # and every one was scored

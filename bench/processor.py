@@ -1,0 +1,309 @@
+"""Benchmark: the processor against its baselines, on the local stack.
+
+- replay: raw frames/s through one `sportsfeed process` worker, for at least 200,000 frames of
+  mixed sports already in the raw topics; baseline: a plain aiokafka consume-parse-produce
+  pass-through of the same frames in the same run;
+- end-to-end latency at 500 live fixtures: from the producer receiving a frame (the raw
+  record's `received-at`, a loopback hop after the simulator sent it) to a downstream consumer
+  receiving the derived record; baseline: the raw record itself, the same frames' one hop
+  through Kafka, received by the same consumer.
+
+Run: `python -m bench.processor` (starts a temporary local stack).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from bench.measure import Spread, spread, usage
+from bench.producer import PARTITIONS, producer_env, running_simulator
+from infra.processes import free_port
+from infra.stack import Endpoints, stack_endpoints
+from producers.protocol import StreamId, raw_headers
+from simulator.catalogue import generate_catalogue
+from simulator.model import Channel, Feed
+from sportsfeed.admin import ensure_topics
+from sportsfeed.settings import load_settings
+from sportsfeed.topics import Topics
+
+PROCESS = [sys.executable, "-m", "sportsfeed", "process"]
+REPLAY_FRAMES = 200_000
+DERIVED = ("fixture_score", "period_delta", "fixture_finished")
+
+
+async def _publish_catalogue(stack: Endpoints, topics: Topics, frames: int) -> int:
+    """Enough generated fixtures' frames, with the producer's headers, into the raw topics."""
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all",
+                                enable_idempotence=True, linger_ms=5,
+                                max_batch_size=512 * 1024)  # fmt: skip
+    await producer.start()
+    sent, seed = 0, 0
+    try:
+        while sent < frames:
+            seed += 1
+            for fixture in generate_catalogue(50, seed).values():
+                for feed in Feed:
+                    stream = StreamId(fixture.fixture_id, fixture.sport, feed)
+                    for position, frame in enumerate(fixture.stream(feed).frames, 1):
+                        headers = raw_headers(stream, Channel.BETTING, position,
+                                              time.time_ns() // 1000, "ws://bench")  # fmt: skip
+                        key = fixture.fixture_id.encode()
+                        await producer.send(topics.raw(feed), frame.text.encode(), key=key,
+                                            headers=headers)  # fmt: skip
+                        sent += 1
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent
+
+
+async def _pass_through(stack: Endpoints, source: Topics, out: str, total: int) -> float:
+    """Frames/s of a plain consume-parse-produce loop over the raw topics (first to last)."""
+    consumer = AIOKafkaConsumer(source.raw(Feed.ACTIONS), source.raw(Feed.STATISTICS),
+                                bootstrap_servers=stack.bootstrap_servers,
+                                group_id=f"bench-pass-{time.time_ns()}",
+                                auto_offset_reset="earliest", enable_auto_commit=True)  # fmt: skip
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all",
+                                enable_idempotence=True, linger_ms=0)  # fmt: skip
+    await consumer.start()
+    await producer.start()
+    done, started = 0, 0.0
+    try:
+        while done < total:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            started = started or time.monotonic()
+            for messages in batch.values():
+                for m in messages:
+                    frame = orjson.loads(m.value)
+                    await producer.send(out, orjson.dumps(frame), key=m.key)
+                    done += 1
+        await producer.flush()
+        return done / (time.monotonic() - started)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def _output_span(stack: Endpoints, topics: Topics) -> tuple[int, float]:
+    """How many derived records there are, and the seconds between the first and the last."""
+    names = [getattr(topics, name) for name in DERIVED]
+    consumer = AIOKafkaConsumer(*names, bootstrap_servers=stack.bootstrap_servers,
+                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+    await consumer.start()
+    stamps: list[int] = []
+    try:
+        while batch := await consumer.getmany(timeout_ms=2000, max_records=50_000):
+            stamps += [m.timestamp for ms in batch.values() for m in ms]
+    finally:
+        await consumer.stop()
+    return len(stamps), (max(stamps) - min(stamps)) / 1000
+
+
+async def _consumed(stack: Endpoints, group: str, raw: Topics) -> bool:
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap_servers, group_id=group,
+                                enable_auto_commit=False)  # fmt: skip
+    await consumer.start()
+    try:
+        tps = [TopicPartition(raw.raw(feed), p) for feed in Feed for p in range(PARTITIONS)]
+        ends = await consumer.end_offsets(tps)
+        committed = [await consumer.committed(tp) or 0 for tp in tps]
+        return all(c >= ends[tp] for c, tp in zip(committed, tps, strict=True))
+    finally:
+        await consumer.stop()
+
+
+def _worker_env(stack: Endpoints, prefix: str, raw_prefix: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+        "SCHEMA_REGISTRY_URL": stack.registry_url,
+        "SPORTSFEED_TOPIC_PREFIX": prefix,
+        "SPORTSFEED_RAW_TOPIC_PREFIX": raw_prefix,
+        "SPORTSFEED_PARTITIONS": str(PARTITIONS),
+        "SPORTSFEED_METRICS_PORT": str(free_port()),
+        "SPORTSFEED_LOG_LEVEL": "WARNING",
+        "SPORTSFEED_DATA_DIR": tempfile.mkdtemp(prefix="sportsfeed-bench-"),
+        **extra,
+    }
+
+
+def _replay_once(stack: Endpoints, raw: Topics, run: int) -> tuple[int, float]:
+    prefix = f"replay{run}x{int(time.time())}."
+    profile = os.environ.get("BENCH_PROFILE")  # a file: record the worker with py-spy
+    spy = ["py-spy", "record", "--format", "raw", "-o", profile, "--"] if profile else []
+    worker = subprocess.Popen([*spy, *PROCESS], env=_worker_env(stack, prefix, raw.prefix))
+    try:
+        deadline = time.monotonic() + 900
+        started = time.monotonic()
+        while not asyncio.run(_consumed(stack, Topics(prefix).processor_group, raw)):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError("the worker did not finish the replay")
+            time.sleep(2)
+        cpu = usage(worker.pid).cpu_seconds
+        print(f"  run {run}: worker used {cpu:.1f} s of CPU in {time.monotonic() - started:.1f} s")
+    finally:
+        worker.send_signal(2) if profile else worker.terminate()
+        worker.wait(60)
+    records, seconds = asyncio.run(_output_span(stack, Topics(prefix)))
+    print(f"  run {run}: {records:,} derived records in {seconds:.1f} s")
+    return records, seconds
+
+
+def _faust_floor(stack: Endpoints, raw: Topics, frames: int) -> float:
+    """Frames/s of a Faust agent that does nothing: what any Faust worker pays per record."""
+    argv = [sys.executable, "-m", "bench.noop_agent", "--bootstrap", stack.bootstrap_servers,
+            "--prefix", raw.prefix, "--frames", str(frames)]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=900, check=False)
+    output = done.stdout + done.stderr  # Faust's worker turns prints into log lines
+    rate = re.search(r"RATE ([0-9.]+)", output)
+    if rate is None:
+        raise RuntimeError(f"the no-op Faust agent did not finish: {output[-2000:]}")
+    return float(rate[1])
+
+
+@dataclass(frozen=True)
+class Replay:
+    frames: int
+    worker: Spread
+    pass_through: Spread
+    faust_floor: Spread
+
+
+def replay(stack: Endpoints, frames: int = REPLAY_FRAMES, repeats: int = 3) -> Replay:
+    raw = Topics(f"raw{int(time.time())}.")
+    asyncio.run(ensure_topics(stack.bootstrap_servers, raw, PARTITIONS, 1, -1))
+    frames = asyncio.run(_publish_catalogue(stack, raw, frames))
+    print(f"replay: {frames:,} raw frames published")
+    worker_rates, bare_rates, floor_rates = [], [], []
+    for run in range(1, repeats + 1):
+        floor_rates.append(_faust_floor(stack, raw, frames))
+        _, seconds = _replay_once(stack, raw, run)
+        worker_rates.append(frames / seconds)
+        out = Topics(f"pass{run}x{int(time.time())}.")
+        asyncio.run(ensure_topics(stack.bootstrap_servers, out, PARTITIONS, 1, -1))
+        bare_rates.append(asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames)))
+        print(
+            f"  run {run}: worker {worker_rates[-1]:,.0f} frames/s, "
+            f"pass-through {bare_rates[-1]:,.0f}, no-op Faust agent {floor_rates[-1]:,.0f}"
+        )
+    return Replay(frames, spread(worker_rates), spread(bare_rates), spread(floor_rates))
+
+
+async def _latencies(stack: Endpoints, topics: Topics, seconds: float) -> dict[str, list[float]]:
+    """Receive time minus the raw frame's received-at, per derived record and per raw record."""
+    derived = [getattr(topics, name) for name in ("fixture_score", "period_delta")]
+    raw_names = [topics.raw(feed) for feed in Feed]
+    consumer = AIOKafkaConsumer(*derived, *raw_names, bootstrap_servers=stack.bootstrap_servers,
+                                auto_offset_reset="latest", enable_auto_commit=False,
+                                fetch_max_wait_ms=100)  # fmt: skip
+    await consumer.start()
+    received_at: dict[tuple[bytes, str, bytes], int] = {}  # (key, feed, position) -> µs
+    found: dict[str, list[float]] = {"derived": [], "raw": []}
+    from schemas.serde import HEADER  # noqa: PLC0415
+
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            batch = await consumer.getmany(timeout_ms=200)
+            now_us = time.time_ns() // 1000
+            for tp, messages in batch.items():
+                for m in messages:
+                    if tp.topic in raw_names:
+                        headers = dict(m.headers)
+                        stamp = int(headers["received-at"])
+                        received_at[m.key, headers["feed"].decode(), headers["position"]] = stamp
+                        found["raw"].append((now_us - stamp) / 1000)
+                    else:
+                        found["derived"].append((tp.topic, m.key, m.value[HEADER.size :], now_us))
+    finally:
+        await consumer.stop()
+    return found | {"received_at": received_at}  # type: ignore[dict-item]
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {"p50": statistics.median(ordered), "p99": ordered[int(0.99 * (len(ordered) - 1))],
+            "max": ordered[-1], "count": float(len(ordered))}  # fmt: skip
+
+
+def end_to_end(stack: Endpoints, fixtures: int = 500, hold_s: float = 30.0) -> dict[str, object]:
+    """Live pace, all of simulator, producer and worker running; latency per record."""
+    prefix = f"e2e{int(time.time())}."
+    topics = Topics(prefix)
+    asyncio.run(ensure_topics(stack.bootstrap_servers, topics, PARTITIONS, 1, -1))
+    with running_simulator(fixtures, multiplier=20) as port:
+        producer = subprocess.Popen(
+            [sys.executable, "-m", "sportsfeed", "produce"],
+            env=producer_env(stack, prefix, port, fixtures, SPORTSFEED_METRICS_PORT="0"),
+        )
+        worker = subprocess.Popen(PROCESS, env=_worker_env(stack, prefix, prefix))
+        try:
+            time.sleep(30)  # start-up, the group's first rebalance, the catch-up burst
+            found = asyncio.run(_latencies(stack, topics, hold_s))
+        finally:
+            for process in (producer, worker):
+                process.terminate()
+                process.wait(60)
+    return {"raw": _percentiles(found["raw"]), "derived": _derived_latency(found)}
+
+
+def _derived_latency(found: dict[str, object]) -> dict[str, float]:
+    """Match each derived record to its raw frame by (fixture, feed, position)."""
+    from fastavro import schemaless_reader  # noqa: PLC0415
+
+    from schemas.serde import parsed_schema  # noqa: PLC0415
+
+    received_at = found["received_at"]
+    assert isinstance(received_at, dict)
+    schemas = {"fixture-score": parsed_schema("fixture_score"),
+               "period-delta": parsed_schema("period_delta")}  # fmt: skip
+    latencies = []
+    import io  # noqa: PLC0415
+
+    for topic, key, body, now_us in found["derived"]:  # type: ignore[attr-defined]
+        schema = schemas[topic.rsplit(".", 1)[1]]
+        source = schemaless_reader(io.BytesIO(body), schema, None)["source"]  # type: ignore[index,call-overload]
+        stamp = received_at.get((key, source["feed"].lower(), str(source["position"]).encode()))
+        if stamp is not None:
+            latencies.append((now_us - stamp) / 1000)
+    return _percentiles(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=REPLAY_FRAMES, help="raw frames replayed")
+    parser.add_argument("--repeats", type=int, default=3, help="replay runs (median)")
+    parser.add_argument("--fixtures", type=int, default=500, help="live fixtures (latency)")
+    parser.add_argument("--only", choices=["replay", "latency"], help="run one benchmark")
+    args = parser.parse_args()
+    settings = load_settings()
+    with stack_endpoints(settings, temporary=True) as stack:
+        if args.only != "latency":
+            result = replay(stack, args.frames, args.repeats)
+            print(f"replay of {result.frames:,} frames, frames/s (median, min, max):")
+            print(f"  worker        {result.worker}")
+            print(f"  pass-through  {result.pass_through}")
+            print(f"  no-op Faust   {result.faust_floor}")
+            ratio = result.worker.median / result.pass_through.median
+            print(f"  ratio worker/pass-through {ratio:.2f}")
+        if args.only != "replay":
+            latency = end_to_end(stack, args.fixtures)
+            print(f"end to end at {args.fixtures} live fixtures, ms:")
+            for name, figures in latency.items():
+                print(f"  {name:<8} " + ", ".join(f"{k} {v:,.1f}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""`sportsfeed replay`: rebuild the derived topics from the raw topics, under another prefix.
+
+A replay is a processor worker reading the raw topics of SPORTSFEED_TOPIC_PREFIX (or --from-
+prefix) and writing fixture-score, period-delta and fixture-finished under --to-prefix, with a
+consumer group and table of its own, from the raw topics' beginning. Derivations depend only on
+the raw frames, so a replay of a live run's raw topics gives the live run's records again.
+Progress (frames done, rate, time left) comes from the worker's committed offsets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from infra.processes import free_port
+from infra.stack import Endpoints, stack_endpoints
+from simulator.model import Feed
+from sportsfeed.admin import ensure_topics
+from sportsfeed.errors import SettingsError
+from sportsfeed.settings import Settings
+from sportsfeed.topics import Topics
+
+POLL_S = 1.0
+
+
+def register(verbs: Any) -> None:
+    parser = verbs.add_parser(
+        "replay",
+        help="rebuild fixture-score, period-delta and fixture-finished from the raw topics",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--to-prefix", required=True, help="prefix of the rebuilt topics")
+    parser.add_argument("--from-prefix", help="prefix of the raw topics (default: the setting)")
+    parser.set_defaults(verb=run)
+
+
+@dataclass(frozen=True)
+class Span:
+    """The raw records to replay: per partition, where it starts and ends."""
+
+    start: dict[TopicPartition, int]
+    end: dict[TopicPartition, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.end[tp] - self.start[tp] for tp in self.end)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    source = args.from_prefix or settings.topic_prefix
+    if args.to_prefix == source:
+        raise SettingsError("--to-prefix must differ from the raw topics' prefix")
+    with stack_endpoints(settings) as endpoints:
+        return asyncio.run(replay(settings, endpoints, source, args.to_prefix, Console()))
+
+
+async def replay(
+    settings: Settings, endpoints: Endpoints, source: str, target: str, console: Console
+) -> int:
+    raw, out = Topics(source), Topics(target)
+    for topics in (raw, out):
+        await ensure_topics(endpoints.bootstrap_servers, topics, settings.partitions,
+                            settings.replication, settings.raw_retention_ms)  # fmt: skip
+    span = await _span(endpoints, raw, settings.partitions)
+    console.print(f"replaying {span.total:,} raw frames of {source}raw.* into {target}*")
+    worker = await _start_worker(endpoints, source, target)
+    started = time.monotonic()
+    try:
+        done = await _follow(endpoints, out.processor_group, span, worker, console)
+    finally:
+        if worker.returncode is None:
+            worker.terminate()
+        await asyncio.wait_for(worker.wait(), settings.shutdown_grace_s + 5)
+    elapsed = time.monotonic() - started
+    if not done:
+        console.print(f"the replay worker stopped early (exit {worker.returncode})")
+        return 1
+    console.print(f"replayed {span.total:,} frames in {elapsed:.1f} s "
+                  f"({span.total / elapsed:,.0f} frames/s, start-up included)")  # fmt: skip
+    return 0
+
+
+async def _span(endpoints: Endpoints, raw: Topics, partitions: int) -> Span:
+    consumer = AIOKafkaConsumer(bootstrap_servers=endpoints.bootstrap_servers)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(raw.raw(feed), p) for feed in Feed for p in range(partitions)]
+        start = await consumer.beginning_offsets(tps)
+        end = await consumer.end_offsets(tps)
+    finally:
+        await consumer.stop()
+    return Span(start, end)
+
+
+async def _start_worker(endpoints: Endpoints, source: str, target: str) -> Any:
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
+           "SCHEMA_REGISTRY_URL": endpoints.registry_url, "SPORTSFEED_TOPIC_PREFIX": target,
+           "SPORTSFEED_RAW_TOPIC_PREFIX": source, "SPORTSFEED_METRICS_PORT": str(free_port()),
+           "SPORTSFEED_DATA_DIR": tempfile.mkdtemp(prefix="sportsfeed-replay-"),
+           "SPORTSFEED_LOG_LEVEL": "WARNING"}  # fmt: skip
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sportsfeed", "process", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=sys.stderr,
+    )  # fmt: skip
+
+
+async def _follow(
+    endpoints: Endpoints, group: str, span: Span, worker: Any, console: Console
+) -> bool:
+    """Show the worker's committed progress until it has every raw record (True) or exits."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=endpoints.bootstrap_servers, group_id=group,
+                                enable_auto_commit=False)  # fmt: skip
+    await consumer.start()
+    columns = (TextColumn("frames"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:>8,.0f}/s"), TimeRemainingColumn())  # fmt: skip
+    try:
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("replay", total=span.total, rate=0.0)
+            first: tuple[float, int] | None = None
+            while worker.returncode is None:
+                done = 0
+                for tp, end in span.end.items():
+                    committed = await consumer.committed(tp)
+                    done += max(0, min(committed or span.start[tp], end) - span.start[tp])
+                now = time.monotonic()
+                first = first or ((now, done) if done else None)
+                rate = (done - first[1]) / (now - first[0]) if first and now > first[0] else 0.0
+                progress.update(task, completed=done, rate=rate)
+                if done >= span.total:
+                    return True
+                await asyncio.sleep(POLL_S)
+    finally:
+        await consumer.stop()
+    return False

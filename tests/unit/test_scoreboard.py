@@ -1,0 +1,66 @@
+"""The scoreboard's fold and table, from hand-written records, captured by rich's console."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Console
+
+from sportsfeed.scoreboard import Board, render
+
+SOCCER, TT = "11111111-0000-0000-0000-000000000001", "22222222-0000-0000-0000-000000000002"
+AT = dt.datetime(2026, 11, 22, 14, 5, 9, tzinfo=dt.UTC)
+
+
+def score(fixture_id: str, sport: str, home: tuple[str, int], away: tuple[str, int],
+          periods: list[tuple[int, str, int, int]], **extra: Any) -> dict[str, Any]:  # fmt: skip
+    return {
+        "fixtureId": fixture_id, "sport": sport,
+        "homeTeam": {"id": None, "name": home[0]}, "awayTeam": {"id": None, "name": away[0]},
+        "homeScore": home[1], "awayScore": away[1],
+        "periods": [{"period": n, "type": "Regular", "label": label, "homePoints": h,
+                     "awayPoints": a, "ended": False} for n, label, h, a in periods],
+        "currentPeriod": periods[-1][0], "status": "Live", "clock": None, "clockRunning": None,
+        "finished": False, "source": {"feed": "ACTIONS", "sequence": 1, "position": 1,
+                                      "timestamp": AT},
+    } | extra  # fmt: skip
+
+
+def shown(board: Board) -> list[str]:
+    console = Console(record=True, width=200, color_system=None)
+    console.print(render(board))
+    return console.export_text().splitlines()
+
+
+def test_rows_show_score_period_clock_feeds_and_finished() -> None:
+    board = Board()
+    board.apply_score(score(SOCCER, "SOCCER", ("Ashford", 1), ("Redmoor", 0),
+                            [(1, "1st half", 1, 0)], clock="40:00"))  # fmt: skip
+    halves = [(1, "1st half", 1, 0), (2, "2nd half", 1, 1)]
+    board.apply_score(score(SOCCER, "SOCCER", ("Ashford", 2), ("Redmoor", 1), halves,
+                            clock="67:12"))  # fmt: skip
+    board.apply_score(score(TT, "TABLE_TENNIS", ("LI Wen", 3), ("SATO Yui", 2),
+                            [(5, "5th Set", 11, 7)], finished=True))  # fmt: skip
+    feeds = [{"feed": "ACTIONS", "state": "LIVE"}, {"feed": "STATISTICS", "state": "STALE"}]
+    board.apply_status({"fixtureId": SOCCER, "sport": "SOCCER", "feeds": feeds})
+    lines = shown(board)
+    soccer = next(line for line in lines if "Ashford" in line)
+    for cell in ("soccer", "2-1", "Redmoor", "2nd half", "67:12", "Live",
+                 "actions:live statistics:stale", "14:05:09"):  # fmt: skip
+        assert cell in soccer
+    assert "1-0" not in soccer  # the later record replaced the earlier one
+    tennis = next(line for line in lines if "LI Wen" in line)
+    assert "3-2" in tennis
+    assert "5th Set 11-7" in tennis  # set sports show the points of the period in play
+    assert "FINISHED" in tennis
+    assert lines.index(soccer) < lines.index(tennis)  # ordered by sport
+
+
+def test_a_status_before_any_score_shows_the_fixture_waiting() -> None:
+    board = Board()
+    board.apply_status({"fixtureId": TT, "sport": "TABLE_TENNIS",
+                        "feeds": [{"feed": "STATISTICS", "state": "CONNECTING"}]})  # fmt: skip
+    row = next(line for line in shown(board) if "table tennis" in line)
+    assert "statistics:connecting" in row
+    assert " - " in row  # no score yet
