@@ -14,6 +14,7 @@ from producers import command as produce_command
 from schemas import command as schemas_command
 from simulator import command as simulate_command
 from sportsfeed import __version__
+from sportsfeed import archive as archive_command
 from sportsfeed import demo as demo_command
 from sportsfeed import scoreboard as scoreboard_command
 from sportsfeed import tail as tail_command
@@ -33,6 +34,7 @@ VERB_MODULES = (
     schemas_command,
     tail_command,
     scoreboard_command,
+    archive_command,
 )
 
 

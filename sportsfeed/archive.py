@@ -1,0 +1,191 @@
+"""`sportsfeed archive export|import`: raw frames to compressed JSON Lines files and back.
+
+An archive is a folder laid out as the simulator's recorded fixtures are,
+`DIR/{sport}/{fixtureId}/{feed}.jsonl.gz`, one raw frame per line, byte for byte, so
+`sportsfeed simulate --recorded DIR` serves archived matches as live websockets again. Beside
+each, `{feed}.headers.jsonl.gz` holds each frame's Kafka headers (and, for the rare frame with a
+line break, the exact frame, which the frames file holds with spaces), so `import` publishes
+the records exactly as they were.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import datetime as dt
+import gzip
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from infra.stack import Endpoints, stack_endpoints
+from simulator.model import Feed, Sport
+from sportsfeed.admin import ensure_topics
+from sportsfeed.errors import SettingsError
+from sportsfeed.settings import Settings
+from sportsfeed.topics import Topics
+
+Headers = list[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    key: bytes
+    value: bytes
+    headers: Headers
+
+
+def register(verbs: Any) -> None:
+    parser = verbs.add_parser("archive", help="export raw frames to files, or import them back")
+    actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
+    export = actions.add_parser("export", help="raw topics -> DIR/{sport}/{fixtureId}/*.jsonl.gz")
+    export.add_argument("directory", type=Path)
+    export.add_argument("--fixture", action="append", default=[], help="only this fixture (repeat)")
+    export.add_argument("--since", type=dt.datetime.fromisoformat, help="records from (ISO time)")
+    export.add_argument("--until", type=dt.datetime.fromisoformat, help="records before (ISO time)")
+    export.set_defaults(verb=run_export)
+    imported = actions.add_parser("import", help="DIR -> the raw topics, headers included")
+    imported.add_argument("directory", type=Path)
+    imported.set_defaults(verb=run_import)
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    with stack_endpoints(settings) as endpoints:
+        topics = Topics(settings.topic_prefix)
+        streams = asyncio.run(_read_raw(endpoints, topics, settings.partitions, args))
+    for (fixture_id, feed), records in sorted(streams.items()):
+        write_stream(args.directory, fixture_id, feed, records)
+    frames, fixtures = sum(map(len, streams.values())), len({f for f, _ in streams})
+    print(f"exported {frames:,} frames of {fixtures:,} fixtures to {args.directory}")  # noqa: T201
+    return 0
+
+
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    streams = read_archive(args.directory)
+    with stack_endpoints(settings) as endpoints:
+        asyncio.run(_publish(endpoints, settings, streams))
+    print(f"imported {sum(map(len, streams.values())):,} frames")  # noqa: T201
+    return 0
+
+
+def write_stream(directory: Path, fixture_id: str, feed: Feed, records: list[RawRecord]) -> None:
+    sport = Sport(dict(records[0].headers)["sport"].decode())
+    folder = directory / sport.slug / fixture_id
+    folder.mkdir(parents=True, exist_ok=True)
+    lines, sidecar = [], []
+    for record in records:
+        framed = b"\n" in record.value or b"\r" in record.value
+        # JSON allows a space wherever it allows a line break: the simulator serves an equal frame
+        lines.append(record.value.replace(b"\r", b" ").replace(b"\n", b" "))
+        side: dict[str, Any] = {"headers": [[k, _text(v)] for k, v in record.headers]}
+        if framed:
+            side["value"] = _text(record.value)
+        sidecar.append(orjson.dumps(side))
+    (folder / f"{feed.value}.jsonl.gz").write_bytes(
+        gzip.compress(b"\n".join(lines) + b"\n", mtime=0)
+    )
+    (folder / f"{feed.value}.headers.jsonl.gz").write_bytes(
+        gzip.compress(b"\n".join(sidecar) + b"\n", mtime=0)
+    )
+
+
+def read_archive(directory: Path) -> dict[tuple[str, Feed], list[RawRecord]]:
+    streams: dict[tuple[str, Feed], list[RawRecord]] = {}
+    for frames_file in sorted(directory.glob("*/*/*.jsonl.gz")):
+        if frames_file.name.endswith(".headers.jsonl.gz"):
+            continue
+        feed = Feed(frames_file.name.removesuffix(".jsonl.gz"))
+        fixture_id = frames_file.parent.name
+        lines = gzip.decompress(frames_file.read_bytes()).split(b"\n")[:-1]
+        sidecar_file = frames_file.with_name(f"{feed.value}.headers.jsonl.gz")
+        sides = gzip.decompress(sidecar_file.read_bytes()).split(b"\n")[:-1]
+        if len(sides) != len(lines):
+            raise SettingsError(f"{sidecar_file}: {len(sides)} lines for {len(lines)} frames")
+        records = []
+        for line, side_line in zip(lines, sides, strict=True):
+            side = orjson.loads(side_line)
+            value = _bytes(side["value"]) if "value" in side else line
+            headers = [(k, _bytes(v)) for k, v in side["headers"]]
+            records.append(RawRecord(fixture_id.encode(), value, headers))
+        streams[fixture_id, feed] = records
+    return streams
+
+
+def _text(data: bytes) -> str:
+    """Header values are text; anything else is kept as base64 behind a marker."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "base64:" + base64.b64encode(data).decode()
+    return "text:" + text
+
+
+def _bytes(text: str) -> bytes:
+    kind, _, body = text.partition(":")
+    return base64.b64decode(body) if kind == "base64" else body.encode("utf-8")
+
+
+async def _read_raw(
+    endpoints: Endpoints, topics: Topics, partition_count: int, args: argparse.Namespace
+) -> dict[tuple[str, Feed], list[RawRecord]]:
+    """The raw records of the chosen fixtures and time range, per stream, in stream order."""
+    wanted = set(args.fixture)
+    since = _ms(args.since) if args.since else None
+    until = _ms(args.until) if args.until else None
+    streams: dict[tuple[str, Feed], list[RawRecord]] = defaultdict(list)
+    for feed in Feed:
+        consumer = AIOKafkaConsumer(bootstrap_servers=endpoints.bootstrap_servers,
+                                    auto_offset_reset="earliest",
+                                    enable_auto_commit=False)  # fmt: skip
+        await consumer.start()
+        try:
+            partitions = [TopicPartition(topics.raw(feed), p) for p in range(partition_count)]
+            consumer.assign(partitions)
+            ends = await consumer.end_offsets(partitions)
+            while not await _reached(consumer, ends):
+                batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+                for message in (m for ms in batch.values() for m in ms):
+                    fixture_id = message.key.decode()
+                    in_time = (since is None or message.timestamp >= since) and (
+                        until is None or message.timestamp < until
+                    )
+                    if in_time and (not wanted or fixture_id in wanted):
+                        streams[fixture_id, feed].append(
+                            RawRecord(message.key, message.value, list(message.headers))
+                        )
+        finally:
+            await consumer.stop()
+    return streams
+
+
+async def _reached(consumer: AIOKafkaConsumer, ends: dict[Any, int]) -> bool:
+    positions = [await consumer.position(tp) for tp in ends]
+    return all(position >= end for position, end in zip(positions, ends.values(), strict=True))
+
+
+def _ms(moment: dt.datetime) -> int:
+    return int(moment.replace(tzinfo=moment.tzinfo or dt.UTC).timestamp() * 1000)
+
+
+async def _publish(
+    endpoints: Endpoints, settings: Settings, streams: dict[tuple[str, Feed], list[RawRecord]]
+) -> None:
+    topics = Topics(settings.topic_prefix)
+    await ensure_topics(endpoints.bootstrap_servers, topics, settings.partitions,
+                        settings.replication, settings.raw_retention_ms)  # fmt: skip
+    producer = AIOKafkaProducer(bootstrap_servers=endpoints.bootstrap_servers, acks="all",
+                                enable_idempotence=True)  # fmt: skip
+    await producer.start()
+    try:
+        for (_, feed), records in sorted(streams.items()):
+            for record in records:
+                await producer.send(topics.raw(feed), record.value, key=record.key,
+                                    headers=record.headers)  # fmt: skip
+        await producer.flush()
+    finally:
+        await producer.stop()

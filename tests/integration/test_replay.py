@@ -1,0 +1,73 @@
+"""`sportsfeed replay`: a replay of a live run's raw topics gives the live run's records."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from infra.processes import free_port
+from infra.stack import Endpoints
+from processors.agents import SCHEMA_OF
+from producers.app import Producer
+from producers.metrics import Metrics
+from simulator.catalogue import generate_catalogue
+from simulator.faults import FaultPlan
+from simulator.model import Feed
+from sportsfeed.topics import Topics
+from tests.integration.pipeline import (
+    environment,
+    fresh_topics,
+    read_avro,
+    running_simulator,
+    settings_from,
+    spawn_processor,
+    stop,
+    wait_until_consumed,
+)
+
+Record = dict[str, Any]
+
+
+def _per_fixture_and_feed(records: list[tuple[str, Record]]) -> dict[tuple[str, str], list[Record]]:
+    grouped: dict[tuple[str, str], list[Record]] = {}
+    for key, record in records:
+        grouped.setdefault((key, record["source"]["feed"]), []).append(record)
+    return grouped
+
+
+async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: Path) -> None:
+    prefix, topics = await fresh_topics(stack)
+    fixtures = generate_catalogue(10, seed=71)
+    for fixture in fixtures.values():
+        fixture.set_faults(FaultPlan(duplicate_rate=0.02, malformed_rate=0.01))
+    async with running_simulator(fixtures) as simulator:
+        env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
+                          SPORTSFEED_DATA_DIR=str(tmp_path),
+                          SPORTSFEED_METRICS_PORT=str(free_port()))  # fmt: skip
+        worker = await spawn_processor(env)  # live: processing while the frames arrive
+        await Producer(
+            settings_from(env | {"SPORTSFEED_METRICS_PORT": "0"}), stack, Metrics()
+        ).run()
+    raw_topics = [topics.raw(feed) for feed in Feed]
+    done = await wait_until_consumed(stack, topics.processor_group, raw_topics, 120, worker)
+    output = await stop(worker, 60)
+    assert done, output[-3000:]
+
+    target = prefix.rstrip(".") + "-replay."
+    replay = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sportsfeed", "replay", "--to-prefix", target,
+        env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    shown = (await asyncio.wait_for(replay.communicate(), 300))[0].decode()
+    assert replay.returncode == 0, shown[-3000:]
+    total = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
+    assert f"replayed {total:,} frames" in shown
+
+    for name, schema in SCHEMA_OF.items():
+        live = await read_avro(stack, getattr(topics, name), schema)
+        again = await read_avro(stack, getattr(Topics(target), name), schema)
+        assert live, name
+        assert _per_fixture_and_feed(again) == _per_fixture_and_feed(live), name
