@@ -58,7 +58,9 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     with stack_endpoints(settings) as endpoints:
         topics = Topics(settings.topic_prefix)
         streams = asyncio.run(_read_raw(endpoints, topics, settings.partitions, args))
-    for (fixture_id, feed), records in sorted(streams.items()):
+    for (fixture_id, feed), records in sorted(
+        streams.items(), key=lambda item: (item[0][0], item[0][1].value)
+    ):
         write_stream(args.directory, fixture_id, feed, records)
     frames, fixtures = sum(map(len, streams.values())), len({f for f, _ in streams})
     print(f"exported {frames:,} frames of {fixtures:,} fixtures to {args.directory}")  # noqa: T201
@@ -182,7 +184,7 @@ async def _publish(
                                 enable_idempotence=True)  # fmt: skip
     await producer.start()
     try:
-        for (_, feed), records in sorted(streams.items()):
+        for (_, feed), records in streams.items():
             for record in records:
                 await producer.send(topics.raw(feed), record.value, key=record.key,
                                     headers=record.headers)  # fmt: skip

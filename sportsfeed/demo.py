@@ -101,6 +101,7 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
         await simulator.stop()
     scored = sum(row.score != "-" for row in follower.board.rows.values())
     finished = sum(row.finished for row in follower.board.rows.values())
+    console.print()
     console.print(f"stopped: scores for {scored} of {len(fixtures)} fixtures, {finished} finished; "
                   "try `sportsfeed tail fixture-score --limit 3`")  # fmt: skip
 
