@@ -2,7 +2,9 @@
 
 A replay is a processor worker reading the raw topics of SPORTSFEED_TOPIC_PREFIX (or --from-
 prefix) and writing fixture-score, period-delta and fixture-finished under --to-prefix, with a
-consumer group and table of its own, from the raw topics' beginning. Derivations depend only on
+consumer group and table of its own, from the raw topics' beginning. With --fixture or --since,
+the selected raw records are first copied to `<to-prefix>selected.raw.*` and replayed from
+there (from a time, each fixture's state starts empty at that time). Derivations depend only on
 the raw frames, so a replay of a live run's raw topics gives the live run's records again.
 Progress (frames done, rate, time left) comes from the worker's committed offsets.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import os
 import sys
 import tempfile
@@ -26,6 +29,7 @@ from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
 from simulator.model import Feed
 from sportsfeed.admin import ensure_topics
+from sportsfeed.archive import Selection, publish, read_raw
 from sportsfeed.errors import SettingsError
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
@@ -42,6 +46,9 @@ def register(verbs: Any) -> None:
     )
     parser.add_argument("--to-prefix", required=True, help="prefix of the rebuilt topics")
     parser.add_argument("--from-prefix", help="prefix of the raw topics (default: the setting)")
+    parser.add_argument("--fixture", action="append", default=[], help="only this fixture")
+    parser.add_argument("--since", type=dt.datetime.fromisoformat,
+                        help="only records from this ISO time (state starts empty)")  # fmt: skip
     parser.set_defaults(verb=run)
 
 
@@ -61,8 +68,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     source = args.from_prefix or settings.topic_prefix
     if args.to_prefix == source:
         raise SettingsError("--to-prefix must differ from the raw topics' prefix")
+    selection = Selection.from_args(args)
     with stack_endpoints(settings) as endpoints:
+        if selection != Selection():
+            source = asyncio.run(_select(settings, endpoints, source, args.to_prefix, selection))
         return asyncio.run(replay(settings, endpoints, source, args.to_prefix, Console()))
+
+
+async def _select(
+    settings: Settings, endpoints: Endpoints, source: str, target: str, selection: Selection
+) -> str:
+    """Copy the selected raw records to raw topics of their own; their prefix."""
+    chosen = f"{target}selected."
+    streams = await read_raw(endpoints, Topics(source), settings.partitions, selection)
+    await publish(endpoints, settings, Topics(chosen), streams)
+    return chosen
 
 
 async def replay(

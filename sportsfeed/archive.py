@@ -34,6 +34,27 @@ Headers = list[tuple[str, bytes]]
 
 
 @dataclass(frozen=True)
+class Selection:
+    """Which raw records: some fixtures (all if empty), in a time range of record timestamps."""
+
+    fixtures: frozenset[str] = frozenset()
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Selection:
+        return cls(frozenset(args.fixture), args.since, getattr(args, "until", None))
+
+    def __contains__(self, message: Any) -> bool:
+        stamp = message.timestamp
+        return (
+            (not self.fixtures or message.key.decode() in self.fixtures)
+            and (self.since is None or stamp >= _ms(self.since))
+            and (self.until is None or stamp < _ms(self.until))
+        )
+
+
+@dataclass(frozen=True)
 class RawRecord:
     key: bytes
     value: bytes
@@ -57,7 +78,8 @@ def register(verbs: Any) -> None:
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
     with stack_endpoints(settings) as endpoints:
         topics = Topics(settings.topic_prefix)
-        streams = asyncio.run(_read_raw(endpoints, topics, settings.partitions, args))
+        selection = Selection.from_args(args)
+        streams = asyncio.run(read_raw(endpoints, topics, settings.partitions, selection))
     for (fixture_id, feed), records in sorted(
         streams.items(), key=lambda item: (item[0][0], item[0][1].value)
     ):
@@ -70,7 +92,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     streams = read_archive(args.directory)
     with stack_endpoints(settings) as endpoints:
-        asyncio.run(_publish(endpoints, settings, streams))
+        asyncio.run(publish(endpoints, settings, Topics(settings.topic_prefix), streams))
     print(f"imported {sum(map(len, streams.values())):,} frames")  # noqa: T201
     return 0
 
@@ -132,13 +154,10 @@ def _bytes(text: str) -> bytes:
     return base64.b64decode(body) if kind == "base64" else body.encode("utf-8")
 
 
-async def _read_raw(
-    endpoints: Endpoints, topics: Topics, partition_count: int, args: argparse.Namespace
+async def read_raw(
+    endpoints: Endpoints, topics: Topics, partition_count: int, selection: Selection
 ) -> dict[tuple[str, Feed], list[RawRecord]]:
-    """The raw records of the chosen fixtures and time range, per stream, in stream order."""
-    wanted = set(args.fixture)
-    since = _ms(args.since) if args.since else None
-    until = _ms(args.until) if args.until else None
+    """The selected raw records, per stream, in stream order."""
     streams: dict[tuple[str, Feed], list[RawRecord]] = defaultdict(list)
     for feed in Feed:
         consumer = AIOKafkaConsumer(bootstrap_servers=endpoints.bootstrap_servers,
@@ -152,12 +171,8 @@ async def _read_raw(
             while not await _reached(consumer, ends):
                 batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
                 for message in (m for ms in batch.values() for m in ms):
-                    fixture_id = message.key.decode()
-                    in_time = (since is None or message.timestamp >= since) and (
-                        until is None or message.timestamp < until
-                    )
-                    if in_time and (not wanted or fixture_id in wanted):
-                        streams[fixture_id, feed].append(
+                    if message in selection:
+                        streams[message.key.decode(), feed].append(
                             RawRecord(message.key, message.value, list(message.headers))
                         )
         finally:
@@ -174,10 +189,13 @@ def _ms(moment: dt.datetime) -> int:
     return int(moment.replace(tzinfo=moment.tzinfo or dt.UTC).timestamp() * 1000)
 
 
-async def _publish(
-    endpoints: Endpoints, settings: Settings, streams: dict[tuple[str, Feed], list[RawRecord]]
+async def publish(
+    endpoints: Endpoints,
+    settings: Settings,
+    topics: Topics,
+    streams: dict[tuple[str, Feed], list[RawRecord]],
 ) -> None:
-    topics = Topics(settings.topic_prefix)
+    """Each stream's records into its raw topic, in order, exactly as they are."""
     await ensure_topics(endpoints.bootstrap_servers, topics, settings.partitions,
                         settings.replication, settings.raw_retention_ms)  # fmt: skip
     producer = AIOKafkaProducer(bootstrap_servers=endpoints.bootstrap_servers, acks="all",

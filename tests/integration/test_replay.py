@@ -66,8 +66,20 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
     total = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
     assert f"replayed {total:,} frames" in shown
 
+    chosen = sorted(fixtures)[:2]
+    subset = prefix.rstrip(".") + "-two."
+    argv = ["replay", "--to-prefix", subset, *(f"--fixture={f}" for f in chosen)]
+    replay = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sportsfeed", *argv, env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    shown = (await asyncio.wait_for(replay.communicate(), 300))[0].decode()
+    assert replay.returncode == 0, shown[-3000:]
+
     for name, schema in SCHEMA_OF.items():
-        live = await read_avro(stack, getattr(topics, name), schema)
+        live = _per_fixture_and_feed(await read_avro(stack, getattr(topics, name), schema))
         again = await read_avro(stack, getattr(Topics(target), name), schema)
         assert live, name
-        assert _per_fixture_and_feed(again) == _per_fixture_and_feed(live), name
+        assert _per_fixture_and_feed(again) == live, name
+        two = _per_fixture_and_feed(await read_avro(stack, getattr(Topics(subset), name), schema))
+        assert two == {stream: records for stream, records in live.items() if stream[0] in chosen}
