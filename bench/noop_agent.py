@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
 from typing import Any
 
@@ -22,7 +23,7 @@ def main() -> None:
     app = faust.App(f"bench-noop-{time.time_ns()}", broker=f"kafka://{args.bootstrap}",
                     store="memory://", topic_allow_declare=False, topic_disable_leader=True,
                     consumer_auto_offset_reset="earliest", web_enabled=False,
-                    autodiscover=False)  # fmt: skip
+                    autodiscover=False, datadir=tempfile.mkdtemp(prefix="bench-noop-"))  # fmt: skip
     source = app.topic(f"{args.prefix}raw.actions", f"{args.prefix}raw.statistics",
                        key_serializer="raw", value_serializer="raw")  # fmt: skip
     seen = [0, 0.0]
