@@ -1,0 +1,150 @@
+"""The Helm chart: lint, render every ci/ values file and validate it against Kubernetes' schemas;
+bad values are refused by values.schema.json; optional parts render only when enabled."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from infra.helm import helm_binary
+from sportsfeed.settings import load_settings
+
+CHART = Path(__file__).resolve().parents[2] / "helm" / "sportsfeed"
+CI_VALUES = sorted((CHART / "ci").glob("*.yaml"))
+KUBERNETES = "1.33.0"
+REQUIRED = ["--set", "kafka.bootstrapServers=kafka:9092", "--set", "schemaRegistry.url=http://r:8081",
+            "--set", "vendor.existingSecret=vendor"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def helm() -> Path:
+    return helm_binary(load_settings().cache_dir)
+
+
+def run(helm: Path, verb: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """helm VERB for the Kubernetes version we validate against (a source build says 1.20)."""
+    return subprocess.run([str(helm), verb, "--kube-version", KUBERNETES, *args],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+
+
+def render(helm: Path, *args: str) -> list[dict[str, Any]]:
+    done = run(helm, "template", "feed", str(CHART), *args)
+    assert done.returncode == 0, done.stderr
+    return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+
+
+@pytest.mark.parametrize("values", CI_VALUES, ids=lambda p: p.name)
+def test_lint_strict(helm: Path, values: Path) -> None:
+    done = run(helm, "lint", "--strict", str(CHART), "-f", str(values))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("values", CI_VALUES, ids=lambda p: p.name)
+def test_rendered_objects_are_valid_kubernetes(helm: Path, values: Path, tmp_path: Path) -> None:
+    documents = render(helm, "-f", str(values))
+    for n, document in enumerate(documents):
+        if document["kind"] == "ServiceMonitor":
+            continue  # a CRD: not in Kubernetes' own schemas
+        path = tmp_path / f"{n}.yaml"
+        path.write_text(yaml.safe_dump(document))
+        done = subprocess.run([sys.executable, "-m", "kubernetes_validate", "--strict", "-k",
+                               KUBERNETES, str(path)], capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        assert done.returncode == 0, f"{document['kind']}: {done.stdout}{done.stderr}"
+
+
+def test_labels_and_image_tag_default(helm: Path) -> None:
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    for document in render(helm, *REQUIRED):
+        labels = document["metadata"]["labels"]
+        assert labels["app.kubernetes.io/name"] == "sportsfeed"
+        assert labels["app.kubernetes.io/instance"] == "feed"
+        assert "app.kubernetes.io/component" in labels
+        for container in _containers(document):
+            assert container["image"] == f"sportsfeed:{chart['appVersion']}"
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def _containers(document: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = document.get("spec", {}).get("template", {}).get("spec", {})
+    return list(spec.get("containers", []))
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        (["--set", "processor.replicass=2"], "replicass"),
+        (["--set", "producer.shards=three"], "shards"),
+        (["--set", "vendor.channel=radio"], "channel"),
+        (["--set", "kafka.bootstrapServers=kafka"], "bootstrapServers"),
+    ],
+)
+def test_the_schema_refuses_bad_values(helm: Path, bad: list[str], named: str) -> None:
+    done = run(helm, "template", "feed", str(CHART), *REQUIRED, *bad)
+    assert done.returncode != 0
+    assert named in done.stderr
+
+
+def test_the_vendor_token_comes_only_from_an_existing_secret(helm: Path) -> None:
+    done = run(helm, "template", "feed", str(CHART), "--set", "kafka.bootstrapServers=k:9092",
+               "--set", "schemaRegistry.url=http://r:8081")  # fmt: skip
+    assert done.returncode != 0
+    assert "vendor.existingSecret" in done.stderr
+    documents = render(helm, *REQUIRED)
+    assert not [d for d in documents if d["kind"] == "Secret"]
+    for document in documents:
+        for container in _containers(document):
+            token = [e for e in container.get("env", []) if e["name"] == "SPORTSFEED_VENDOR_TOKEN"]
+            if container["name"] != "topics":
+                assert token[0]["valueFrom"]["secretKeyRef"]["name"] == "vendor"
+
+
+def test_optional_parts_render_only_when_enabled(helm: Path) -> None:
+    kinds = [d["kind"] for d in render(helm, *REQUIRED)]
+    assert "ServiceMonitor" not in kinds
+    assert "Job" in kinds  # the topics hook is on by default
+    switched = ["--set", "metrics.serviceMonitor.enabled=true",
+                "--set", "topics.createJob.enabled=false"]  # fmt: skip
+    kinds = [d["kind"] for d in render(helm, *REQUIRED, *switched)]
+    assert "ServiceMonitor" in kinds
+    assert "Job" not in kinds
+    claims = render(helm, *REQUIRED, "--set", "processor.persistence.enabled=false")
+    workers = next(d for d in claims if d["kind"] == "StatefulSet")
+    assert "volumeClaimTemplates" not in workers["spec"]
+
+
+def test_producers_shard_the_fixture_list(helm: Path) -> None:
+    documents = render(helm, *REQUIRED, "--set", "producer.shards=3")
+    producers = [d for d in documents if d["kind"] == "Deployment"]
+    assert len(producers) == 3
+    shards = []
+    for producer in producers:
+        assert producer["spec"]["replicas"] == 1
+        assert producer["spec"]["strategy"]["type"] == "Recreate"
+        env = {e["name"]: e.get("value") for e in _containers(producer)[0]["env"]}
+        shards.append(env["SPORTSFEED_SHARD"])
+    assert sorted(shards) == ["0/3", "1/3", "2/3"]
+
+
+def test_every_value_is_documented() -> None:
+    text = (CHART / "values.yaml").read_text()
+    documented = {line.split()[2] for line in text.splitlines() if line.startswith("## @param")}
+
+    def leaves(values: dict[str, Any], prefix: str = "") -> Iterator[str]:
+        for key, value in values.items():
+            path = prefix + key
+            if isinstance(value, dict) and path not in documented:
+                yield from leaves(value, path + ".")
+            else:
+                yield path
+
+    undocumented = [path for path in leaves(yaml.safe_load(text)) if path not in documented]
+    assert undocumented == []
+    schema = (CHART / "values.schema.json").read_text()
+    assert all(path.split(".")[-1] in schema for path in documented)
