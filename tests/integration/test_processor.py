@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -237,3 +240,19 @@ async def test_killed_workers_resume_from_changelog_and_disk_without_loss(
         assert (event["homeScore"], event["awayScore"]) == (
             fixtures[key].truth()["homeScore"], fixtures[key].truth()["awayScore"],
         )  # fmt: skip
+
+
+async def test_a_worker_refuses_a_partition_count_mismatch(stack: Endpoints) -> None:
+    prefix, _ = await fresh_topics(stack)  # created with 3 partitions
+    env = {"KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+           "SCHEMA_REGISTRY_URL": stack.registry_url, "SPORTSFEED_TOPIC_PREFIX": prefix,
+           "SPORTSFEED_PARTITIONS": "4", "SPORTSFEED_METRICS_PORT": str(free_port())}  # fmt: skip
+    for verb in ("process", "topics"):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "sportsfeed", verb, env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()
+        assert process.returncode == 1, output[-2000:]
+        assert "SPORTSFEED_PARTITIONS is 4" in output
+        assert f"{prefix}raw.actions has 3" in output
