@@ -19,6 +19,7 @@ from simulator.model import Feed, Sport
 
 EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 T = TypeVar("T")
+MAX_FRAME_BYTES: Final = 2**20  # the largest real frames are tens of KB; Kafka's default is 1 MB
 
 
 class BadFrame(ValueError):
@@ -123,6 +124,8 @@ def read_meta(headers: Iterable[tuple[str, bytes]]) -> Meta:
 
 def parse(feed: Feed, data: bytes) -> Frame:
     """The frame in `data`, a raw record value of `feed`'s topic."""
+    if len(data) > MAX_FRAME_BYTES:
+        raise BadFrame(f"frame of {len(data):,} bytes is over the {MAX_FRAME_BYTES:,} accepted")
     try:
         body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
