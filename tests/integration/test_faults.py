@@ -1,0 +1,170 @@
+"""The fault suite: the whole pipeline under SIGKILLed producers and workers, a broker stopped for
+30 s, and a simulator that drops, goes silent, repeats and sends malformed frames. Afterwards
+the raw topics hold exactly the vendor's frames and the derived topics equal a clean derivation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from pathlib import Path
+from random import Random
+
+import pytest
+
+from infra.kafka import KafkaBroker
+from infra.stack import Endpoints
+from processors.agents import SCHEMA_OF
+from simulator.catalogue import generate_catalogue
+from simulator.faults import FaultPlan
+from simulator.model import Feed, Sport
+from tests.integration.pipeline import (
+    assert_raw_is_exactly_the_streams,
+    environment,
+    fresh_topics,
+    read_avro,
+    read_raw,
+    read_topic,
+    running_simulator,
+    wait_until_consumed,
+)
+from tests.integration.test_processor import (
+    _as_a_consumer_reads,
+    _assert_same_records,
+    _by_stream,
+    _expected_by_pure_core,
+)
+
+MATCH_S = 100.0  # how long the longest match lasts at the chosen pace
+
+
+class Supervisor:
+    """Keeps one process of a verb running, as an orchestrator would; kills it on request."""
+
+    def __init__(self, verb: str, env: dict[str, str], log: Path) -> None:
+        self.verb, self.env, self.log = verb, env, log
+        self.process: asyncio.subprocess.Process | None = None
+        self.restarts = 0
+        self.done = asyncio.Event()  # the process ended by itself, successfully
+
+    async def run(self) -> None:
+        while not self.done.is_set():
+            with self.log.open("ab") as out:
+                self.process = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "sportsfeed", self.verb,
+                    env={**os.environ, **self.env}, stdout=out, stderr=out,
+                )  # fmt: skip
+            code = await self.process.wait()
+            if code == 0:
+                self.done.set()
+            else:
+                self.restarts += 1
+                await asyncio.sleep(1)
+
+    async def kill(self) -> None:
+        """SIGKILL the running process (waiting, bounded, for a restarted one to be up)."""
+        for _ in range(50):
+            if self.process is not None and self.process.returncode is None:
+                self.process.send_signal(signal.SIGKILL)
+                return
+            await asyncio.sleep(0.2)
+
+    async def stop(self) -> None:
+        self.done.set()
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await asyncio.wait_for(self.process.wait(), 60)
+
+
+@pytest.mark.faults
+@pytest.mark.timeout(900)
+async def test_the_pipeline_keeps_its_promises_under_faults(
+    stack: Endpoints, private_broker: KafkaBroker, tmp_path: Path
+) -> None:
+    own = Endpoints(private_broker.bootstrap_servers, stack.registry_url, private_broker.server_log)
+    prefix, topics = await fresh_topics(own)
+    fixtures = generate_catalogue(20, seed=101)
+    assert {f.sport for f in fixtures.values()} == set(Sport)
+    rng = Random(101)
+    for n, fixture in enumerate(fixtures.values()):
+        connection_fault = [FaultPlan(drop_rate=0.02), FaultPlan(silence_after=30),
+                            FaultPlan(drop_after=50), FaultPlan()][n % 4]  # fmt: skip
+        fixture.set_faults(FaultPlan(duplicate_rate=0.03, malformed_rate=0.01,
+                                     drop_rate=connection_fault.drop_rate,
+                                     drop_after=connection_fault.drop_after,
+                                     silence_after=connection_fault.silence_after,
+                                     faulty_connections=3))  # fmt: skip
+    longest = max(f.stream(feed).frames[-1].at for f in fixtures.values() for feed in Feed)
+    async with running_simulator(fixtures, multiplier=longest / MATCH_S) as simulator:
+        env = environment(own, prefix, simulator, SPORTSFEED_DATA_DIR=str(tmp_path / "data"),
+                          SPORTSFEED_METRICS_PORT="0")  # fmt: skip
+        producer = Supervisor("produce", env, tmp_path / "producer.log")
+        worker = Supervisor("process", env, tmp_path / "worker.log")
+        running = [asyncio.create_task(s.run()) for s in (producer, worker)]
+        try:
+            await _inflict(rng, producer, worker, private_broker)
+            await asyncio.wait_for(producer.done.wait(), 300)  # every stream finished
+            raw_topics = [topics.raw(feed) for feed in Feed]
+            consumed = await wait_until_consumed(own, topics.processor_group, raw_topics, 240,
+                                                 _Alive())  # fmt: skip
+        finally:
+            await worker.stop()
+            for task in running:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+    assert consumed, (tmp_path / "worker.log").read_text()[-3000:]
+    assert producer.restarts >= 3
+    assert worker.restarts >= 1
+
+    assert_raw_is_exactly_the_streams(await read_raw(own, topics), fixtures)
+    expected = await _expected_by_pure_core(own, topics, fixtures)
+    for name, schema in SCHEMA_OF.items():
+        got = _by_stream(_as_a_consumer_reads(await read_avro(own, getattr(topics, name), schema)))
+        want = _by_stream(expected[name])
+        assert got.keys() == want.keys(), name
+        for stream, records in want.items():
+            _assert_same_records(got[stream], records, f"{name} {stream}")
+    finished = _as_a_consumer_reads(
+        await read_avro(own, topics.fixture_finished, "fixture_finished")
+    )
+    assert sorted(str(f["fixtureId"]) for f in finished) == sorted(fixtures)  # one each
+
+    malformed = {
+        (fixture_id, feed.value, position)
+        for fixture_id, fixture in fixtures.items()
+        for feed in Feed
+        for position in fixture.stream(feed).malformed
+    }
+    dead: set[tuple[str, str, int]] = set()
+    for record in await read_topic(own, topics.rejected):
+        headers = dict(record.headers)
+        dead.add((record.key.decode(), headers["feed"].decode(), int(headers["position"])))
+    assert dead == malformed
+
+
+class _Alive:
+    """wait_until_consumed wants a process; the supervisor restarts the real one."""
+
+    returncode = None
+
+
+async def _inflict(
+    rng: Random, producer: Supervisor, worker: Supervisor, broker: KafkaBroker
+) -> None:
+    """Producer killed three times, the worker once, the broker down for 30 s, at random."""
+    await asyncio.sleep(rng.uniform(6, 10))
+    await producer.kill()
+    await asyncio.sleep(rng.uniform(3, 6))
+    await worker.kill()
+    await asyncio.sleep(rng.uniform(3, 6))
+    await asyncio.to_thread(broker.stop)
+    await asyncio.sleep(30)
+    await asyncio.to_thread(broker.start)
+    await asyncio.sleep(rng.uniform(3, 6))
+    await producer.kill()
+    await asyncio.sleep(rng.uniform(3, 6))
+    await producer.kill()
