@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import weakref
 from collections import deque
@@ -43,6 +44,7 @@ from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
+EXIT_STALLED = 4
 MAX_IN_FLIGHT = 10_000  # records derived whose outputs are not yet acknowledged
 PERSIST_BATCH = 2_000  # records whose states are stored together
 SCHEMA_OF = {FIXTURE_SCORE: "fixture_score", PERIOD_DELTA: "period_delta",
@@ -104,6 +106,7 @@ class Deriver:
         self.retirements = Retirements(settings.finished_state_ttl_s, settings.partitions)
         self.positions: dict[tuple[str, int], int] = {}  # last offset processed, for lag
         self.working: dict[bytes, FixtureState] = {}  # derived from, not yet stored
+        self.progressed_at = time.monotonic()
 
     async def handle(self, event: EventT[Any]) -> Pending:
         """Derive and send a raw record's outputs; what `persist` must do once they are acked."""
@@ -111,6 +114,7 @@ class Deriver:
         feed = self.feeds[message.topic]
         self.metrics.frames.labels(feed.value).inc()
         self.positions[message.topic, message.partition] = message.offset
+        self.progressed_at = time.monotonic()
         key: bytes = message.key or b""
         try:
             encoded, state = self._derive(feed, key, message.value, message.headers)
@@ -215,12 +219,20 @@ class Deriver:
                 if state.finished and not state.retired:
                     self.retirements.add(key, now)
 
-    def update_lag(self, consumer: Any) -> None:
+    def update_lag(self, consumer: Any) -> int:
+        """Set the lag gauges; the raw records waiting in all assigned partitions."""
+        waiting = 0
         for tp in consumer.assignment():
             last = self.positions.get((tp.topic, tp.partition))
             highwater = consumer.highwater(tp)
             if highwater is not None and last is not None:
                 self.metrics.lag.labels(tp.topic, str(tp.partition)).set(highwater - last - 1)
+                waiting += max(0, highwater - last - 1)
+        return waiting
+
+    def stalled(self, waiting: int, limit_s: float) -> bool:
+        """Records wait, yet none was processed for `limit_s`: the worker is stuck."""
+        return waiting > 0 and time.monotonic() - self.progressed_at > limit_s
 
 
 def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, AvroCodec],
@@ -279,7 +291,13 @@ def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, Avro
 
     @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
     async def lag() -> None:
-        deriver.update_lag(app.consumer)
+        waiting = deriver.update_lag(app.consumer)
+        if deriver.stalled(waiting, settings.stall_limit_s):
+            # Seen once under load after a crash-restart: Faust stopped handing over records.
+            # Ending lets the orchestrator restart the worker, which resumes from Kafka.
+            log.error("no record processed for %.0f s while %d wait; exiting to be restarted",
+                      settings.stall_limit_s, waiting)  # fmt: skip
+            os._exit(EXIT_STALLED)
 
     _pages(app, metrics)
     return app

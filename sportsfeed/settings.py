@@ -258,6 +258,14 @@ class Settings(BaseSettings):
             ge=6,
         ),
     ] = 10.0
+    stall_limit_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_STALL_LIMIT_S"),
+            description="A processor with records waiting but none processed this long exits.",
+            gt=0,
+        ),
+    ] = 60.0
     shutdown_grace_s: Annotated[
         float,
         Field(

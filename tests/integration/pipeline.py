@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -239,3 +241,50 @@ async def wait_until_consumed(
     finally:
         await consumer.stop()
     return False
+
+
+class Supervisor:
+    """Keeps one process of a verb running, as an orchestrator would; kills it on request."""
+
+    def __init__(self, verb: str, env: dict[str, str], log: Path) -> None:
+        self.verb, self.env, self.log = verb, env, log
+        self.process: asyncio.subprocess.Process | None = None
+        self.restarts = 0
+        self.done = asyncio.Event()  # the process ended by itself, successfully
+
+    async def run(self) -> None:
+        while not self.done.is_set():
+            with self.log.open("ab") as out:
+                self.process = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "sportsfeed", self.verb,
+                    env={**os.environ, **self.env}, stdout=out, stderr=out,
+                )  # fmt: skip
+            code = await self.process.wait()
+            if code == 0:
+                self.done.set()
+            else:
+                self.restarts += 1
+                await asyncio.sleep(1)
+
+    async def kill(self) -> None:
+        """SIGKILL the running process (waiting, bounded, for a restarted one to be up)."""
+        for _ in range(50):
+            if self.process is not None and self.process.returncode is None:
+                self.process.send_signal(signal.SIGKILL)
+                return
+            await asyncio.sleep(0.2)
+
+    async def stop(self) -> None:
+        self.done.set()
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await asyncio.wait_for(self.process.wait(), 60)
+
+
+class _Alive:
+    """wait_until_consumed wants a process; the supervisor restarts the real one."""
+
+    returncode = None
+
+
+ALIVE = _Alive()

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import sys
 from pathlib import Path
 from random import Random
 
@@ -22,6 +19,8 @@ from simulator.catalogue import generate_catalogue
 from simulator.faults import FaultPlan
 from simulator.model import Feed, Sport
 from tests.integration.pipeline import (
+    ALIVE,
+    Supervisor,
     assert_raw_is_exactly_the_streams,
     environment,
     fresh_topics,
@@ -39,44 +38,6 @@ from tests.integration.test_processor import (
 )
 
 MATCH_S = 100.0  # how long the longest match lasts at the chosen pace
-
-
-class Supervisor:
-    """Keeps one process of a verb running, as an orchestrator would; kills it on request."""
-
-    def __init__(self, verb: str, env: dict[str, str], log: Path) -> None:
-        self.verb, self.env, self.log = verb, env, log
-        self.process: asyncio.subprocess.Process | None = None
-        self.restarts = 0
-        self.done = asyncio.Event()  # the process ended by itself, successfully
-
-    async def run(self) -> None:
-        while not self.done.is_set():
-            with self.log.open("ab") as out:
-                self.process = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "sportsfeed", self.verb,
-                    env={**os.environ, **self.env}, stdout=out, stderr=out,
-                )  # fmt: skip
-            code = await self.process.wait()
-            if code == 0:
-                self.done.set()
-            else:
-                self.restarts += 1
-                await asyncio.sleep(1)
-
-    async def kill(self) -> None:
-        """SIGKILL the running process (waiting, bounded, for a restarted one to be up)."""
-        for _ in range(50):
-            if self.process is not None and self.process.returncode is None:
-                self.process.send_signal(signal.SIGKILL)
-                return
-            await asyncio.sleep(0.2)
-
-    async def stop(self) -> None:
-        self.done.set()
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            await asyncio.wait_for(self.process.wait(), 60)
 
 
 @pytest.mark.faults
@@ -109,7 +70,7 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
             await asyncio.wait_for(producer.done.wait(), 300)  # every stream finished
             raw_topics = [topics.raw(feed) for feed in Feed]
             consumed = await wait_until_consumed(own, topics.processor_group, raw_topics, 240,
-                                                 _Alive())  # fmt: skip
+                                                 ALIVE)  # fmt: skip
         finally:
             await worker.stop()
             for task in running:
@@ -144,12 +105,6 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
         headers = dict(record.headers)
         dead.add((record.key.decode(), headers["feed"].decode(), int(headers["position"])))
     assert dead == malformed
-
-
-class _Alive:
-    """wait_until_consumed wants a process; the supervisor restarts the real one."""
-
-    returncode = None
 
 
 async def _inflict(
