@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import logging
 import os
+import sys
 import threading
 from typing import Any, NoReturn
 
 import faust
 
-from infra.stack import stack_endpoints
+from infra.processes import free_port
+from infra.stack import Endpoints, stack_endpoints
 from processors.agents import SCHEMA_OF, build_app
 from processors.metrics import Metrics
 from schemas.serde import AvroCodec, Registry
@@ -82,3 +84,30 @@ class BoundedWorker(faust.Worker):
         timer = threading.Timer(self._grace_s, end)
         timer.daemon = True
         timer.start()
+
+
+async def spawn_worker(
+    endpoints: Endpoints, output: Any, **settings: str
+) -> asyncio.subprocess.Process:
+    """`sportsfeed process` as a child against `endpoints`, on a free metrics port.
+
+    `settings` are further SPORTSFEED_* variables (e.g. SPORTSFEED_TOPIC_PREFIX); the child's
+    output goes to `output` (a file, DEVNULL or a stream).
+    """
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
+           "SCHEMA_REGISTRY_URL": endpoints.registry_url,
+           "SPORTSFEED_METRICS_PORT": str(free_port()), **settings}  # fmt: skip
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sportsfeed", "process", env=env, stdout=output, stderr=output
+    )
+
+
+async def stop_worker(worker: asyncio.subprocess.Process, grace_s: float) -> None:
+    """SIGTERM a worker; past its grace period (and a margin), SIGKILL it."""
+    if worker.returncode is None:
+        worker.terminate()
+    try:
+        await asyncio.wait_for(worker.wait(), grace_s + 5)
+    except TimeoutError:
+        worker.kill()
+        await worker.wait()

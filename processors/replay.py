@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -25,8 +23,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
+from processors.command import spawn_worker, stop_worker
 from simulator.model import Feed
 from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
@@ -94,14 +92,16 @@ async def replay(
                             settings.replication, settings.raw_retention_ms)  # fmt: skip
     span = await _span(endpoints, raw, settings.partitions)
     console.print(f"replaying {span.total:,} raw frames of {source}raw.* into {target}*")
-    worker = await _start_worker(endpoints, source, target)
+    worker = await spawn_worker(
+        endpoints, asyncio.subprocess.DEVNULL, SPORTSFEED_TOPIC_PREFIX=target,
+        SPORTSFEED_RAW_TOPIC_PREFIX=source, SPORTSFEED_LOG_LEVEL="WARNING",
+        SPORTSFEED_DATA_DIR=tempfile.mkdtemp(prefix="sportsfeed-replay-"),
+    )  # fmt: skip
     started = time.monotonic()
     try:
         done = await _follow(endpoints, out.processor_group, span, worker, console)
     finally:
-        if worker.returncode is None:
-            worker.terminate()
-        await asyncio.wait_for(worker.wait(), settings.shutdown_grace_s + 5)
+        await stop_worker(worker, settings.shutdown_grace_s)
     elapsed = time.monotonic() - started
     if not done:
         console.print(f"the replay worker stopped early (exit {worker.returncode})")
@@ -121,18 +121,6 @@ async def _span(endpoints: Endpoints, raw: Topics, partitions: int) -> Span:
     finally:
         await consumer.stop()
     return Span(start, end)
-
-
-async def _start_worker(endpoints: Endpoints, source: str, target: str) -> Any:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
-           "SCHEMA_REGISTRY_URL": endpoints.registry_url, "SPORTSFEED_TOPIC_PREFIX": target,
-           "SPORTSFEED_RAW_TOPIC_PREFIX": source, "SPORTSFEED_METRICS_PORT": str(free_port()),
-           "SPORTSFEED_DATA_DIR": tempfile.mkdtemp(prefix="sportsfeed-replay-"),
-           "SPORTSFEED_LOG_LEVEL": "WARNING"}  # fmt: skip
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", "process", env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=sys.stderr,
-    )  # fmt: skip
 
 
 async def _follow(

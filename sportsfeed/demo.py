@@ -12,17 +12,15 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
-import sys
 import time
 from typing import Any
 
 from rich.console import Console
 from rich.live import Live
 
-from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
+from processors.command import spawn_worker, stop_worker
 from producers.app import Producer
 from producers.metrics import Metrics
 from simulator.catalogue import generate_catalogue
@@ -75,7 +73,9 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     })  # fmt: skip
     producer = Producer(producer_settings, endpoints, Metrics())
     producing = asyncio.create_task(producer.run())
-    worker = await _start_worker(settings, endpoints)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.data_dir / "processor.log").open("ab") as log:
+        worker = await spawn_worker(endpoints, log)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -97,33 +97,10 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     finally:
         producer.stop()
         await asyncio.wait_for(producing, 60)
-        await _stop_worker(worker, settings.shutdown_grace_s)
+        await stop_worker(worker, settings.shutdown_grace_s)
         await simulator.stop()
     scored = sum(row.score != "-" for row in follower.board.rows.values())
     finished = sum(row.finished for row in follower.board.rows.values())
     console.print()
     console.print(f"stopped: scores for {scored} of {len(fixtures)} fixtures, {finished} finished; "
                   "try `sportsfeed tail fixture-score --limit 3`")  # fmt: skip
-
-
-async def _start_worker(settings: Settings, endpoints: Endpoints) -> asyncio.subprocess.Process:
-    """`sportsfeed process` against the same servers, its log in the data directory."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    log = (settings.data_dir / "processor.log").open("ab")
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
-           "SCHEMA_REGISTRY_URL": endpoints.registry_url,
-           "SPORTSFEED_METRICS_PORT": str(free_port())}  # fmt: skip
-    with log:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sportsfeed", "process", env=env, stdout=log, stderr=log
-        )
-
-
-async def _stop_worker(worker: asyncio.subprocess.Process, grace_s: float) -> None:
-    if worker.returncode is None:
-        worker.terminate()
-    try:
-        await asyncio.wait_for(worker.wait(), grace_s + 5)
-    except TimeoutError:
-        worker.kill()
-        await worker.wait()

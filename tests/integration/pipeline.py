@@ -78,13 +78,10 @@ class RawRecord:
     headers: dict[str, bytes]
 
 
-async def read_topic(
-    stack: Endpoints, topic: str, idle_ms: int = 1500, isolation_level: str = "read_uncommitted"
-) -> list[Any]:
+async def read_topic(stack: Endpoints, topic: str, idle_ms: int = 1500) -> list[Any]:
     """Every record of `topic`, until nothing new arrives for `idle_ms` (bounded: 2 minutes)."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap_servers,
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                isolation_level=isolation_level)  # fmt: skip
+                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
     await consumer.start()
     records: list[Any] = []
     try:
@@ -126,9 +123,10 @@ def assert_raw_is_exactly_the_streams(
             assert [r.position for r in got] == list(range(1, len(expected) + 1))
 
 
-async def spawn_producer(env: dict[str, str]) -> asyncio.subprocess.Process:
+async def spawn(verb: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`sportsfeed VERB` as a child with `env` added, its output captured."""
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", "produce",
+        sys.executable, "-m", "sportsfeed", verb,
         env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
 
@@ -148,13 +146,6 @@ async def finish(process: asyncio.subprocess.Process, timeout_s: float) -> str:
     return text
 
 
-async def spawn_processor(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", "process",
-        env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-
-
 async def stop(process: asyncio.subprocess.Process, timeout_s: float) -> str:
     """SIGTERM a spawned worker and wait (bounded) for it to exit; its output."""
     if process.returncode is None:
@@ -168,12 +159,10 @@ async def stop(process: asyncio.subprocess.Process, timeout_s: float) -> str:
     return output.decode()
 
 
-async def read_avro(
-    stack: Endpoints, topic: str, schema: str, isolation_level: str = "read_uncommitted"
-) -> list[tuple[str, dict[str, Any]]]:
+async def read_avro(stack: Endpoints, topic: str, schema: str) -> list[tuple[str, dict[str, Any]]]:
     """(key, decoded value) of every record of an Avro topic, in partition order."""
     codec = AvroCodec(topic, schema, Registry(stack.registry_url))
-    messages = await read_topic(stack, topic, isolation_level=isolation_level)
+    messages = await read_topic(stack, topic)
     return [(m.key.decode(), codec.decode(m.value)) for m in messages]
 
 

@@ -32,7 +32,7 @@ from tests.integration.pipeline import (
     read_topic,
     running_simulator,
     settings_from,
-    spawn_processor,
+    spawn,
     stop,
     wait_for_records,
     wait_until_consumed,
@@ -101,7 +101,7 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
         env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
                           SPORTSFEED_DATA_DIR=str(tmp_path), SPORTSFEED_STORE="rocksdict",
                           SPORTSFEED_METRICS_PORT=str(free_port()))  # fmt: skip
-        worker = await spawn_processor(env)
+        worker = await spawn("process", env)
         producer = Producer(settings_from(env | {"SPORTSFEED_METRICS_PORT": "0"}), stack, Metrics())
         await producer.run()
     raw_topics = [topics.raw(feed) for feed in Feed]
@@ -215,7 +215,7 @@ async def test_killed_workers_resume_from_changelog_and_disk_without_loss(
     # Killed at a third, then at two thirds on a fresh disk (state from the changelog only),
     # then the first disk again (RocksDB reopened after a crash, behind the changelog).
     for data_dir, share in (("a", 1 / 3), ("b", 2 / 3)):
-        worker = await spawn_processor(env | {
+        worker = await spawn("process", env | {
             "SPORTSFEED_DATA_DIR": str(tmp_path / data_dir),
             "SPORTSFEED_METRICS_PORT": str(free_port()),
         })  # fmt: skip

@@ -28,7 +28,7 @@ from tests.integration.pipeline import (
     read_status,
     running_simulator,
     settings_from,
-    spawn_producer,
+    spawn,
 )
 
 
@@ -103,14 +103,14 @@ async def test_kill_9_mid_match_and_restart(stack: Endpoints) -> None:
     async with running_simulator(fixtures, multiplier=longest / 8) as simulator:  # ~8 s matches
         env = environment(stack, prefix, simulator)
         for _ in range(2):
-            producer = await spawn_producer(env)
+            producer = await spawn("produce", env)
             await asyncio.sleep(3)
             producer.send_signal(signal.SIGKILL)
             await producer.wait()
         partial = sum(len(records) for records in (await read_raw(stack, topics)).values())
         total = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
         assert 0 < partial < total  # killed mid-match
-        await finish(await spawn_producer(env), 120)
+        await finish(await spawn("produce", env), 120)
     assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
 
 
@@ -118,7 +118,7 @@ async def test_sigterm_drains_and_flushes(stack: Endpoints) -> None:
     prefix, topics = await fresh_topics(stack)
     fixtures = generate_catalogue(3, seed=34)
     async with running_simulator(fixtures, multiplier=400) as simulator:
-        producer = await spawn_producer(environment(stack, prefix, simulator))
+        producer = await spawn("produce", environment(stack, prefix, simulator))
         await asyncio.sleep(4)
         producer.send_signal(signal.SIGTERM)
         await finish(producer, 60)

@@ -23,7 +23,7 @@ from tests.integration.pipeline import (
     read_avro,
     running_simulator,
     settings_from,
-    spawn_processor,
+    spawn,
     stop,
     wait_until_consumed,
 )
@@ -47,7 +47,7 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
         env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
                           SPORTSFEED_DATA_DIR=str(tmp_path),
                           SPORTSFEED_METRICS_PORT=str(free_port()))  # fmt: skip
-        worker = await spawn_processor(env)  # live: processing while the frames arrive
+        worker = await spawn("process", env)  # live: processing while the frames arrive
         await Producer(
             settings_from(env | {"SPORTSFEED_METRICS_PORT": "0"}), stack, Metrics()
         ).run()

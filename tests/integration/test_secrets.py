@@ -23,8 +23,7 @@ from tests.integration.pipeline import (
     fresh_topics,
     read_topic,
     running_simulator,
-    spawn_processor,
-    spawn_producer,
+    spawn,
     wait_until_consumed,
 )
 
@@ -45,10 +44,10 @@ async def test_the_token_is_in_no_log_metric_record_or_help(
         env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
                           SPORTSFEED_LOG_LEVEL="DEBUG",
                           SPORTSFEED_DATA_DIR=str(tmp_path))  # fmt: skip
-        worker = await spawn_processor(env | {"SPORTSFEED_METRICS_PORT": str(ports["processor"])})
+        worker = await spawn("process", env | {"SPORTSFEED_METRICS_PORT": str(ports["processor"])})
         assert worker.stdout is not None
         worker_output = asyncio.create_task(worker.stdout.read())  # DEBUG logs fill a pipe fast
-        producer = await spawn_producer(env | {"SPORTSFEED_METRICS_PORT": str(ports["producer"])})
+        producer = await spawn("produce", env | {"SPORTSFEED_METRICS_PORT": str(ports["producer"])})
         producer_log = (await asyncio.wait_for(producer.communicate(), 120))[0].decode()
         done = await wait_until_consumed(
             stack, topics.processor_group, [f"{prefix}raw.actions", f"{prefix}raw.statistics"],
