@@ -183,7 +183,7 @@ class Replay:
 
 def replay(stack: Endpoints, frames: int = REPLAY_FRAMES, repeats: int = 3) -> Replay:
     raw = Topics(f"raw{int(time.time())}.")
-    asyncio.run(ensure_topics(stack.bootstrap_servers, raw, PARTITIONS, 1, -1))
+    asyncio.run(ensure_topics(stack, raw, PARTITIONS, 1, -1))
     frames = asyncio.run(_publish_catalogue(stack, raw, frames))
     print(f"replay: {frames:,} raw frames published")
     worker_rates, bare_rates, floor_rates = [], [], []
@@ -192,7 +192,7 @@ def replay(stack: Endpoints, frames: int = REPLAY_FRAMES, repeats: int = 3) -> R
         _, seconds = _replay_once(stack, raw, run)
         worker_rates.append(frames / seconds)
         out = Topics(f"pass{run}x{int(time.time())}.")
-        asyncio.run(ensure_topics(stack.bootstrap_servers, out, PARTITIONS, 1, -1))
+        asyncio.run(ensure_topics(stack, out, PARTITIONS, 1, -1))
         bare_rates.append(asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames)))
         print(
             f"  run {run}: worker {worker_rates[-1]:,.0f} frames/s, "
@@ -242,7 +242,7 @@ def end_to_end(stack: Endpoints, fixtures: int = 500, hold_s: float = 30.0) -> d
     """Live pace, all of simulator, producer and worker running; latency per record."""
     prefix = f"e2e{int(time.time())}."
     topics = Topics(prefix)
-    asyncio.run(ensure_topics(stack.bootstrap_servers, topics, PARTITIONS, 1, -1))
+    asyncio.run(ensure_topics(stack, topics, PARTITIONS, 1, -1))
     with running_simulator(fixtures, multiplier=20) as port:
         producer = subprocess.Popen(
             [sys.executable, "-m", "sportsfeed", "produce"],

@@ -102,7 +102,7 @@ async def _bare_send(
 def catch_up(stack: Endpoints, fixtures: int) -> tuple[float, float, int]:
     prefix = f"bench{int(time.time())}."
     topics = Topics(prefix)
-    asyncio.run(ensure_topics(stack.bootstrap_servers, topics, PARTITIONS, 1, -1))
+    asyncio.run(ensure_topics(stack, topics, PARTITIONS, 1, -1))
     with running_simulator(fixtures, 1.0) as port:
         # the simulator does not rate-limit connections, so neither need we here: this
         # measures frames/s into Kafka, not the vendor's 5 connections per second
@@ -114,9 +114,7 @@ def catch_up(stack: Endpoints, fixtures: int) -> tuple[float, float, int]:
     stamps = [stamp for _, _, stamp in records]
     produced = len(records) / ((max(stamps) - min(stamps)) / 1000)
     baseline_topic = f"{prefix}baseline"
-    asyncio.run(
-        ensure_topics(stack.bootstrap_servers, Topics(baseline_topic + "."), PARTITIONS, 1, -1)
-    )
+    asyncio.run(ensure_topics(stack, Topics(baseline_topic + "."), PARTITIONS, 1, -1))
     bare = asyncio.run(_bare_send(stack, Topics(baseline_topic + ".").raw(Feed.ACTIONS), records))
     return produced, bare, len(records)
 
@@ -154,7 +152,7 @@ def _hold(pid: int, hold_s: float, metrics_port: int = 0) -> tuple[float, float,
 
 def fan_out(stack: Endpoints, fixtures: int, hold_s: float) -> dict[str, float]:
     prefix = f"fan{int(time.time())}."
-    asyncio.run(ensure_topics(stack.bootstrap_servers, Topics(prefix), PARTITIONS, 1, -1))
+    asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
     metrics_port = free_port()
     with running_simulator(fixtures, multiplier=20) as port:
         env = producer_env(stack, prefix, port, fixtures, SPORTSFEED_FEEDS="actions",

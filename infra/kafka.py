@@ -14,7 +14,7 @@ import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import ClassVar, Final
 
 from infra.processes import ChildServer, free_port, java_executable, port_is_free
 from sportsfeed.errors import InfrastructureError
@@ -68,13 +68,55 @@ class KafkaPorts:
         return ports
 
 
+@dataclass(frozen=True)
+class SaslSslListener:
+    """A second listener, SASL_SSL, for trying secured clients against the local broker.
+
+    It accepts PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for every user in `users` (name to
+    password) and presents the certificate in `keystore`: a PEM file holding the unencrypted
+    private key followed by the certificate chain.
+    """
+
+    port: int
+    keystore: Path
+    users: dict[str, str]
+
+    MECHANISMS: ClassVar = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+    def broker_config(self) -> dict[str, str]:
+        plain_users = " ".join(f'user_{name}="{word}"' for name, word in self.users.items())
+        prefix = "listener.name.sasl_ssl"
+        return {
+            "sasl.enabled.mechanisms": ",".join(self.MECHANISMS),
+            f"{prefix}.plain.sasl.jaas.config":
+                f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};",
+            **{f"{prefix}.{scram.lower()}.sasl.jaas.config":
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+               for scram in self.MECHANISMS[1:]},
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(self.keystore),
+        }  # fmt: skip
+
+    def scram_arguments(self) -> list[str]:
+        """StorageTool `--add-scram` arguments: the SCRAM users exist from the first start."""
+        return [
+            argument
+            for name, word in self.users.items()
+            for scram in self.MECHANISMS[1:]
+            for argument in ("--add-scram", f"{scram}=[name={name},password={word}]")
+        ]
+
+
 class KafkaBroker:
     """One KRaft node on 127.0.0.1 with its data in `data_dir`."""
 
-    def __init__(self, libs: Path, data_dir: Path, partitions: int = 1) -> None:
+    def __init__(
+        self, libs: Path, data_dir: Path, partitions: int = 1, sasl: SaslSslListener | None = None
+    ) -> None:
         self._libs = libs
         self._data_dir = data_dir
         self._partitions = partitions
+        self._sasl = sasl
         data_dir.mkdir(parents=True, exist_ok=True)
         self.ports = KafkaPorts.reuse_or_pick(data_dir / "ports.json")
         self._server = ChildServer(
@@ -119,7 +161,7 @@ class KafkaBroker:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         argv = self._java_argv(
             "kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}",
-            "-c", str(self._config),
+            "-c", str(self._config), *(self._sasl.scram_arguments() if self._sasl else []),
         )  # fmt: skip
         done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0:
@@ -172,6 +214,12 @@ class KafkaBroker:
             "group.initial.rebalance.delay.ms": "0",
             "auto.create.topics.enable": "false",
         }
+        if self._sasl is not None:
+            secured = f"SASL_SSL://127.0.0.1:{self._sasl.port}"
+            settings["listeners"] += f",{secured}"
+            settings["advertised.listeners"] += f",{secured}"
+            settings["listener.security.protocol.map"] += ",SASL_SSL:SASL_SSL"
+            settings.update(self._sasl.broker_config())
         self._config.write_text(
             "".join(f"{key}={value}\n" for key, value in settings.items()), encoding="utf-8"
         )

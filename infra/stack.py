@@ -11,12 +11,14 @@ import contextlib
 import logging
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from infra.artifacts import fetch, unpack
 from infra.kafka import KAFKA_LABEL, KafkaBroker
 from infra.registry import REGISTRY_LABEL, SchemaRegistry
+from sportsfeed.kafka_security import KafkaSecurity
 from sportsfeed.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,15 +26,21 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Where Kafka and the Schema Registry answer."""
+    """Where Kafka and the Schema Registry answer, and how to log in to Kafka."""
 
     bootstrap_servers: str
     registry_url: str
     kafka_log: Path | None = None  # the local broker's log; None for the user's own cluster
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
     @property
     def local(self) -> bool:
         return self.kafka_log is not None
+
+    def kafka(self, **options: Any) -> dict[str, Any]:
+        """Keyword arguments for an aiokafka client of this cluster, plus `options`."""
+        return {"bootstrap_servers": self.bootstrap_servers, **self.security.client_options(),
+                **options}  # fmt: skip
 
 
 def fetch_all(settings: Settings) -> tuple[Path, Path]:
@@ -89,7 +97,8 @@ def stack_endpoints(settings: Settings, *, temporary: bool = False) -> Iterator[
     otherwise it lives in the settings' data directory and survives restarts (the demo).
     """
     if settings.kafka_bootstrap_servers is not None and settings.schema_registry_url is not None:
-        yield Endpoints(settings.kafka_bootstrap_servers, settings.schema_registry_url)
+        yield Endpoints(settings.kafka_bootstrap_servers, settings.schema_registry_url,
+                        security=settings.kafka_security)  # fmt: skip
         return
     with contextlib.ExitStack() as cleanup:
         data_dir = settings.data_dir

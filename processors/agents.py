@@ -25,6 +25,7 @@ from faust.streams import _current_event
 from faust.types import EventT, TableT
 from prometheus_client import generate_latest
 
+from infra.stack import Endpoints
 from processors.deadletter import dead_letter_headers
 from processors.derive.fixture import (
     FIXTURE_FINISHED,
@@ -235,13 +236,14 @@ class Deriver:
         return waiting > 0 and time.monotonic() - self.progressed_at > limit_s
 
 
-def build_app(settings: Settings, bootstrap_servers: str, codecs: dict[str, AvroCodec],
+def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCodec],
               metrics: Metrics) -> faust.App:  # fmt: skip
     """The processor's Faust app, its table, its agent, and its health and metrics pages."""
     topics = Topics(settings.topic_prefix)
     app = faust.App(
         topics.processor_group,
-        broker=[f"kafka://{server.strip()}" for server in bootstrap_servers.split(",")],
+        broker=[f"kafka://{server.strip()}" for server in endpoints.bootstrap_servers.split(",")],
+        broker_credentials=endpoints.security.faust_credentials(),
         store="rocksdb://" if settings.store == "rocksdict" else "memory://",  # rocksdb: rocksdict
         datadir=str(settings.data_dir / "processor"),
         processing_guarantee="at_least_once",  # exactly_once did not hold: see the README

@@ -45,7 +45,7 @@ def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
     with stack_endpoints(settings) as endpoints:
         topics = Topics(settings.topic_prefix)
         for prefix in {settings.topic_prefix, settings.raw_prefix}:
-            asyncio.run(ensure_topics(endpoints.bootstrap_servers, Topics(prefix),
+            asyncio.run(ensure_topics(endpoints, Topics(prefix),
                                       settings.partitions, settings.replication,
                                       settings.raw_retention_ms))  # fmt: skip
         registry = Registry(endpoints.registry_url)
@@ -56,7 +56,7 @@ def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
         log.info("processor starting kafka=%s store=%s", endpoints.bootstrap_servers,
                  settings.store)  # fmt: skip
         (settings.data_dir / "processor").mkdir(parents=True, exist_ok=True)
-        app = build_app(settings, endpoints.bootstrap_servers, codecs, Metrics())
+        app = build_app(settings, endpoints, codecs, Metrics())
         BoundedWorker(app, settings.shutdown_grace_s, loglevel=settings.log_level,
                       override_logging=False).execute_from_commandline()  # fmt: skip
 

@@ -88,7 +88,7 @@ async def replay(
 ) -> int:
     raw, out = Topics(source), Topics(target)
     for topics in (raw, out):
-        await ensure_topics(endpoints.bootstrap_servers, topics, settings.partitions,
+        await ensure_topics(endpoints, topics, settings.partitions,
                             settings.replication, settings.raw_retention_ms)  # fmt: skip
     span = await _span(endpoints, raw, settings.partitions)
     console.print(f"replaying {span.total:,} raw frames of {source}raw.* into {target}*")
@@ -112,7 +112,7 @@ async def replay(
 
 
 async def _span(endpoints: Endpoints, raw: Topics, partitions: int) -> Span:
-    consumer = AIOKafkaConsumer(bootstrap_servers=endpoints.bootstrap_servers)
+    consumer = AIOKafkaConsumer(**endpoints.kafka())
     await consumer.start()
     try:
         tps = [TopicPartition(raw.raw(feed), p) for feed in Feed for p in range(partitions)]
@@ -127,8 +127,7 @@ async def _follow(
     endpoints: Endpoints, group: str, span: Span, worker: Any, console: Console
 ) -> bool:
     """Show the worker's committed progress until it has every raw record (True) or exits."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=endpoints.bootstrap_servers, group_id=group,
-                                enable_auto_commit=False)  # fmt: skip
+    consumer = AIOKafkaConsumer(**endpoints.kafka(group_id=group, enable_auto_commit=False))
     await consumer.start()
     columns = (TextColumn("frames"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>8,.0f}/s"), TimeRemainingColumn())  # fmt: skip

@@ -88,7 +88,7 @@ class Producer:
         registry = Registry(self._endpoints.registry_url)
         self._codec = AvroCodec(self._topics.feed_status, "feed_status", registry)
         self._publisher = Publisher(
-            self._endpoints.bootstrap_servers,
+            self._endpoints,
             self._settings.max_unacked,
             self._settings.kafka_outage_limit_s,
         )
@@ -113,7 +113,7 @@ class Producer:
             return
         log.info("recovering positions streams=%d", len(new))
         points = await resume_points(
-            self._endpoints.bootstrap_servers, self._topics, self._settings.partitions,
+            self._endpoints, self._topics, self._settings.partitions,
             self._codec, new,
         )  # fmt: skip
         options = self._stream_options()
@@ -146,6 +146,7 @@ class Producer:
             exit_on_auth_failure=s.exit_on_auth_failure,
             raw_topic=lambda stream: self._topics.raw(stream.feed),
             feeds=tuple(self._feeds),
+            tls=s.feed_ssl_context(),
         )
 
     async def _supervise(self) -> None:
@@ -231,7 +232,10 @@ class Producer:
         token = self._settings.vendor_token.get_secret_value()
         sports = [sport_by_name(n.strip()) for n in self._settings.discovery_sports.split(",")]
         async with httpx.AsyncClient(
-            base_url=str(base), headers={"Authorization": f"Bearer {token}"}, timeout=10
+            base_url=str(base),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+            verify=self._settings.feed_ssl_context() or True,
         ) as client:
             while True:
                 found: list[tuple[Sport, str]] = []

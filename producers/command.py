@@ -49,7 +49,7 @@ def run_topics(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _topics(settings: Settings, endpoints: Endpoints) -> dict[str, int]:
-    return await ensure_topics(endpoints.bootstrap_servers, Topics(settings.topic_prefix),
+    return await ensure_topics(endpoints, Topics(settings.topic_prefix),
                                settings.partitions, settings.replication,
                                settings.raw_retention_ms)  # fmt: skip
 

@@ -10,12 +10,12 @@ resumes from what Kafka really holds (see `producers.recovery`).
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
+from infra.stack import Endpoints
 from sportsfeed.errors import InfrastructureError
 
 Headers = list[tuple[str, bytes]]
@@ -45,10 +45,9 @@ class KeyPartitioner:
 
 
 class Publisher:
-    def __init__(self, bootstrap_servers: str, max_unacked: int, outage_limit_s: float,
-                 **security: Any) -> None:  # fmt: skip
+    def __init__(self, endpoints: Endpoints, max_unacked: int, outage_limit_s: float) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
+            **endpoints.kafka(),
             acks="all",
             enable_idempotence=True,
             linger_ms=0,  # batches still form while a request is in flight
@@ -59,7 +58,6 @@ class Publisher:
             partitioner=KeyPartitioner(),
             retry_backoff_ms=200,
             client_id="sportsfeed-producer",
-            **security,
         )
         self._slots = asyncio.Semaphore(max_unacked)
         self._failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from infra.stack import Endpoints
 from producers.protocol import StreamId, marks_finished
 from schemas.serde import AvroCodec
 from simulator.model import Feed
@@ -32,22 +33,20 @@ class Resume:
 
 
 async def resume_points(
-    bootstrap_servers: str,
+    endpoints: Endpoints,
     topics: Topics,
     partitions: int,
     status_codec: AvroCodec,
     streams: list[StreamId],
 ) -> dict[StreamId, Resume]:
     """The position every stream in `streams` resumes from (topics have `partitions` each)."""
-    checkpoints = await _checkpoints(
-        bootstrap_servers, _all(topics.feed_status, partitions), status_codec
-    )
+    checkpoints = await _checkpoints(endpoints, _all(topics.feed_status, partitions), status_codec)
     found = {s: checkpoints.get((s.fixture_id, s.feed), Resume()) for s in streams}
     for feed in Feed:
         mine = [s for s in streams if s.feed is feed]
         if mine:
             raw = _all(topics.raw(feed), partitions)
-            found.update(await _scan_raw(bootstrap_servers, raw, mine, found))
+            found.update(await _scan_raw(endpoints, raw, mine, found))
     return found
 
 
@@ -76,9 +75,9 @@ async def _read_to_end(
 
 
 async def _checkpoints(
-    bootstrap_servers: str, tps: list[TopicPartition], codec: AvroCodec
+    endpoints: Endpoints, tps: list[TopicPartition], codec: AvroCodec
 ) -> dict[tuple[str, Feed], Resume]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**endpoints.kafka(enable_auto_commit=False))
     await consumer.start()
     try:
         consumer.assign(tps)
@@ -97,13 +96,13 @@ async def _checkpoints(
 
 
 async def _scan_raw(
-    bootstrap_servers: str,
+    endpoints: Endpoints,
     tps: list[TopicPartition],
     streams: list[StreamId],
     known: dict[StreamId, Resume],
 ) -> dict[StreamId, Resume]:
     topic, partitions = tps[0].topic, [tp.partition for tp in tps]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**endpoints.kafka(enable_auto_commit=False))
     await consumer.start()
     try:
         by_key = {s.fixture_id.encode(): s for s in streams}

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidHandshake
@@ -60,6 +62,7 @@ class StreamOptions:
     exit_on_auth_failure: bool
     raw_topic: Callable[[StreamId], str]
     feeds: tuple[Feed, ...]  # subscribed per fixture: tells processors who scores a fixture
+    tls: ssl.SSLContext | None = None  # for wss://; None: verify against the system's CAs
 
 
 class Backoff:
@@ -170,10 +173,17 @@ class FeedStream:
             max_size=_MAX_FRAME_BYTES,
             open_timeout=self._options.liveness_s,
             logger=_WEBSOCKET_LOG,
+            **self._tls(url),
         ) as ws:
             await self._authorise(ws, url)
             await self._report(self.stream, State.CATCHING_UP, None)
             return await self._pump(ws, source(url))
+
+    def _tls(self, url: str) -> dict[str, Any]:
+        """websockets' `ssl` argument: ours for wss:// with a CA file, else its verifying one."""
+        if self._options.tls is None or not url.startswith("wss://"):
+            return {}
+        return {"ssl": self._options.tls}
 
     async def _authorise(self, ws: ClientConnection, url: str) -> None:
         await ws.send(auth_message(self._options.token))

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,10 @@ def register(verbs: Any) -> None:
     parser.add_argument(
         "--kickoff-spacing", type=float, default=0.0, help="seconds between kick-offs"
     )
+    parser.add_argument(
+        "--tls-cert", type=Path, help="serve wss://: PEM certificate chain (with --tls-key)"
+    )
+    parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     parser.add_argument("--recorded", type=Path, help="also serve recorded fixtures from DIR")
     parser.add_argument("--truth", type=Path, help="write every fixture's ground truth (JSON)")
     parser.add_argument("--record", type=Path, help="write generated fixtures to DIR and exit")
@@ -104,13 +109,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         heartbeat_s=args.heartbeat,
         multiplier=args.multiplier,
     )
-    asyncio.run(_serve(FeedSimulator(fixtures, options), args.host, args.port))
+    asyncio.run(_serve(FeedSimulator(fixtures, options), args.host, args.port, _tls(args)))
     return 0
 
 
-async def _serve(simulator: FeedSimulator, host: str, port: int) -> None:
-    await simulator.start(host, port)
-    print(f"simulating {len(simulator.fixtures)} fixtures on ws://{host}:{simulator.port}",  # noqa: T201
+def _tls(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if args.tls_cert is None and args.tls_key is None:
+        return None
+    if args.tls_cert is None or args.tls_key is None:
+        raise SystemExit("--tls-cert and --tls-key go together: give both to serve wss://")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    return context
+
+
+async def _serve(
+    simulator: FeedSimulator, host: str, port: int, tls: ssl.SSLContext | None
+) -> None:
+    await simulator.start(host, port, tls)
+    scheme = "wss" if tls is not None else "ws"
+    print(f"simulating {len(simulator.fixtures)} fixtures on {scheme}://{host}:{simulator.port}",  # noqa: T201
           flush=True)  # fmt: skip
     for fixture in simulator.fixtures.values():
         print(f"  {fixture.sport.value:<15} {fixture.fixture_id}  {fixture.name}")  # noqa: T201

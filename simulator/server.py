@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import http
 import re
+import ssl
 import time
 import zlib
 from collections import Counter
@@ -76,7 +77,10 @@ class FeedSimulator:
             raise RuntimeError("the simulator is not started")
         return int(self._server.sockets[0].getsockname()[1])
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> None:
+        """Listen on `host`:`port` (0: any free port); with `tls`, as wss:// like the vendor."""
         self._started = time.monotonic()
         self._server = await serve(
             self._handle,
@@ -87,6 +91,7 @@ class FeedSimulator:
             ping_interval=None,  # the vendor's liveness signal is the heartbeat message
             max_size=1 << 16,
             logger=redacting_logger("simulator.websocket"),
+            ssl=tls,
         )
 
     async def stop(self) -> None:

@@ -1,29 +1,37 @@
-"""Topics: create every sportsfeed topic with one partition count, or refuse a mismatch."""
+"""Topics: create every sportsfeed topic with one partition count, or refuse a mismatch.
+
+Every command meets Kafka here first, so this is also where a refused connection is explained:
+unreachable, untrusted certificate, wrong protocol or rejected SASL login, each naming the
+settings to check.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import ssl
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.conn import create_conn
+from aiokafka.errors import KafkaConnectionError, SaslAuthenticationFailed, TopicAlreadyExistsError
 
-from sportsfeed.errors import SettingsError
+from infra.stack import Endpoints
+from sportsfeed.errors import InfrastructureError, SettingsError
 from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
 _SETTLE_TRIES = 50
 _SETTLE_PAUSE_S = 0.2
+_PROBE_TIMEOUT_MS = 10_000
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Topics, partitions: int, replication: int, raw_retention_ms: int
+    endpoints: Endpoints, topics: Topics, partitions: int, replication: int, raw_retention_ms: int
 ) -> dict[str, int]:
     """Create the missing topics; raise SettingsError if one exists with another partition count."""
     wanted = topics.all(raw_retention_ms)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="sportsfeed-admin")
-    await admin.start()
+    admin = await _connect(endpoints)
     try:
         existing = set(await admin.list_topics())
         missing = [name for name in wanted if name not in existing]
@@ -58,12 +66,56 @@ async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dic
     return {d["topic"]: len(d["partitions"]) for d in described}
 
 
-async def partition_count(bootstrap_servers: str, topic: str) -> int:
+async def partition_count(endpoints: Endpoints, topic: str) -> int:
     """How many partitions `topic` has; 0 if it does not exist."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="sportsfeed-admin")
-    await admin.start()
+    admin = await _connect(endpoints)
     try:
         (described,) = await admin.describe_topics([topic])
     finally:
         await admin.close()
     return len(described["partitions"]) if described["error_code"] == 0 else 0
+
+
+async def _connect(endpoints: Endpoints) -> AIOKafkaAdminClient:
+    admin = AIOKafkaAdminClient(**endpoints.kafka(client_id="sportsfeed-admin"))
+    try:
+        await admin.start()
+    except KafkaConnectionError as exc:
+        await admin.close()
+        raise InfrastructureError(await explain_refusal(endpoints)) from exc
+    return admin
+
+
+async def explain_refusal(endpoints: Endpoints) -> str:
+    """Why the first bootstrap server refuses us, in words naming the settings to check."""
+    server = endpoints.bootstrap_servers.split(",")[0].strip()
+    host, _, port = server.rpartition(":")
+    security = endpoints.security
+    options = security.client_options()
+    try:
+        connection = await create_conn(host, int(port), request_timeout_ms=_PROBE_TIMEOUT_MS,
+                                       **options)  # fmt: skip
+    except SaslAuthenticationFailed as exc:
+        return (
+            f"Kafka at {server} refused the {security.sasl_mechanism} login of user "
+            f"{security.sasl_username!r} ({exc}); check KAFKA_SASL_USERNAME, "
+            "KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM"
+        )
+    except ssl.SSLCertVerificationError as exc:
+        return (
+            f"Kafka at {server} presented a certificate this client does not trust "
+            f"({exc.verify_message}); set KAFKA_SSL_CA_FILE to the PEM file of the CA that "
+            "signed the brokers' certificates"
+        )
+    except (ssl.SSLError, TimeoutError, KafkaConnectionError) as exc:
+        return (
+            f"Kafka at {server} did not complete a {security.protocol} handshake ({exc!r}); "
+            "check that KAFKA_SECURITY_PROTOCOL matches the listener of KAFKA_BOOTSTRAP_SERVERS"
+        )
+    except OSError as exc:
+        return f"Kafka at {server} is unreachable ({exc}); check KAFKA_BOOTSTRAP_SERVERS"
+    connection.close()
+    return (
+        f"Kafka at {server} accepts a connection but not the cluster's metadata requests; "
+        "check KAFKA_BOOTSTRAP_SERVERS and the brokers' advertised listeners"
+    )

@@ -160,9 +160,9 @@ async def read_raw(
     """The selected raw records, per stream, in stream order."""
     streams: dict[tuple[str, Feed], list[RawRecord]] = defaultdict(list)
     for feed in Feed:
-        consumer = AIOKafkaConsumer(bootstrap_servers=endpoints.bootstrap_servers,
-                                    auto_offset_reset="earliest",
-                                    enable_auto_commit=False)  # fmt: skip
+        consumer = AIOKafkaConsumer(
+            **endpoints.kafka(auto_offset_reset="earliest", enable_auto_commit=False)
+        )
         await consumer.start()
         try:
             partitions = [TopicPartition(topics.raw(feed), p) for p in range(partition_count)]
@@ -196,10 +196,9 @@ async def publish(
     streams: dict[tuple[str, Feed], list[RawRecord]],
 ) -> None:
     """Each stream's records into its raw topic, in order, exactly as they are."""
-    await ensure_topics(endpoints.bootstrap_servers, topics, settings.partitions,
+    await ensure_topics(endpoints, topics, settings.partitions,
                         settings.replication, settings.raw_retention_ms)  # fmt: skip
-    producer = AIOKafkaProducer(bootstrap_servers=endpoints.bootstrap_servers, acks="all",
-                                enable_idempotence=True)  # fmt: skip
+    producer = AIOKafkaProducer(**endpoints.kafka(acks="all", enable_idempotence=True))
     await producer.start()
     try:
         for (_, feed), records in streams.items():

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespace) -> None:
     topics = Topics(settings.topic_prefix)
-    await ensure_topics(endpoints.bootstrap_servers, topics, settings.partitions,
+    await ensure_topics(endpoints, topics, settings.partitions,
                         settings.replication, settings.raw_retention_ms)  # fmt: skip
     fixtures = generate_catalogue(args.fixtures, seed=int(time.time()))  # new matches each run
     token = settings.vendor_token.get_secret_value()
@@ -84,7 +84,7 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     console.print(f"kafka {endpoints.bootstrap_servers}, registry {endpoints.registry_url}, "
                   f"simulator ws://127.0.0.1:{simulator.port}; Ctrl-C stops")  # fmt: skip
     deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
-    follower = Follower(endpoints.bootstrap_servers, endpoints.registry_url, topics)
+    follower = Follower(endpoints, topics)
     try:
         async with follower:
             with Live(render(follower.board), console=console, refresh_per_second=2) as live:

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from infra.stack import stack_endpoints
+from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import AvroCodec, Registry
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
@@ -96,8 +96,7 @@ def register(verbs: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     with stack_endpoints(settings) as endpoints:
-        follower = Follower(endpoints.bootstrap_servers, endpoints.registry_url,
-                            Topics(settings.topic_prefix))  # fmt: skip
+        follower = Follower(endpoints, Topics(settings.topic_prefix))
         asyncio.run(show(follower, Console(), args.seconds, once=args.once))
     return 0
 
@@ -105,17 +104,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 class Follower:
     """Folds fixture-score and feed-status records into a board as they arrive."""
 
-    def __init__(self, bootstrap_servers: str, registry_url: str, topics: Topics) -> None:
-        registry = Registry(registry_url)
+    def __init__(self, endpoints: Endpoints, topics: Topics) -> None:
+        registry = Registry(endpoints.registry_url)
         self.codecs = {
             topics.fixture_score: AvroCodec(topics.fixture_score, "fixture_score", registry),
             topics.feed_status: AvroCodec(topics.feed_status, "feed_status", registry),
         }
         self.topics = topics
         self.board = Board()
-        self._consumer = AIOKafkaConsumer(*self.codecs, bootstrap_servers=bootstrap_servers,
-                                          auto_offset_reset="earliest",
-                                          enable_auto_commit=False)  # fmt: skip
+        self._consumer = AIOKafkaConsumer(
+            *self.codecs, **endpoints.kafka(auto_offset_reset="earliest", enable_auto_commit=False)
+        )
 
     async def __aenter__(self) -> Follower:
         await self._consumer.start()

@@ -5,6 +5,7 @@ Each field names its environment variable; `--help` and the README list them fro
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -20,6 +21,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sportsfeed.errors import SettingsError
+from sportsfeed.kafka_security import KafkaSecurity, SaslMechanism, SecurityProtocol
 
 
 def _env(name: str) -> AliasChoices:
@@ -43,6 +45,50 @@ class Settings(BaseSettings):
         Field(
             validation_alias=_env("SCHEMA_REGISTRY_URL"),
             description="Confluent-compatible Schema Registry URL. Unset: start a local one.",
+        ),
+    ] = None
+    kafka_security_protocol: Annotated[
+        SecurityProtocol,
+        Field(
+            validation_alias=_env("KAFKA_SECURITY_PROTOCOL"),
+            description="Kafka security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
+        ),
+    ] = "PLAINTEXT"
+    kafka_sasl_mechanism: Annotated[
+        SaslMechanism | None,
+        Field(
+            validation_alias=_env("KAFKA_SASL_MECHANISM"),
+            description="SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (Strimzi's).",
+        ),
+    ] = None
+    kafka_sasl_username: Annotated[
+        str | None,
+        Field(validation_alias=_env("KAFKA_SASL_USERNAME"), description="SASL user name."),
+    ] = None
+    kafka_sasl_password: Annotated[
+        SecretStr | None,
+        Field(validation_alias=_env("KAFKA_SASL_PASSWORD"), description="SASL password (secret)."),
+    ] = None
+    kafka_ssl_ca_file: Annotated[
+        Path | None,
+        Field(
+            validation_alias=_env("KAFKA_SSL_CA_FILE"),
+            description="PEM file of the CA that signed the brokers' certificates. "
+            "Unset: the system's CAs.",
+        ),
+    ] = None
+    kafka_ssl_cert_file: Annotated[
+        Path | None,
+        Field(
+            validation_alias=_env("KAFKA_SSL_CERT_FILE"),
+            description="PEM client certificate, for brokers that require mutual TLS.",
+        ),
+    ] = None
+    kafka_ssl_key_file: Annotated[
+        Path | None,
+        Field(
+            validation_alias=_env("KAFKA_SSL_KEY_FILE"),
+            description="PEM private key of KAFKA_SSL_CERT_FILE.",
         ),
     ] = None
     topic_prefix: Annotated[
@@ -121,6 +167,14 @@ class Settings(BaseSettings):
             description="Vendor websocket host (ws:// or wss://); the default is the simulator.",
         ),
     ] = "ws://127.0.0.1:8765"
+    feed_ca_file: Annotated[
+        Path | None,
+        Field(
+            validation_alias=_env("SPORTSFEED_FEED_CA_FILE"),
+            description="PEM file of a CA to trust for wss:// and the discovery URL (e.g. a "
+            "TLS-inspecting proxy's). Unset: the system's CAs. Certificates are always verified.",
+        ),
+    ] = None
     fixtures: Annotated[
         str,
         Field(
@@ -262,7 +316,7 @@ class Settings(BaseSettings):
         float,
         Field(
             validation_alias=_env("SPORTSFEED_STALL_LIMIT_S"),
-            description="A processor with records waiting but none processed this long exits.",
+            description="A processor with records behind and no progress for this long exits.",
             gt=0,
         ),
     ] = 60.0
@@ -352,6 +406,52 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _kafka_security_is_complete(self) -> Settings:
+        protocol = self.kafka_security_protocol
+        if protocol != "PLAINTEXT" and not self.uses_external_stack:
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={protocol} needs your own cluster: set "
+                "KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL (the local broker is plaintext)"
+            )
+        if protocol.startswith("SASL_"):
+            for field in ("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password"):
+                if getattr(self, field) is None:
+                    raise ValueError(
+                        f"{env_name(field)} is unset: KAFKA_SECURITY_PROTOCOL={protocol} needs "
+                        "KAFKA_SASL_MECHANISM (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512), "
+                        "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+                    )
+        if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
+            raise ValueError(
+                "set both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE for mutual TLS, or neither"
+            )
+        for field in ("kafka_ssl_ca_file", "kafka_ssl_cert_file", "kafka_ssl_key_file",
+                      "feed_ca_file"):  # fmt: skip
+            path = getattr(self, field)
+            if path is not None and not path.is_file():
+                raise ValueError(f"{env_name(field)}: {path} is not a readable file")
+        return self
+
+    @property
+    def kafka_security(self) -> KafkaSecurity:
+        """The Kafka clients' TLS and SASL settings."""
+        return KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password,
+            ca_file=self.kafka_ssl_ca_file,
+            cert_file=self.kafka_ssl_cert_file,
+            key_file=self.kafka_ssl_key_file,
+        )
+
+    def feed_ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context for the vendor (verifying, trusting SPORTSFEED_FEED_CA_FILE too)."""
+        if self.feed_ca_file is None:
+            return None  # websockets and httpx verify against the system's CAs by default
+        return ssl.create_default_context(cafile=str(self.feed_ca_file))
+
     @property
     def raw_prefix(self) -> str:
         """Where processors read raw frames: SPORTSFEED_RAW_TOPIC_PREFIX or the topic prefix."""
@@ -362,7 +462,9 @@ class Settings(BaseSettings):
         return self.kafka_bootstrap_servers is not None
 
 
-SECRET_VARIABLES = frozenset({"SPORTSFEED_VENDOR_TOKEN"})  # never echoed in an error
+SECRET_VARIABLES = frozenset(
+    {"SPORTSFEED_VENDOR_TOKEN", "KAFKA_SASL_PASSWORD"}
+)  # never echoed in an error
 
 
 def env_name(field: str) -> str:

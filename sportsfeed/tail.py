@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from infra.stack import stack_endpoints
+from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import Registry, is_confluent_avro
 from sportsfeed.admin import partition_count
 from sportsfeed.settings import Settings
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     topic = args.topic if args.topic.startswith(prefix) else prefix + args.topic
     with stack_endpoints(settings) as endpoints:
         registry = Registry(endpoints.registry_url)
-        asyncio.run(_tail(endpoints.bootstrap_servers, registry, topic, args))
+        asyncio.run(_tail(endpoints, registry, topic, args))
     return 0
 
 
@@ -74,11 +74,13 @@ def _json_default(item: object) -> object:
     raise TypeError(type(item).__name__)
 
 
-async def _tail(bootstrap: str, registry: Registry, topic: str, args: argparse.Namespace) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+async def _tail(
+    endpoints: Endpoints, registry: Registry, topic: str, args: argparse.Namespace
+) -> None:
+    consumer = AIOKafkaConsumer(**endpoints.kafka(enable_auto_commit=False))
     await consumer.start()
     try:
-        count = await partition_count(bootstrap, topic)
+        count = await partition_count(endpoints, topic)
         if not count:
             raise SystemExit(f"sportsfeed: no topic {topic}; see `sportsfeed topics`")
         tps = [TopicPartition(topic, p) for p in range(count)]

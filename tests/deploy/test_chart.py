@@ -83,6 +83,8 @@ def _containers(document: dict[str, Any]) -> list[dict[str, Any]]:
         (["--set", "producer.shards=three"], "shards"),
         (["--set", "vendor.channel=radio"], "channel"),
         (["--set", "kafka.bootstrapServers=kafka"], "bootstrapServers"),
+        (["--set", "kafka.securityProtocol=TLS"], "securityProtocol"),
+        (["--set", "kafka.sasl.mechanism=GSSAPI"], "mechanism"),
     ],
 )
 def test_the_schema_refuses_bad_values(helm: Path, bad: list[str], named: str) -> None:
@@ -117,6 +119,46 @@ def test_optional_parts_render_only_when_enabled(helm: Path) -> None:
     claims = render(helm, *REQUIRED, "--set", "processor.persistence.enabled=false")
     workers = next(d for d in claims if d["kind"] == "StatefulSet")
     assert "volumeClaimTemplates" not in workers["spec"]
+
+
+SASL = {"kafka.securityProtocol": "SASL_SSL", "kafka.sasl.username": "app",
+        "kafka.sasl.existingSecret": "kafka-user", "kafka.tls.caSecret": "kafka-ca"}  # fmt: skip
+
+
+def _set(values: dict[str, str]) -> list[str]:
+    return [arg for name, value in values.items() for arg in ("--set", f"{name}={value}")]
+
+
+def test_kafka_sasl_and_tls_render_only_when_enabled(helm: Path) -> None:
+    for document in render(helm, *REQUIRED):
+        for container in _containers(document):
+            names = {e["name"] for e in container.get("env", [])}
+            assert not names & {"KAFKA_SASL_PASSWORD", "KAFKA_SSL_CA_FILE"}
+            assert "volumeMounts" not in container or all(
+                m["name"] != "kafka-ca" for m in container["volumeMounts"]
+            )
+    workloads = [d for d in render(helm, *REQUIRED, *_set(SASL)) if _containers(d)]
+    assert {d["kind"] for d in workloads} == {"Deployment", "StatefulSet", "Job"}
+    for document in workloads:
+        (container,) = _containers(document)
+        env = {e["name"]: e for e in container["env"]}
+        assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
+        assert env["KAFKA_SASL_MECHANISM"]["value"] == "SCRAM-SHA-512"
+        assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "kafka-user", "key": "password",
+        }  # fmt: skip
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "kafka-ca")
+        assert env["KAFKA_SSL_CA_FILE"]["value"] == f"{mount['mountPath']}/ca.crt"
+        volumes = document["spec"]["template"]["spec"]["volumes"]
+        assert {"name": "kafka-ca", "secret": {"secretName": "kafka-ca"}} in volumes
+
+
+def test_sasl_credentials_come_only_from_an_existing_secret(helm: Path) -> None:
+    without = {name: value for name, value in SASL.items() if name != "kafka.sasl.existingSecret"}
+    done = run(helm, "template", "feed", str(CHART), *REQUIRED, *_set(without))
+    assert done.returncode != 0
+    assert "kafka.sasl.existingSecret" in done.stderr
+    assert not [d for d in render(helm, *REQUIRED, *_set(SASL)) if d["kind"] == "Secret"]
 
 
 def test_producers_shard_the_fixture_list(helm: Path) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import ssl
 import sys
 import uuid
 from collections import defaultdict
@@ -31,11 +32,11 @@ PARTITIONS = 3
 
 @contextlib.asynccontextmanager
 async def running_simulator(
-    fixtures: dict[str, SimFixture], **options: Any
+    fixtures: dict[str, SimFixture], tls: ssl.SSLContext | None = None, **options: Any
 ) -> AsyncIterator[FeedSimulator]:
     defaults: dict[str, Any] = {"heartbeat_s": 0.3, "close_after_s": 0.2, "media_delay_s": 0.0}
     server = FeedSimulator(fixtures, ServerOptions(tokens=frozenset({TOKEN}), **defaults | options))
-    await server.start()
+    await server.start(tls=tls)
     try:
         yield server
     finally:
@@ -67,7 +68,7 @@ def settings_from(env: dict[str, str]) -> Settings:
 async def fresh_topics(stack: Endpoints) -> tuple[str, Topics]:
     prefix = f"t{uuid.uuid4().hex[:10]}."
     topics = Topics(prefix)
-    await ensure_topics(stack.bootstrap_servers, topics, PARTITIONS, 1, -1)
+    await ensure_topics(stack, topics, PARTITIONS, 1, -1)
     return prefix, topics
 
 
@@ -78,10 +79,16 @@ class RawRecord:
     headers: dict[str, bytes]
 
 
+def reader(stack: Endpoints, *topics: str) -> AIOKafkaConsumer:
+    """A consumer of `topics` from the beginning, outside any group."""
+    return AIOKafkaConsumer(
+        *topics, **stack.kafka(auto_offset_reset="earliest", enable_auto_commit=False)
+    )
+
+
 async def read_topic(stack: Endpoints, topic: str, idle_ms: int = 1500) -> list[Any]:
     """Every record of `topic`, until nothing new arrives for `idle_ms` (bounded: 2 minutes)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap_servers,
-                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+    consumer = reader(stack, topic)
     await consumer.start()
     records: list[Any] = []
     try:
@@ -177,8 +184,7 @@ async def wait_for_records(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     seen = 0
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap_servers,
-                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+    consumer = reader(stack, topic)
     await consumer.start()
     try:
         while seen < count and loop.time() < deadline:
@@ -198,8 +204,7 @@ async def wait_for_unique(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     keys: set[bytes] = set()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.bootstrap_servers,
-                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+    consumer = reader(stack, topic)
     await consumer.start()
     try:
         while len(keys) < count and loop.time() < deadline and worker.returncode is None:
@@ -216,8 +221,7 @@ async def wait_until_consumed(
     """Poll until `group` has committed the end of every partition of `topics`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap_servers, group_id=group,
-                                enable_auto_commit=False)  # fmt: skip
+    consumer = AIOKafkaConsumer(**stack.kafka(group_id=group, enable_auto_commit=False))
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for topic in topics for p in range(PARTITIONS)]

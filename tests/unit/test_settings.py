@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
+
 import pytest
 
 from sportsfeed.cli import build_parser, main
 from sportsfeed.errors import SettingsError
 from sportsfeed.settings import Settings, env_name, load_settings
+from tests.certificates import issue
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +94,67 @@ def test_every_verb_has_help(capsys: pytest.CaptureFixture[str]) -> None:
             parser.parse_args([verb, "--help"])
         assert exited.value.code == 0
         assert f"usage: sportsfeed {verb}" in capsys.readouterr().out
+
+
+def _own_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka:9093")
+    monkeypatch.setenv("SCHEMA_REGISTRY_URL", "http://registry:8081")
+
+
+def test_sasl_ssl_settings_become_client_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _own_cluster(monkeypatch)
+    ca = tmp_path / "ca.pem"
+    ca.write_text(issue(tmp_path / "tls").ca.read_text())
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "app")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "s3cret")
+    monkeypatch.setenv("KAFKA_SSL_CA_FILE", str(ca))
+    options = load_settings().kafka_security.client_options()
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("app", "s3cret")
+    context = options["ssl_context"]
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert len(context.get_ca_certs()) >= 1
+
+
+def test_plaintext_is_the_default_and_has_no_tls() -> None:
+    assert load_settings().kafka_security.client_options() == {"security_protocol": "PLAINTEXT"}
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_USERNAME": "app",
+          "KAFKA_SASL_PASSWORD": "s3cret"}, "KAFKA_SASL_MECHANISM"),
+        ({"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": "PLAIN",
+          "KAFKA_SASL_USERNAME": "app"}, "KAFKA_SASL_PASSWORD"),
+        ({"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CA_FILE": "/nonexistent/ca.pem"},
+         "KAFKA_SSL_CA_FILE"),
+        ({"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CERT_FILE": "/etc/hostname"},
+         "KAFKA_SSL_KEY_FILE"),
+        ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "GSSAPI"},
+         "KAFKA_SASL_MECHANISM"),
+        ({"KAFKA_SECURITY_PROTOCOL": "TLS"}, "KAFKA_SECURITY_PROTOCOL"),
+        ({"SPORTSFEED_FEED_CA_FILE": "/nonexistent/vendor-ca.pem"}, "SPORTSFEED_FEED_CA_FILE"),
+    ],
+)  # fmt: skip
+def test_incomplete_kafka_security_is_named(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], named: str
+) -> None:
+    _own_cluster(monkeypatch)
+    for variable, value in variables.items():
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=named) as refused:
+        load_settings()
+    assert "s3cret" not in str(refused.value)
+
+
+def test_kafka_security_needs_your_own_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SSL")
+    with pytest.raises(SettingsError, match="KAFKA_SECURITY_PROTOCOL=SSL needs your own cluster"):
+        load_settings()

@@ -31,9 +31,43 @@ env:
       secretKeyRef:
         name: {{ required "vendor.existingSecret must name a Secret holding the vendor token" .Values.vendor.existingSecret }}
         key: {{ .Values.vendor.tokenKey }}
+  {{- include "sportsfeed.kafkaSecurityEnv" . | nindent 2 }}
   {{- with .Values.extraEnv }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
+{{- end -}}
+
+{{/* Kafka TLS and SASL settings; the password only from an existing Secret. Inline rather than
+     in the ConfigMap because the topics hook Job runs before the ConfigMap exists. */}}
+{{- define "sportsfeed.kafkaSecurityEnv" -}}
+- {name: KAFKA_SECURITY_PROTOCOL, value: {{ .Values.kafka.securityProtocol | quote }}}
+{{- if hasPrefix "SASL_" .Values.kafka.securityProtocol }}
+- {name: KAFKA_SASL_MECHANISM, value: {{ .Values.kafka.sasl.mechanism | quote }}}
+- {name: KAFKA_SASL_USERNAME, value: {{ required "kafka.sasl.username is required with SASL" .Values.kafka.sasl.username | quote }}}
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "kafka.sasl.existingSecret must name a Secret holding the SASL password" .Values.kafka.sasl.existingSecret }}
+      key: {{ .Values.kafka.sasl.passwordKey }}
+{{- end }}
+{{- if .Values.kafka.tls.caSecret }}
+- {name: KAFKA_SSL_CA_FILE, value: "/etc/sportsfeed/kafka-ca/{{ .Values.kafka.tls.caKey }}"}
+{{- end }}
+{{- end -}}
+
+{{/* The brokers' CA from its Secret, as a volume and its mount (nothing without one). */}}
+{{- define "sportsfeed.kafkaCaVolume" -}}
+{{- if .Values.kafka.tls.caSecret }}
+- name: kafka-ca
+  secret:
+    secretName: {{ .Values.kafka.tls.caSecret }}
+{{- end }}
+{{- end -}}
+
+{{- define "sportsfeed.kafkaCaMount" -}}
+{{- if .Values.kafka.tls.caSecret }}
+- {name: kafka-ca, mountPath: /etc/sportsfeed/kafka-ca, readOnly: true}
+{{- end }}
 {{- end -}}
 
 {{- define "sportsfeed.podSecurityContext" -}}
