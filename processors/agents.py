@@ -17,9 +17,11 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import faust
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.partitioner import murmur2
 from faust.streams import _current_event
 from faust.types import EventT, TableT
@@ -38,6 +40,7 @@ from processors.derive.fixture import (
     retire,
 )
 from processors.frames import BadFrame, parse, read_meta
+from processors.gapless import GaplessApp, GaplessConsumer
 from processors.metrics import Metrics
 from schemas.serde import AvroCodec
 from simulator.model import Feed
@@ -86,12 +89,31 @@ class Pending:
     sent: list[Awaitable[Any]]
 
 
+class GroupOffsets:
+    """The processor group's committed offsets, asked of Kafka (Faust's own record of them is
+    empty until its first commit after a start)."""
+
+    def __init__(self, endpoints: Endpoints, group: str) -> None:
+        self.endpoints, self.group = endpoints, group
+        self._admin: AIOKafkaAdminClient | None = None
+
+    async def committed(self, topic: str, partition: int) -> int | None:
+        if self._admin is None:
+            self._admin = AIOKafkaAdminClient(**self.endpoints.kafka(client_id=self.group))
+            await self._admin.start()
+        tp = TopicPartition(topic, partition)
+        found = await self._admin.list_consumer_group_offsets(self.group, partitions=[tp])
+        offset = found[tp].offset if tp in found else -1
+        return offset if offset >= 0 else None
+
+
 class Deriver:
     """The shell around `apply`: state from the table, records to their topics, errors to DLQ."""
 
     def __init__(
         self,
         app: faust.App,
+        endpoints: Endpoints,
         table: TableT[bytes, bytes],
         codecs: dict[str, AvroCodec],
         feeds: dict[str, Feed],
@@ -107,6 +129,9 @@ class Deriver:
         self.retirements = Retirements(settings.finished_state_ttl_s, settings.partitions)
         self.positions: dict[tuple[str, int], int] = {}  # last offset processed, for lag
         self.working: dict[bytes, FixtureState] = {}  # derived from, not yet stored
+        self.committed: dict[Any, int | None] = {}  # per raw partition, as of the last check
+        self.unchecked: set[tuple[str, int]] = set()  # assigned, first record not yet seen
+        self.offsets = GroupOffsets(endpoints, Topics(settings.topic_prefix).processor_group)
         self.progressed_at = time.monotonic()
 
     async def handle(self, event: EventT[Any]) -> Pending:
@@ -152,6 +177,34 @@ class Deriver:
                 del self.working[key]
         for partition in {pending.event.message.partition for pending in latest.values()}:
             self._retire_due(partition)
+
+    def on_assigned(self, assigned: set[Any]) -> None:
+        """After a rebalance, each partition resumes at its committed offset, asked of Kafka."""
+        self.unchecked = {(tp.topic, tp.partition) for tp in assigned if tp.topic in self.feeds}
+
+    async def missing_before(self, message: Any) -> int | None:
+        """The offset Faust should have handed over instead of `message`, if it skipped one.
+
+        A raw partition's offsets have no holes (no compaction, no transactions): after a
+        rebalance a partition resumes at its committed offset, and offset N is followed by N+1
+        (or by a repeat of an earlier offset). Faust sometimes hands over a record past that,
+        from a batch fetched before it sought the partition; processing it would move
+        fixtures' state past frames whose outputs were never derived.
+        """
+        key = (message.topic, message.partition)
+        if key in self.unchecked:
+            self.unchecked.discard(key)
+            committed = await self.offsets.committed(message.topic, message.partition)
+            log.info("%s[%d] resumes at offset %d (committed: %s)", message.topic,
+                     message.partition, message.offset, committed)  # fmt: skip
+            if committed is not None and message.offset > committed:
+                self.positions[key] = committed - 1  # what comes next must be `committed`
+                return committed
+            return None
+        last = self.positions.get(key)
+        if last is None or message.offset <= last + 1:
+            return None
+        return last + 1
 
     def _state(self, key: bytes) -> FixtureState:
         working = self.working.get(key)
@@ -220,27 +273,36 @@ class Deriver:
                 if state.finished and not state.retired:
                     self.retirements.add(key, now)
 
-    def update_lag(self, consumer: Any) -> int:
-        """Set the lag gauges; the raw records waiting in all assigned partitions."""
-        waiting = 0
+    def update_lag(self, consumer: GaplessConsumer) -> int:
+        """Set the lag gauges; the raw records waiting or processed but not yet committed."""
+        behind = 0
+        committed = {}
         for tp in consumer.assignment():
+            if tp.topic not in self.feeds:
+                continue
             last = self.positions.get((tp.topic, tp.partition))
             highwater = consumer.highwater(tp)
             if highwater is not None and last is not None:
                 self.metrics.lag.labels(tp.topic, str(tp.partition)).set(highwater - last - 1)
-                waiting += max(0, highwater - last - 1)
-        return waiting
+                behind += max(0, highwater - last - 1)
+            committed[tp] = consumer.committed_offset(tp)
+            if last is not None:
+                behind += max(0, last + 1 - (committed[tp] or 0))
+        if committed != self.committed:
+            self.committed = committed
+            self.progressed_at = time.monotonic()  # a commit is progress too
+        return behind
 
-    def stalled(self, waiting: int, limit_s: float) -> bool:
-        """Records wait, yet none was processed for `limit_s`: the worker is stuck."""
-        return waiting > 0 and time.monotonic() - self.progressed_at > limit_s
+    def stalled(self, behind: int, limit_s: float) -> bool:
+        """Records wait or await their commit, yet nothing moved for `limit_s`: stuck."""
+        return behind > 0 and time.monotonic() - self.progressed_at > limit_s
 
 
 def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCodec],
               metrics: Metrics) -> faust.App:  # fmt: skip
     """The processor's Faust app, its table, its agent, and its health and metrics pages."""
     topics = Topics(settings.topic_prefix)
-    app = faust.App(
+    app = GaplessApp(
         topics.processor_group,
         broker=[f"kafka://{server.strip()}" for server in endpoints.bootstrap_servers.split(",")],
         broker_credentials=endpoints.security.faust_credentials(),
@@ -266,7 +328,11 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
     source = app.topic(*raw, key_serializer="raw", value_serializer="raw")
     table = app.Table("fixtures", partitions=settings.partitions,
                       key_type=bytes, value_type=bytes)  # fmt: skip
-    deriver = Deriver(app, table, codecs, raw, settings, metrics)
+    deriver = Deriver(app, endpoints, table, codecs, raw, settings, metrics)
+
+    @app.on_partitions_assigned.connect
+    def check_resumes(_app: Any, /, *args: Any, signal: Any, **_kwargs: Any) -> None:
+        deriver.on_assigned(args[0])  # the assigned partitions
 
     @app.agent(source, concurrency=1, name="derive")
     async def derive(stream: faust.StreamT[Any]) -> None:
@@ -287,18 +353,35 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
             async for event in manual.events():
                 if persister.done():
                     persister.result()  # its failure ends the agent
+                if app.rebalancing:
+                    # Faust resumes partitions before it seeks them to the committed offsets,
+                    # so records from an older position can arrive while it rebalances (with
+                    # the table half restored). Left unprocessed and unacknowledged, they come
+                    # again after the seek, or were processed before.
+                    deriver.metrics.refetched.inc()
+                    continue
+                missing = await deriver.missing_before(event.message)
+                if missing is not None:
+                    # Not processed, not acknowledged (commits cannot pass it), and fetched
+                    # again in order: seeking also resets Faust's read position, which would
+                    # otherwise drop the re-fetched records as already seen.
+                    deriver.metrics.refetched.inc()
+                    await app.consumer.seek(event.message.tp, missing)
+                    continue
                 await in_flight.put(await deriver.handle(event))
         finally:
             persister.cancel()
 
     @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
     async def lag() -> None:
-        waiting = deriver.update_lag(app.consumer)
-        if deriver.stalled(waiting, settings.stall_limit_s):
-            # Seen once under load after a crash-restart: Faust stopped handing over records.
-            # Ending lets the orchestrator restart the worker, which resumes from Kafka.
-            log.error("no record processed for %.0f s while %d wait; exiting to be restarted",
-                      settings.stall_limit_s, waiting)  # fmt: skip
+        behind = deriver.update_lag(cast(GaplessConsumer, app.consumer))
+        if app.in_recovery:
+            deriver.progressed_at = time.monotonic()  # restoring state is not being stuck
+        elif deriver.stalled(behind, settings.stall_limit_s):
+            # A last line of defence, should Faust stop handing over records or committing
+            # them: ending lets the orchestrator restart the worker, which resumes from Kafka.
+            log.error("no record processed nor committed for %.0f s while %d are behind; "
+                      "exiting to be restarted", settings.stall_limit_s, behind)  # fmt: skip
             os._exit(EXIT_STALLED)
 
     _pages(app, metrics)

@@ -27,6 +27,12 @@ class Metrics:
             "sportsfeed_processor_repeats_dropped", "Repeated or stale frames dropped",
             ["feed"], registry=r,
         )  # fmt: skip
+        self.refetched = Counter(
+            "sportsfeed_processor_refetched",
+            "Raw records handed over out of order (mid-rebalance, or past one never handed "
+            "over), left unprocessed to be fetched again in order",
+            registry=r,
+        )
         self.retired = Counter(
             "sportsfeed_processor_fixtures_retired", "Finished fixtures whose state was shrunk",
             registry=r,

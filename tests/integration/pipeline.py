@@ -8,6 +8,7 @@ import os
 import signal
 import ssl
 import sys
+import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -130,25 +131,39 @@ def assert_raw_is_exactly_the_streams(
             assert [r.position for r in got] == list(range(1, len(expected) + 1))
 
 
+_OUTPUT: dict[int, Path] = {}  # a spawned process's output file, by pid
+_OUTPUT_DIR = tempfile.TemporaryDirectory(prefix="sportsfeed-spawned-")  # gone at exit
+
+
 async def spawn(verb: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    """`sportsfeed VERB` as a child with `env` added, its output captured."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", verb,
-        env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+    """`sportsfeed VERB` as a child with `env` added, its output in a file (a pipe nobody reads
+    while the test waits would fill up and block the child)."""
+    handle, name = tempfile.mkstemp(prefix=f"{verb}-", suffix=".log", dir=_OUTPUT_DIR.name)
+    with os.fdopen(handle, "wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "sportsfeed", verb,
+            env={**os.environ, **env}, stdout=output, stderr=output,
+        )  # fmt: skip
+    _OUTPUT[process.pid] = Path(name)
+    return process
+
+
+def output_of(process: asyncio.subprocess.Process) -> str:
+    """What a spawned process printed so far."""
+    return _OUTPUT[process.pid].read_text(errors="replace")
 
 
 async def finish(process: asyncio.subprocess.Process, timeout_s: float) -> str:
     """Wait for a spawned producer to exit by itself; its output. Fails with that output."""
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout_s)
+        await asyncio.wait_for(process.wait(), timeout_s)
     except TimeoutError:
         process.kill()
-        output, _ = await process.communicate()
+        await process.wait()
         raise AssertionError(
-            f"did not finish in {timeout_s} s:\n{output.decode()[-6000:]}"
+            f"did not finish in {timeout_s} s:\n{output_of(process)[-6000:]}"
         ) from None
-    text = output.decode()
+    text = output_of(process)
     assert process.returncode == 0, text[-6000:]
     return text
 
@@ -158,12 +173,14 @@ async def stop(process: asyncio.subprocess.Process, timeout_s: float) -> str:
     if process.returncode is None:
         process.terminate()
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout_s)
+        await asyncio.wait_for(process.wait(), timeout_s)
     except TimeoutError:
         process.kill()
-        output, _ = await process.communicate()
-        raise AssertionError(f"did not stop in {timeout_s} s:\n{output.decode()[-6000:]}") from None
-    return output.decode()
+        await process.wait()
+        raise AssertionError(
+            f"did not stop in {timeout_s} s:\n{output_of(process)[-6000:]}"
+        ) from None
+    return output_of(process)
 
 
 async def read_avro(stack: Endpoints, topic: str, schema: str) -> list[tuple[str, dict[str, Any]]]:

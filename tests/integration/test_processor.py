@@ -27,6 +27,7 @@ from tests.integration.pipeline import (
     Supervisor,
     environment,
     fresh_topics,
+    output_of,
     read_avro,
     read_raw,
     read_topic,
@@ -223,6 +224,7 @@ async def test_killed_workers_resume_from_changelog_and_disk_without_loss(
         assert worker.returncode is None, await stop(worker, 10)
         worker.kill()
         await worker.wait()
+        (tmp_path / f"{data_dir}.log").write_text(output_of(worker))  # for a failure's reader
     # The last worker runs as an orchestrator would run it: restarted if it ever exits.
     last_env = env | {"SPORTSFEED_DATA_DIR": str(tmp_path / "a"), "SPORTSFEED_STALL_LIMIT_S": "30"}
     last = Supervisor("process", last_env, tmp_path / "last.log")

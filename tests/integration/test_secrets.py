@@ -4,7 +4,6 @@ values or headers, nor in any `--help`."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import subprocess
 import sys
@@ -20,10 +19,12 @@ from sportsfeed.cli import build_parser
 from tests.integration.pipeline import (
     TOKEN,
     environment,
+    finish,
     fresh_topics,
     read_topic,
     running_simulator,
     spawn,
+    stop,
     wait_until_consumed,
 )
 
@@ -45,18 +46,14 @@ async def test_the_token_is_in_no_log_metric_record_or_help(
                           SPORTSFEED_LOG_LEVEL="DEBUG",
                           SPORTSFEED_DATA_DIR=str(tmp_path))  # fmt: skip
         worker = await spawn("process", env | {"SPORTSFEED_METRICS_PORT": str(ports["processor"])})
-        assert worker.stdout is not None
-        worker_output = asyncio.create_task(worker.stdout.read())  # DEBUG logs fill a pipe fast
         producer = await spawn("produce", env | {"SPORTSFEED_METRICS_PORT": str(ports["producer"])})
-        producer_log = (await asyncio.wait_for(producer.communicate(), 120))[0].decode()
+        producer_log = await finish(producer, 120)
         done = await wait_until_consumed(
             stack, topics.processor_group, [f"{prefix}raw.actions", f"{prefix}raw.statistics"],
             120, worker,
         )  # fmt: skip
         metrics = [_scrape(ports["processor"])] if done else []
-    worker.terminate()
-    await asyncio.wait_for(worker.wait(), 60)
-    worker_log = (await worker_output).decode()
+    worker_log = await stop(worker, 60)
     assert done, worker_log[-3000:]
     assert "DEBUG" in producer_log  # the logs really were at DEBUG
     assert "DEBUG" in worker_log or "debug" in worker_log.lower()

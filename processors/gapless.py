@@ -1,0 +1,46 @@
+"""Faust's Kafka consumer without its offset-gap bookkeeping, which stalls and can skip commits.
+
+Faust counts offsets it did not see between two fetched records of a partition (a "gap", as
+compaction or transaction markers leave) as acknowledged. After a rebalance it resets its read
+position to the committed offset while records fetched before the rebalance are still on their
+way, so offsets it did deliver land in a gap as well:
+
+- an offset both acknowledged and in a gap appears twice in the acknowledged list, and Faust's
+  commit then advances by an offset or two per commit interval instead of to the last record
+  processed (seen here as a worker that had processed everything and committed almost nothing;
+  reported upstream as robinhood/faust#625 and #559);
+- a gap can also cover records delivered but not yet processed, and committing those would
+  lose them in a crash.
+
+sportsfeed's raw topics are neither compacted nor written in transactions, so their offsets
+have no real gaps: without the bookkeeping, commits cover exactly the records acknowledged, in
+order, which is the at-least-once guarantee the processor promises.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+
+class GaplessConsumer(faust_aiokafka.Consumer):
+    def committed_offset(self, tp: Any) -> int | None:
+        """The offset last committed (or sought to) for `tp`: where a seek resumes."""
+        offset = self._committed_offset.get(tp)
+        return None if offset is None else int(offset)
+
+    async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
+        """Record no gap: every offset of a raw topic is a record the agent acknowledges."""
+
+
+class GaplessTransport(faust_aiokafka.Transport):
+    Consumer = GaplessConsumer
+
+
+class GaplessApp(faust.App):
+    """A Faust app whose consumer commits only offsets its agents acknowledged."""
+
+    def _new_transport(self) -> Any:
+        return GaplessTransport(self.conf.broker_consumer, self)
