@@ -353,12 +353,14 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
             async for event in manual.events():
                 if persister.done():
                     persister.result()  # its failure ends the agent
+                consumer = cast(GaplessConsumer, app.consumer)
                 if app.rebalancing:
                     # Faust resumes partitions before it seeks them to the committed offsets,
                     # so records from an older position can arrive while it rebalances (with
                     # the table half restored). Left unprocessed and unacknowledged, they come
                     # again after the seek, or were processed before.
                     deriver.metrics.refetched.inc()
+                    consumer.release(event.message)
                     continue
                 missing = await deriver.missing_before(event.message)
                 if missing is not None:
@@ -366,7 +368,9 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
                     # again in order: seeking also resets Faust's read position, which would
                     # otherwise drop the re-fetched records as already seen.
                     deriver.metrics.refetched.inc()
-                    await app.consumer.seek(event.message.tp, missing)
+                    consumer.release(event.message)
+                    where = TopicPartition(event.message.topic, event.message.partition)
+                    await consumer.seek_wait({where: missing})  # in the consumer's thread
                     continue
                 await in_flight.put(await deriver.handle(event))
         finally:

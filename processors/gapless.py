@@ -31,6 +31,16 @@ class GaplessConsumer(faust_aiokafka.Consumer):
         offset = self._committed_offset.get(tp)
         return None if offset is None else int(offset)
 
+    def release(self, message: Any) -> None:
+        """Stop awaiting a record left unprocessed, without counting it done.
+
+        A rebalance waits until every record handed over is acknowledged; acknowledging one
+        that was not processed would let a commit pass it. Released, it is neither awaited
+        nor committed; the same offset fetched again is a new record, acknowledged as usual.
+        """
+        message.acked = True
+        self._unacked_messages.discard(message)
+
     async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
         """Record no gap: every offset of a raw topic is a record the agent acknowledges."""
 
