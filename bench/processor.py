@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import re
 import statistics
@@ -22,16 +23,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from fastavro import schemaless_reader
 
 from bench.measure import Spread, spread, usage
 from bench.producer import PARTITIONS, producer_env, running_simulator
 from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
 from producers.protocol import StreamId, raw_headers
+from schemas.serde import HEADER, parsed_schema
 from simulator.catalogue import generate_catalogue
 from simulator.model import Channel, Feed
 from sportsfeed.admin import ensure_topics
@@ -201,7 +204,18 @@ def replay(stack: Endpoints, frames: int = REPLAY_FRAMES, repeats: int = 3) -> R
     return Replay(frames, spread(worker_rates), spread(bare_rates), spread(floor_rates))
 
 
-async def _latencies(stack: Endpoints, topics: Topics, seconds: float) -> dict[str, list[float]]:
+@dataclass
+class Observed:
+    """What the latency consumer saw: raw records' hop times, and derived records to match."""
+
+    raw_ms: list[float] = field(default_factory=list)
+    derived: list[tuple[str, bytes, bytes, int]] = field(
+        default_factory=list
+    )  # topic, key, body, µs
+    received_at: dict[tuple[bytes, str, bytes], int] = field(default_factory=dict)  # by source
+
+
+async def _latencies(stack: Endpoints, topics: Topics, seconds: float) -> Observed:
     """Receive time minus the raw frame's received-at, per derived record and per raw record."""
     derived = [getattr(topics, name) for name in ("fixture_score", "period_delta")]
     raw_names = [topics.raw(feed) for feed in Feed]
@@ -209,10 +223,7 @@ async def _latencies(stack: Endpoints, topics: Topics, seconds: float) -> dict[s
                                 auto_offset_reset="latest", enable_auto_commit=False,
                                 fetch_max_wait_ms=100)  # fmt: skip
     await consumer.start()
-    received_at: dict[tuple[bytes, str, bytes], int] = {}  # (key, feed, position) -> µs
-    found: dict[str, list[float]] = {"derived": [], "raw": []}
-    from schemas.serde import HEADER  # noqa: PLC0415
-
+    seen = Observed()
     try:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
@@ -223,13 +234,15 @@ async def _latencies(stack: Endpoints, topics: Topics, seconds: float) -> dict[s
                     if tp.topic in raw_names:
                         headers = dict(m.headers)
                         stamp = int(headers["received-at"])
-                        received_at[m.key, headers["feed"].decode(), headers["position"]] = stamp
-                        found["raw"].append((now_us - stamp) / 1000)
+                        seen.received_at[m.key, headers["feed"].decode(), headers["position"]] = (
+                            stamp
+                        )
+                        seen.raw_ms.append((now_us - stamp) / 1000)
                     else:
-                        found["derived"].append((tp.topic, m.key, m.value[HEADER.size :], now_us))
+                        seen.derived.append((tp.topic, m.key, m.value[HEADER.size :], now_us))
     finally:
         await consumer.stop()
-    return found | {"received_at": received_at}  # type: ignore[dict-item]
+    return seen
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -238,7 +251,9 @@ def _percentiles(values: list[float]) -> dict[str, float]:
             "max": ordered[-1], "count": float(len(ordered))}  # fmt: skip
 
 
-def end_to_end(stack: Endpoints, fixtures: int = 500, hold_s: float = 30.0) -> dict[str, object]:
+def end_to_end(
+    stack: Endpoints, fixtures: int = 500, hold_s: float = 30.0
+) -> dict[str, dict[str, float]]:
     """Live pace, all of simulator, producer and worker running; latency per record."""
     prefix = f"e2e{int(time.time())}."
     topics = Topics(prefix)
@@ -251,31 +266,27 @@ def end_to_end(stack: Endpoints, fixtures: int = 500, hold_s: float = 30.0) -> d
         worker = subprocess.Popen(PROCESS, env=_worker_env(stack, prefix, prefix))
         try:
             time.sleep(30)  # start-up, the group's first rebalance, the catch-up burst
-            found = asyncio.run(_latencies(stack, topics, hold_s))
+            seen = asyncio.run(_latencies(stack, topics, hold_s))
         finally:
             for process in (producer, worker):
                 process.terminate()
                 process.wait(60)
-    return {"raw": _percentiles(found["raw"]), "derived": _derived_latency(found)}
+    return {"raw": _percentiles(seen.raw_ms), "derived": _derived_latency(seen)}
 
 
-def _derived_latency(found: dict[str, object]) -> dict[str, float]:
+def _derived_latency(seen: Observed) -> dict[str, float]:
     """Match each derived record to its raw frame by (fixture, feed, position)."""
-    from fastavro import schemaless_reader  # noqa: PLC0415
-
-    from schemas.serde import parsed_schema  # noqa: PLC0415
-
-    received_at = found["received_at"]
-    assert isinstance(received_at, dict)
     schemas = {"fixture-score": parsed_schema("fixture_score"),
                "period-delta": parsed_schema("period_delta")}  # fmt: skip
     latencies = []
-    import io  # noqa: PLC0415
-
-    for topic, key, body, now_us in found["derived"]:  # type: ignore[attr-defined]
+    for topic, key, body, now_us in seen.derived:
         schema = schemas[topic.rsplit(".", 1)[1]]
-        source = schemaless_reader(io.BytesIO(body), schema, None)["source"]  # type: ignore[index,call-overload]
-        stamp = received_at.get((key, source["feed"].lower(), str(source["position"]).encode()))
+        record = schemaless_reader(io.BytesIO(body), schema, None)
+        assert isinstance(record, dict)
+        source = record["source"]
+        stamp = seen.received_at.get(
+            (key, source["feed"].lower(), str(source["position"]).encode())
+        )
         if stamp is not None:
             latencies.append((now_us - stamp) / 1000)
     return _percentiles(latencies)

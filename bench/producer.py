@@ -137,10 +137,12 @@ def _scrape(port: int) -> str:
         return str(answer.read().decode())
 
 
-def _hold(pid: int, hold_s: float, metrics_port: int = 0) -> tuple[float, float, str, str]:
-    """CPU (% of a core) over `hold_s` after a 25 s settling time, RSS (MB) at the end, and
-    the metrics text at both ends of the window (if `metrics_port`)."""
-    time.sleep(25)  # start-up, connections, the catch-up burst
+def _hold(
+    pid: int, hold_s: float, metrics_port: int = 0, settle_s: float = 25
+) -> tuple[float, float, str, str]:
+    """CPU (% of a core) over `hold_s` after a settling time, RSS (MB) at the end, and the
+    metrics text at both ends of the window (if `metrics_port`)."""
+    time.sleep(settle_s)  # start-up, connections, the catch-up burst
     first = _scrape(metrics_port) if metrics_port else ""
     before, started = usage(pid), time.monotonic()
     time.sleep(hold_s)
@@ -150,7 +152,14 @@ def _hold(pid: int, hold_s: float, metrics_port: int = 0) -> tuple[float, float,
     return cpu, after.rss_bytes / 2**20, first, last
 
 
-def fan_out(stack: Endpoints, fixtures: int, hold_s: float) -> dict[str, float]:
+def _frames(metrics: str) -> float:
+    pattern = r"sportsfeed_producer_frames_total{[^}]*} ([0-9.e+]+)"
+    return sum(float(value) for value in re.findall(pattern, metrics))
+
+
+def fan_out(
+    stack: Endpoints, fixtures: int, hold_s: float, settle_s: float = 25
+) -> dict[str, float]:
     prefix = f"fan{int(time.time())}."
     asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
     metrics_port = free_port()
@@ -159,22 +168,19 @@ def fan_out(stack: Endpoints, fixtures: int, hold_s: float) -> dict[str, float]:
                            SPORTSFEED_METRICS_PORT=str(metrics_port))  # fmt: skip
         process = subprocess.Popen(PRODUCE, env=env)
         try:
-            cpu, rss, first, metrics = _hold(process.pid, hold_s, metrics_port)
+            cpu, rss, first, metrics = _hold(process.pid, hold_s, metrics_port, settle_s)
         finally:
             process.terminate()
             process.wait(60)
         reader = subprocess.Popen([sys.executable, "-m", "bench.reader", "--port", str(port),
                                    "--fixtures", str(fixtures), "--seed", str(SEED),
-                                   "--seconds", str(hold_s + 40)])  # fmt: skip
+                                   "--seconds", str(hold_s + settle_s + 15)])  # fmt: skip
         try:
-            bare_cpu, bare_rss, _, _ = _hold(reader.pid, hold_s)
+            bare_cpu, bare_rss, _, _ = _hold(reader.pid, hold_s, settle_s=settle_s)
         finally:
             reader.terminate()
             reader.wait(60)
-    frames = sum(
-        float(v)
-        for v in re.findall(r"sportsfeed_producer_frames_total{[^}]*} ([0-9.e+]+)", metrics)
-    )
+    frames = _frames(metrics)
     name = "sportsfeed_producer_publish_latency_seconds"
     return {
         "cpu_percent": cpu,
@@ -182,6 +188,7 @@ def fan_out(stack: Endpoints, fixtures: int, hold_s: float) -> dict[str, float]:
         "bare_cpu_percent": bare_cpu,
         "bare_rss_mb": bare_rss,
         "frames": frames,
+        "frames_per_s": (frames - _frames(first)) / hold_s,
         "p50_ms": 1000 * _quantile(first, metrics, name, 0.5),
         "p99_ms": 1000 * _quantile(first, metrics, name, 0.99),
     }

@@ -158,3 +158,10 @@ def test_kafka_security_needs_your_own_cluster(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SSL")
     with pytest.raises(SettingsError, match="KAFKA_SECURITY_PROTOCOL=SSL needs your own cluster"):
         load_settings()
+
+
+def test_the_readme_lists_every_setting() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme[readme.index("## Settings") :]
+    missing = [env_name(f) for f in Settings.model_fields if f"`{env_name(f)}`" not in table]
+    assert not missing

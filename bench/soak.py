@@ -1,0 +1,156 @@
+"""Soak: the whole pipeline at live pace for a long while, with memory and lag over time.
+
+Starts a temporary local stack, the simulator (fixtures kicking off one after another across
+the run, so some are always live), one producer and one processor worker, then every
+`--every` seconds prints each process's resident memory, the raw frames published so far and
+the worker's lag (raw records not yet committed). At the end it prints, per process, the
+growth of resident memory from the end of the warm-up to the end of the run (the median of
+three samples at each end), which should stay under 10%, and writes the samples as Markdown.
+
+Run: `python -m bench.soak --minutes 30` (bounded: it stops after `--minutes`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from bench.measure import machine_facts, spawn, stop, usage
+from bench.processor import PROCESS, _worker_env
+from bench.producer import PARTITIONS, PRODUCE, producer_env
+from bench.simulator import _port
+from infra.stack import Endpoints, stack_endpoints
+from simulator.model import Feed
+from sportsfeed.admin import ensure_topics
+from sportsfeed.settings import load_settings
+from sportsfeed.topics import Topics
+
+SEED = 9  # the producer's fixture list is generated with bench.producer's seed
+
+
+@dataclass(frozen=True)
+class Sample:
+    minute: float
+    rss_mb: dict[str, float]
+    frames: int
+    lag: int
+
+
+async def _frames_and_lag(stack: Endpoints, topics: Topics) -> tuple[int, int]:
+    tps = [TopicPartition(topics.raw(feed), p) for feed in Feed for p in range(PARTITIONS)]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=stack.bootstrap_servers,
+        group_id=topics.processor_group,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(tps)
+        committed = [await consumer.committed(tp) or 0 for tp in tps]
+    finally:
+        await consumer.stop()
+    total = sum(ends.values())
+    return total, total - sum(committed)
+
+
+def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
+         every_s: float) -> list[Sample]:  # fmt: skip
+    prefix = f"soak{int(time.time())}."
+    topics = Topics(prefix)
+    asyncio.run(ensure_topics(stack, topics, PARTITIONS, 1, -1))
+    spacing = minutes * 60 * 0.7 / fixtures  # kick-offs spread over most of the run
+    argv = [sys.executable, "-m", "sportsfeed", "simulate", "--port", "0",
+            "--fixtures", str(fixtures), "--seed", str(SEED), "--multiplier", str(multiplier),
+            "--kickoff-spacing", f"{spacing:.3f}"]  # fmt: skip
+    simulator, line = spawn(argv, "simulating")
+    producer = subprocess.Popen(
+        PRODUCE, env=producer_env(stack, prefix, _port(line), fixtures, SPORTSFEED_METRICS_PORT="0")
+    )
+    worker = subprocess.Popen(PROCESS, env=_worker_env(stack, prefix, prefix))
+    processes = {"simulator": simulator.pid, "producer": producer.pid, "worker": worker.pid}
+    samples: list[Sample] = []
+    started = time.monotonic()
+    try:
+        while (elapsed := time.monotonic() - started) < minutes * 60:
+            time.sleep(min(every_s, max(0.0, minutes * 60 - elapsed)))
+            frames, lag = asyncio.run(_frames_and_lag(stack, topics))
+            rss = {name: usage(pid).rss_bytes / 2**20 for name, pid in processes.items()}
+            samples.append(Sample((time.monotonic() - started) / 60, rss, frames, lag))
+            print(f"{samples[-1].minute:5.1f} min  "
+                  + "  ".join(f"{name} {mb:6.1f} MB" for name, mb in rss.items())
+                  + f"  raw frames {frames:8,}  lag {lag:6,}", flush=True)  # fmt: skip
+            if producer.poll() is not None or worker.poll() is not None:
+                raise RuntimeError("a process of the pipeline ended during the soak")
+    finally:
+        for process in (producer, worker):
+            process.terminate()
+            process.wait(60)
+        stop(simulator)
+    return samples
+
+
+def growth(samples: list[Sample], warm_up_min: float) -> dict[str, float]:
+    """Per process: RSS growth (%) from the end of the warm-up to the end of the run."""
+    warm = [s for s in samples if s.minute >= warm_up_min][:3]
+    last = samples[-3:]
+    return {
+        name: 100 * (statistics.median(s.rss_mb[name] for s in last)
+                     / statistics.median(s.rss_mb[name] for s in warm) - 1)
+        for name in samples[0].rss_mb
+    }  # fmt: skip
+
+
+def markdown(samples: list[Sample], grown: dict[str, float], args: argparse.Namespace) -> str:
+    facts = machine_facts()
+    names = list(samples[0].rss_mb)
+    lines = [
+        f"# Soak: {args.minutes:g} minutes at live pace",
+        "",
+        f"`python -m bench.soak --minutes {args.minutes:g} --fixtures {args.fixtures} "
+        f"--multiplier {args.multiplier:g}` on {facts['date']}; {facts['cpu']}, "
+        f"{facts['cores']} cores.",
+        "",
+        "RSS growth from the end of the warm-up "
+        f"({args.warm_up:g} min) to the end (median of 3 samples each): "
+        + ", ".join(f"{name} {value:+.1f}%" for name, value in grown.items())
+        + f" (limit +10%: {'met' if max(grown.values()) < 10 else '**missed**'}).",
+        "",
+        "| minute | "
+        + " | ".join(f"{name} RSS, MB" for name in names)
+        + " | raw frames | worker lag |",
+        "|---" * (len(names) + 3) + "|",
+    ]
+    for s in samples:
+        cells = " | ".join(f"{s.rss_mb[name]:.1f}" for name in names)
+        lines.append(f"| {s.minute:.1f} | {cells} | {s.frames:,} | {s.lag:,} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=30, help="how long to run")
+    parser.add_argument("--fixtures", type=int, default=300, help="fixtures over the run")
+    parser.add_argument("--multiplier", type=float, default=4, help="match time speed-up")
+    parser.add_argument("--every", type=float, default=30, help="seconds between samples")
+    parser.add_argument("--warm-up", type=float, default=5, help="minutes before growth counts")
+    parser.add_argument("--output", type=Path, help="write the samples as Markdown here")
+    args = parser.parse_args()
+    with stack_endpoints(load_settings(), temporary=True) as stack:
+        samples = soak(stack, args.minutes, args.fixtures, args.multiplier, args.every)
+    grown = growth(samples, args.warm_up)
+    for name, value in grown.items():
+        print(f"{name}: RSS {value:+.1f}% after the warm-up")
+    if args.output is not None:
+        args.output.write_text(markdown(samples, grown, args), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
