@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import struct
+import time
 from functools import cache
 from importlib import resources
 from typing import Any, Final
@@ -45,6 +47,9 @@ def parsed_schema(name: str) -> dict[str, Any]:
     return _parse(json.loads(schema_text(name)))
 
 
+_REGISTER_TRIES = 5
+
+
 class Registry:
     """A Confluent-compatible Schema Registry; caches what it has been told."""
 
@@ -54,16 +59,26 @@ class Registry:
         self._by_id: dict[int, dict[str, Any]] = {}
 
     def register(self, subject: str, schema: str) -> int:
-        """Set BACKWARD compatibility on `subject` and register `schema`; its id."""
-        try:
-            self._client.update_compatibility("BACKWARD", subject)
-            schema_id = int(self._client.register(subject, AvroSchema(schema)))
-        except httpx.HTTPError as exc:
-            raise RegistryUnavailable(
-                f"schema registry at {self.url} did not answer ({exc}); check SCHEMA_REGISTRY_URL"
-            ) from exc
-        except Exception as exc:
-            raise SchemaError(f"registering {subject} at {self.url} failed: {exc}") from exc
+        """Set BACKWARD compatibility on `subject` and register `schema`; its id.
+
+        Both steps are idempotent, so they are tried again when they fail: processes starting
+        together (a StatefulSet's workers) race on a new subject, and the registry then
+        refuses all but one ("Unable to update level").
+        """
+        for attempt in range(1, _REGISTER_TRIES + 1):
+            try:
+                self._client.update_compatibility("BACKWARD", subject)
+                schema_id = int(self._client.register(subject, AvroSchema(schema)))
+                break
+            except httpx.HTTPError as exc:
+                raise RegistryUnavailable(
+                    f"schema registry at {self.url} did not answer ({exc}); "
+                    "check SCHEMA_REGISTRY_URL"
+                ) from exc
+            except Exception as exc:
+                if attempt == _REGISTER_TRIES:
+                    raise SchemaError(f"registering {subject} at {self.url} failed: {exc}") from exc
+                time.sleep(random.uniform(0.05, 0.3) * attempt)  # let the other writer finish
         if schema_id < 0:
             raise SchemaError(f"registry at {self.url} refused {subject}: incompatible schema?")
         self._by_id[schema_id] = _parse(json.loads(schema))

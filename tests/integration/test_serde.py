@@ -7,6 +7,7 @@ import io
 import json
 import struct
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import fastavro
 import httpx
@@ -97,6 +98,17 @@ def test_registration_sets_backward_compatibility(codec: AvroCodec, stack: Endpo
         httpx.get(f"{stack.registry_url}/config/{subject}", timeout=10).raise_for_status().json()
     )
     assert config["compatibilityLevel"] == "BACKWARD"
+
+
+def test_workers_starting_together_all_register_the_same_schema(stack: Endpoints) -> None:
+    """Eight processes' worth of registrations of one new subject at once (a StatefulSet's
+    workers starting in parallel): each gets the schema's id, none fails."""
+    subject = f"together{uuid.uuid4().hex[:10]}.fixture-score-value"
+    schema = current_text("fixture_score")
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda _: Registry(stack.registry_url).register(subject, schema),
+                            range(8)))  # fmt: skip
+    assert len(set(ids)) == 1
 
 
 def test_record_mismatch_names_the_field(codec: AvroCodec) -> None:
