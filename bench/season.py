@@ -36,6 +36,7 @@ from sportsfeed.settings import load_settings
 from sportsfeed.topics import Topics
 
 FIXTURES = 1_000
+SPORTSFEED = [sys.executable, "-m", "sportsfeed"]
 CHUNK = 50  # fixtures generated at a time: a season's frames do not fit in memory at once
 
 
@@ -84,19 +85,26 @@ class Season:
         return self.frames / self.replay_s
 
 
-def season(stack: Endpoints, fixtures: int = FIXTURES) -> tuple[Season, Topics]:
-    """Archive, import and replay a season; the figures and the raw topics it left."""
+def imported_season(stack: Endpoints, fixtures: int) -> tuple[Topics, int, float]:
+    """A season archived and published by `sportsfeed archive import`: its raw topics, its
+    frame count and the import's wall time."""
     prefix = f"season{int(time.time())}."
     with tempfile.TemporaryDirectory(prefix="sportsfeed-season-") as directory:
         frames = write_season(Path(directory), fixtures)
         print(f"  season: {fixtures:,} fixtures, {frames:,} frames archived", flush=True)
-        sportsfeed = [sys.executable, "-m", "sportsfeed"]
-        imported = _timed([*sportsfeed, "archive", "import", directory], _env(stack, prefix))
+        argv = [*SPORTSFEED, "archive", "import", directory]
+        imported = _timed(argv, _env(stack, prefix))
     print(f"  season: imported in {imported:.1f} s", flush=True)
-    replayed = _timed([*sportsfeed, "replay", "--to-prefix", f"re{prefix}"], _env(stack, prefix))
+    return Topics(prefix), frames, imported
+
+
+def season(stack: Endpoints, fixtures: int = FIXTURES) -> tuple[Season, Topics]:
+    """Archive, import and replay a season; the figures and the raw topics it left."""
+    raw, frames, imported = imported_season(stack, fixtures)
+    argv = [*SPORTSFEED, "replay", "--to-prefix", f"re{raw.prefix}"]
+    replayed = _timed(argv, _env(stack, raw.prefix))
     print(f"  season: replayed in {replayed:.1f} s", flush=True)
-    raw = Topics(prefix)
-    out = Topics(f"pass{prefix}")
+    out = Topics(f"pass{raw.prefix}")
     asyncio.run(ensure_topics(stack, out, PARTITIONS, 1, -1))
     bare = asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames))
     return Season(fixtures, frames, imported, replayed, bare), raw
@@ -149,13 +157,17 @@ def _cpu(processes: list[subprocess.Popen[bytes]]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fixtures", type=int, default=FIXTURES, help="fixtures in the season")
+    parser.add_argument("--scaling-only", action="store_true", help="import, then scaling only")
     args = parser.parse_args()
     with stack_endpoints(load_settings(), temporary=True) as stack:
-        found, raw = season(stack, args.fixtures)
-        print(f"season of {found.fixtures:,} fixtures ({found.frames:,} frames): import "
-              f"{found.import_s:.1f} s, replay {found.replay_s:.1f} s "
-              f"({found.replay_rate:,.0f} frames/s; "
-              f"pass-through {found.pass_through:,.0f})")  # fmt: skip
+        if args.scaling_only:
+            raw, _, _ = imported_season(stack, args.fixtures)
+        else:
+            found, raw = season(stack, args.fixtures)
+            print(f"season of {found.fixtures:,} fixtures ({found.frames:,} frames): import "
+                  f"{found.import_s:.1f} s, replay {found.replay_s:.1f} s "
+                  f"({found.replay_rate:,.0f} frames/s; "
+                  f"pass-through {found.pass_through:,.0f})")  # fmt: skip
         for workers in (1, 2, 4):
             result = scaled(stack, raw, workers)
             print(f"{workers} worker(s): {result.rate:,.0f} frames/s, "

@@ -296,6 +296,14 @@ class Settings(BaseSettings):
             description="Processor state store: rocksdict (on disk, production) or memory.",
         ),
     ] = "rocksdict"
+    rocksdb_memory_mb: Annotated[
+        int,
+        Field(
+            validation_alias=_env("SPORTSFEED_ROCKSDB_MEMORY_MB"),
+            description="Memory RocksDB may use per table partition (write buffers and cache).",
+            ge=8,
+        ),
+    ] = 32
     finished_state_ttl_s: Annotated[
         float,
         Field(
