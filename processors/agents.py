@@ -106,6 +106,11 @@ class GroupOffsets:
         offset = found[tp].offset if tp in found else -1
         return offset if offset >= 0 else None
 
+    async def close(self) -> None:
+        if self._admin is not None:
+            await self._admin.close()
+            self._admin = None
+
 
 class Deriver:
     """The shell around `apply`: state from the table, records to their topics, errors to DLQ."""
@@ -375,6 +380,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
                 await in_flight.put(await deriver.handle(event))
         finally:
             persister.cancel()
+            await deriver.offsets.close()
 
     @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
     async def lag() -> None:
