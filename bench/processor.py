@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastavro import schemaless_reader
 
 from bench.measure import Spread, spread, usage
@@ -38,6 +38,7 @@ from schemas.serde import HEADER, parsed_schema
 from simulator.catalogue import generate_catalogue
 from simulator.model import Channel, Feed
 from sportsfeed.admin import ensure_topics
+from sportsfeed.progress import group_progress, raw_partitions
 from sportsfeed.settings import load_settings
 from sportsfeed.topics import Topics
 
@@ -114,19 +115,6 @@ async def _output_span(stack: Endpoints, topics: Topics) -> tuple[int, float]:
     return len(stamps), (max(stamps) - min(stamps)) / 1000
 
 
-async def _consumed(stack: Endpoints, group: str, raw: Topics) -> bool:
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap_servers, group_id=group,
-                                enable_auto_commit=False)  # fmt: skip
-    await consumer.start()
-    try:
-        tps = [TopicPartition(raw.raw(feed), p) for feed in Feed for p in range(PARTITIONS)]
-        ends = await consumer.end_offsets(tps)
-        committed = [await consumer.committed(tp) or 0 for tp in tps]
-        return all(c >= ends[tp] for c, tp in zip(committed, tps, strict=True))
-    finally:
-        await consumer.stop()
-
-
 def _worker_env(stack: Endpoints, prefix: str, raw_prefix: str, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -150,7 +138,8 @@ def _replay_once(stack: Endpoints, raw: Topics, run: int) -> tuple[int, float]:
     try:
         deadline = time.monotonic() + 900
         started = time.monotonic()
-        while not asyncio.run(_consumed(stack, Topics(prefix).processor_group, raw)):
+        group, partitions = Topics(prefix).processor_group, raw_partitions(raw, PARTITIONS)
+        while not asyncio.run(group_progress(stack, group, partitions)).caught_up:
             if time.monotonic() > deadline or worker.poll() is not None:
                 raise RuntimeError("the worker did not finish the replay")
             time.sleep(2)

@@ -21,8 +21,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from bench.measure import usage
 from bench.processor import PROCESS, _pass_through, _worker_env
 from bench.producer import PARTITIONS
@@ -32,6 +30,7 @@ from simulator.catalogue import generate_catalogue
 from simulator.model import Channel, Feed
 from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import RawRecord, write_stream
+from sportsfeed.progress import group_progress, raw_partitions
 from sportsfeed.settings import load_settings
 from sportsfeed.topics import Topics
 
@@ -110,16 +109,6 @@ def season(stack: Endpoints, fixtures: int = FIXTURES) -> tuple[Season, Topics]:
     return Season(fixtures, frames, imported, replayed, bare), raw
 
 
-async def _committed(stack: Endpoints, group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap_servers)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
-    return sum(meta.offset for tp, meta in offsets.items() if ".raw." in tp.topic)
-
-
 @dataclass(frozen=True)
 class Scaled:
     workers: int
@@ -132,15 +121,19 @@ def scaled(stack: Endpoints, raw: Topics, workers: int, warm_up_s: float = 25,
     """Frames/s that `workers` processes commit together, once all have joined and started."""
     prefix = f"scale{workers}x{int(time.time())}."
     asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
-    group = Topics(prefix).processor_group
+    group, partitions = Topics(prefix).processor_group, raw_partitions(raw, PARTITIONS)
+
+    def committed() -> int:
+        return sum(asyncio.run(group_progress(stack, group, partitions)).committed.values())
+
     processes = [subprocess.Popen(PROCESS, env=_worker_env(stack, prefix, raw.prefix))
                  for _ in range(workers)]  # fmt: skip
     try:
         time.sleep(warm_up_s)  # joining, rebalancing as each worker arrives
-        first, cpu_first = asyncio.run(_committed(stack, group)), _cpu(processes)
+        first, cpu_first = committed(), _cpu(processes)
         started = time.monotonic()
         time.sleep(window_s)
-        last, cpu_last = asyncio.run(_committed(stack, group)), _cpu(processes)
+        last, cpu_last = committed(), _cpu(processes)
         elapsed = time.monotonic() - started
     finally:
         for process in processes:

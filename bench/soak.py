@@ -21,15 +21,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from bench.measure import machine_facts, spawn, stop, usage
 from bench.processor import PROCESS, _worker_env
 from bench.producer import PARTITIONS, PRODUCE, producer_env
 from bench.simulator import _port
 from infra.stack import Endpoints, stack_endpoints
-from simulator.model import Feed
 from sportsfeed.admin import ensure_topics
+from sportsfeed.progress import group_progress, raw_partitions
 from sportsfeed.settings import load_settings
 from sportsfeed.topics import Topics
 
@@ -44,27 +42,11 @@ class Sample:
     lag: int
 
 
-async def _frames_and_lag(stack: Endpoints, topics: Topics) -> tuple[int, int]:
-    tps = [TopicPartition(topics.raw(feed), p) for feed in Feed for p in range(PARTITIONS)]
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=stack.bootstrap_servers,
-        group_id=topics.processor_group,
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        ends = await consumer.end_offsets(tps)
-        committed = [await consumer.committed(tp) or 0 for tp in tps]
-    finally:
-        await consumer.stop()
-    total = sum(ends.values())
-    return total, total - sum(committed)
-
-
 def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
          every_s: float) -> list[Sample]:  # fmt: skip
     prefix = f"soak{int(time.time())}."
     topics = Topics(prefix)
+    partitions = raw_partitions(topics, PARTITIONS)
     asyncio.run(ensure_topics(stack, topics, PARTITIONS, 1, -1))
     spacing = minutes * 60 * 0.7 / fixtures  # kick-offs spread over most of the run
     argv = [sys.executable, "-m", "sportsfeed", "simulate", "--port", "0",
@@ -81,12 +63,14 @@ def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
     try:
         while (elapsed := time.monotonic() - started) < minutes * 60:
             time.sleep(min(every_s, max(0.0, minutes * 60 - elapsed)))
-            frames, lag = asyncio.run(_frames_and_lag(stack, topics))
+            progress = asyncio.run(group_progress(stack, topics.processor_group, partitions))
             rss = {name: usage(pid).rss_bytes / 2**20 for name, pid in processes.items()}
-            samples.append(Sample((time.monotonic() - started) / 60, rss, frames, lag))
-            print(f"{samples[-1].minute:5.1f} min  "
+            sample = Sample((time.monotonic() - started) / 60, rss, progress.total, progress.lag)
+            samples.append(sample)
+            print(f"{sample.minute:5.1f} min  "
                   + "  ".join(f"{name} {mb:6.1f} MB" for name, mb in rss.items())
-                  + f"  raw frames {frames:8,}  lag {lag:6,}", flush=True)  # fmt: skip
+                  + f"  raw frames {sample.frames:8,}  lag {sample.lag:6,}",
+                  flush=True)  # fmt: skip
             if producer.poll() is not None or worker.poll() is not None:
                 raise RuntimeError("a process of the pipeline ended during the soak")
     finally:
@@ -116,7 +100,9 @@ def markdown(samples: list[Sample], grown: dict[str, float], args: argparse.Name
         "",
         f"`python -m bench.soak --minutes {args.minutes:g} --fixtures {args.fixtures} "
         f"--multiplier {args.multiplier:g}` on {facts['date']}; {facts['cpu']}, "
-        f"{facts['cores']} cores.",
+        f"{facts['cores']} cores. The worker's RocksDB may use "
+        f"{load_settings().rocksdb_memory_mb} MB per table partition "
+        "(`SPORTSFEED_ROCKSDB_MEMORY_MB`).",
         "",
         "RSS growth from the end of the warm-up "
         f"({args.warm_up:g} min) to the end (median of 3 samples each): "

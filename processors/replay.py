@@ -25,10 +25,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from infra.stack import Endpoints, stack_endpoints
 from processors.command import spawn_worker, stop_worker
-from simulator.model import Feed
 from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
 from sportsfeed.errors import SettingsError
+from sportsfeed.progress import GroupWatch, raw_partitions
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -115,7 +115,7 @@ async def _span(endpoints: Endpoints, raw: Topics, partitions: int) -> Span:
     consumer = AIOKafkaConsumer(**endpoints.kafka())
     await consumer.start()
     try:
-        tps = [TopicPartition(raw.raw(feed), p) for feed in Feed for p in range(partitions)]
+        tps = raw_partitions(raw, partitions)
         start = await consumer.beginning_offsets(tps)
         end = await consumer.end_offsets(tps)
     finally:
@@ -127,19 +127,16 @@ async def _follow(
     endpoints: Endpoints, group: str, span: Span, worker: Any, console: Console
 ) -> bool:
     """Show the worker's committed progress until it has every raw record (True) or exits."""
-    consumer = AIOKafkaConsumer(**endpoints.kafka(group_id=group, enable_auto_commit=False))
-    await consumer.start()
     columns = (TextColumn("frames"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>8,.0f}/s"), TimeRemainingColumn())  # fmt: skip
-    try:
+    async with GroupWatch(endpoints, group, list(span.end)) as watch:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("replay", total=span.total, rate=0.0)
             first: tuple[float, int] | None = None
             while worker.returncode is None:
-                done = 0
-                for tp, end in span.end.items():
-                    committed = await consumer.committed(tp)
-                    done += max(0, min(committed or span.start[tp], end) - span.start[tp])
+                committed = await watch.committed()
+                done = sum(max(0, min(committed[tp] or span.start[tp], end) - span.start[tp])
+                           for tp, end in span.end.items())  # fmt: skip
                 now = time.monotonic()
                 first = first or ((now, done) if done else None)
                 rate = (done - first[1]) / (now - first[0]) if first and now > first[0] else 0.0
@@ -147,6 +144,4 @@ async def _follow(
                 if done >= span.total:
                     return True
                 await asyncio.sleep(POLL_S)
-    finally:
-        await consumer.stop()
     return False

@@ -24,6 +24,7 @@ from simulator.catalogue import SimFixture
 from simulator.model import Feed
 from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.admin import ensure_topics
+from sportsfeed.progress import GroupWatch
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -238,18 +239,12 @@ async def wait_until_consumed(
     """Poll until `group` has committed the end of every partition of `topics`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    consumer = AIOKafkaConsumer(**stack.kafka(group_id=group, enable_auto_commit=False))
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for topic in topics for p in range(PARTITIONS)]
-        ends = await consumer.end_offsets(partitions)
+    partitions = [TopicPartition(topic, p) for topic in topics for p in range(PARTITIONS)]
+    async with GroupWatch(stack, group, partitions) as watch:
         while loop.time() < deadline and worker.returncode is None:
-            committed = [await consumer.committed(tp) or 0 for tp in partitions]
-            if all(c >= ends[tp] for c, tp in zip(committed, partitions, strict=True)):
+            if (await watch.progress()).caught_up:
                 return True
             await asyncio.sleep(0.5)
-    finally:
-        await consumer.stop()
     return False
 
 
