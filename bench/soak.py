@@ -2,10 +2,13 @@
 
 Starts a temporary local stack, the simulator (fixtures kicking off one after another across
 the run, so some are always live), one producer and one processor worker, then every
-`--every` seconds prints each process's resident memory, the raw frames published so far and
-the worker's lag (raw records not yet committed). At the end it prints, per process, the
-growth of resident memory from the end of the warm-up to the end of the run (the median of
-three samples at each end), which should stay under 10%, and writes the samples as Markdown.
+`--every` seconds prints each process's resident memory, the memory the worker's RocksDB
+holds by its own accounting (write buffers, block cache, index and filter blocks: bounded by
+`SPORTSFEED_ROCKSDB_MEMORY_MB`), the raw frames published so far and the worker's lag (raw
+records not yet committed). At the end it prints, per process, the growth of resident memory
+from the end of the warm-up to the end of the run (the median of three samples at each end),
+which should stay under 10%, the same for the worker less its RocksDB (what a leak would
+grow), and writes the samples as Markdown.
 
 Run: `python -m bench.soak --minutes 30` (bounded: it stops after `--minutes`).
 """
@@ -20,6 +23,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from bench.measure import machine_facts, spawn, stop, usage
 from bench.processor import PROCESS, _worker_env
@@ -38,6 +43,7 @@ SEED = 9  # the producer's fixture list is generated with bench.producer's seed
 class Sample:
     minute: float
     rss_mb: dict[str, float]
+    rocksdb_mb: float  # the worker's RocksDB, by RocksDB's own accounting
     frames: int
     lag: int
 
@@ -56,7 +62,9 @@ def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
     producer = subprocess.Popen(
         PRODUCE, env=producer_env(stack, prefix, _port(line), fixtures, SPORTSFEED_METRICS_PORT="0")
     )
-    worker = subprocess.Popen(PROCESS, env=_worker_env(stack, prefix, prefix))
+    worker_env = _worker_env(stack, prefix, prefix)
+    worker = subprocess.Popen(PROCESS, env=worker_env)
+    metrics_url = f"http://127.0.0.1:{worker_env['SPORTSFEED_METRICS_PORT']}/metrics"
     processes = {"simulator": simulator.pid, "producer": producer.pid, "worker": worker.pid}
     samples: list[Sample] = []
     started = time.monotonic()
@@ -65,10 +73,12 @@ def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
             time.sleep(min(every_s, max(0.0, minutes * 60 - elapsed)))
             progress = asyncio.run(group_progress(stack, topics.processor_group, partitions))
             rss = {name: usage(pid).rss_bytes / 2**20 for name, pid in processes.items()}
-            sample = Sample((time.monotonic() - started) / 60, rss, progress.total, progress.lag)
+            sample = Sample((time.monotonic() - started) / 60, rss, rocksdb_mb(metrics_url),
+                            progress.total, progress.lag)  # fmt: skip
             samples.append(sample)
             print(f"{sample.minute:5.1f} min  "
                   + "  ".join(f"{name} {mb:6.1f} MB" for name, mb in rss.items())
+                  + f" (RocksDB {sample.rocksdb_mb:5.1f} MB)"
                   + f"  raw frames {sample.frames:8,}  lag {sample.lag:6,}",
                   flush=True)  # fmt: skip
             if producer.poll() is not None or worker.poll() is not None:
@@ -81,14 +91,23 @@ def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
     return samples
 
 
+def rocksdb_mb(metrics_url: str) -> float:
+    """The worker's RocksDB memory, summed over its table partitions, from its metrics page."""
+    text = httpx.get(metrics_url, timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("sportsfeed_processor_rocksdb_bytes{")) / 2**20  # fmt: skip
+
+
 def growth(samples: list[Sample], warm_up_min: float) -> dict[str, float]:
-    """Per process: RSS growth (%) from the end of the warm-up to the end of the run."""
-    warm = [s for s in samples if s.minute >= warm_up_min][:3]
-    last = samples[-3:]
+    """Per process, and for the worker less its RocksDB: RSS growth (%) from the end of the
+    warm-up to the end of the run."""
+    series = {name: [s.rss_mb[name] for s in samples] for name in samples[0].rss_mb}
+    series["worker less RocksDB"] = [s.rss_mb["worker"] - s.rocksdb_mb for s in samples]
+    warm = [i for i, s in enumerate(samples) if s.minute >= warm_up_min][:3]
     return {
-        name: 100 * (statistics.median(s.rss_mb[name] for s in last)
-                     / statistics.median(s.rss_mb[name] for s in warm) - 1)
-        for name in samples[0].rss_mb
+        name: 100 * (statistics.median(values[-3:])
+                     / statistics.median(values[i] for i in warm) - 1)
+        for name, values in series.items()
     }  # fmt: skip
 
 
@@ -107,16 +126,18 @@ def markdown(samples: list[Sample], grown: dict[str, float], args: argparse.Name
         "RSS growth from the end of the warm-up "
         f"({args.warm_up:g} min) to the end (median of 3 samples each): "
         + ", ".join(f"{name} {value:+.1f}%" for name, value in grown.items())
-        + f" (limit +10%: {'met' if max(grown.values()) < 10 else '**missed**'}).",
+        + f" (limit +10%: {'met' if max(grown[name] for name in names) < 10 else '**missed**'}).",
         "",
         "| minute | "
         + " | ".join(f"{name} RSS, MB" for name in names)
-        + " | raw frames | worker lag |",
-        "|---" * (len(names) + 3) + "|",
+        + " | worker's RocksDB, MB | raw frames | worker lag |",
+        "|---" * (len(names) + 4) + "|",
     ]
     for s in samples:
         cells = " | ".join(f"{s.rss_mb[name]:.1f}" for name in names)
-        lines.append(f"| {s.minute:.1f} | {cells} | {s.frames:,} | {s.lag:,} |")
+        lines.append(
+            f"| {s.minute:.1f} | {cells} | {s.rocksdb_mb:.1f} | {s.frames:,} | {s.lag:,} |"
+        )
     return "\n".join(lines) + "\n"
 
 

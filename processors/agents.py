@@ -394,7 +394,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
                       "exiting to be restarted", settings.stall_limit_s, behind)  # fmt: skip
             os._exit(EXIT_STALLED)
 
-    _pages(app, metrics)
+    _pages(app, table, metrics)
     return app
 
 
@@ -408,7 +408,7 @@ def _rocksdb_options(settings: Settings) -> dict[str, int]:
             "block_cache_size": quarter, "block_cache_compressed_size": quarter // 4}  # fmt: skip
 
 
-def _pages(app: faust.App, metrics: Metrics) -> None:
+def _pages(app: faust.App, table: TableT[bytes, bytes], metrics: Metrics) -> None:
 
     @app.page("/health")
     async def health(web: Any, _request: Any) -> Any:
@@ -422,5 +422,8 @@ def _pages(app: faust.App, metrics: Metrics) -> None:
 
     @app.page("/metrics")
     async def prometheus(web: Any, _request: Any) -> Any:
+        # Faust's RocksDB store keeps its open partitions in `_dbs` (no public accessor);
+        # the memory store has none.
+        metrics.observe_rocksdb(getattr(table.data, "_dbs", {}))
         # Prometheus' text format; aiohttp adds the charset itself.
         return web.text(generate_latest(metrics.registry).decode(), content_type="text/plain")

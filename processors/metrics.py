@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -47,3 +49,23 @@ class Metrics:
             "sportsfeed_processor_lag", "Raw records not yet processed, per partition",
             ["topic", "partition"], registry=r,
         )  # fmt: skip
+        self.rocksdb = Gauge(
+            "sportsfeed_processor_rocksdb_bytes",
+            "Memory RocksDB holds per table partition, as RocksDB counts it: write buffers "
+            "(memtables), block cache, and index and filter blocks (table_readers)",
+            ["partition", "kind"], registry=r,
+        )  # fmt: skip
+
+    def observe_rocksdb(self, dbs: Mapping[int, Any]) -> None:
+        """Read RocksDB's own accounting from each open partition's database (rocksdict)."""
+        self.rocksdb.clear()  # partitions revoked since the last reading drop out
+        for partition, db in dbs.items():
+            for kind, name in ROCKSDB_MEMORY.items():
+                self.rocksdb.labels(str(partition), kind).set(db.property_int_value(name) or 0)
+
+
+ROCKSDB_MEMORY = {
+    "memtables": "rocksdb.size-all-mem-tables",  # active, unflushed and pinned write buffers
+    "block_cache": "rocksdb.block-cache-usage",
+    "table_readers": "rocksdb.estimate-table-readers-mem",  # index and filters outside the cache
+}
