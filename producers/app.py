@@ -21,7 +21,7 @@ from producers.metrics import Metrics
 from producers.protocol import StreamId, parse_fixture_list, sport_by_name
 from producers.publisher import Publisher
 from producers.recovery import resume_points
-from producers.status import FixtureStatus, State
+from producers.status import Finished, FixtureStatus, State, count_states
 from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
 from schemas.serde import AvroCodec, Registry
 from simulator.model import Channel, Feed, Sport
@@ -71,8 +71,8 @@ class Producer:
         self._limiter = RateLimiter(settings.connects_per_s)
         self._status: dict[str, FixtureStatus] = {}
         self._dirty: dict[str, StreamId] = {}
-        self._tasks: dict[StreamId, asyncio.Task[None]] = {}
-        self._done: set[StreamId] = set()  # finished before this process started
+        self._tasks: dict[StreamId, asyncio.Task[None]] = {}  # running
+        self._finished = Finished(settings.finished_state_ttl_s)
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -108,7 +108,7 @@ class Producer:
             if in_shard(fixture_id, self._settings.shard)
             for feed in self._feeds
         ]
-        new = [s for s in dict.fromkeys(new) if s not in self._tasks and s not in self._done]
+        new = [s for s in dict.fromkeys(new) if s not in self._tasks and s not in self._finished]
         if not new:
             return
         log.info("recovering positions streams=%d", len(new))
@@ -123,7 +123,7 @@ class Producer:
             status.acknowledge(stream, point.position, point.raw_offset, now_us())
             if point.finished:
                 status.enter(stream, State.FINISHED, now_us())
-                self._done.add(stream)
+                self._finished.add(stream, time.monotonic())
                 log.info("stream already finished stream=%s position=%d", stream, point.position)
                 continue
             feed_stream = FeedStream(
@@ -132,7 +132,7 @@ class Producer:
             )  # fmt: skip
             self._tasks[stream] = asyncio.create_task(feed_stream.run(), name=str(stream))
             log.info("stream start stream=%s position=%d", stream, point.position)
-        self._metrics.open_streams.set(sum(not t.done() for t in self._tasks.values()))
+        self._observe()
 
     def _stream_options(self) -> StreamOptions:
         s = self._settings
@@ -156,12 +156,14 @@ class Producer:
         stopped = asyncio.create_task(self._stop.wait())
         try:
             while not stopped.done():
-                running = [t for t in self._tasks.values() if not t.done()]
-                self._metrics.open_streams.set(len(running))
-                if not running and self._settings.discovery_url is None:
+                self._forget_finished()
+                self._observe()
+                if not self._tasks and self._settings.discovery_url is None:
                     log.info("every stream has finished")
                     return
-                waiting: set[asyncio.Future[Any]] = {stopped, self._publisher.failed, *running}
+                waiting: set[asyncio.Future[Any]] = {
+                    stopped, self._publisher.failed, *self._tasks.values()
+                }  # fmt: skip
                 done, _ = await asyncio.wait(waiting, timeout=1.0,
                                              return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
                 for task in done:
@@ -173,26 +175,43 @@ class Producer:
             for task in background:
                 task.cancel()
 
+    def _forget_finished(self) -> None:
+        """Move finished streams out of the running ones; forget those finished `ttl_s` ago,
+        and a fixture's status once none of its streams is left."""
+        now = time.monotonic()
+        for stream, task in list(self._tasks.items()):
+            if task.done() and not task.cancelled() and task.exception() is None:
+                del self._tasks[stream]
+                self._finished.add(stream, now)
+        for stream in self._finished.forget(now):
+            log.info("stream forgotten stream=%s", stream)
+            kept = (StreamId(stream.fixture_id, stream.sport, feed) for feed in self._feeds)
+            if not any(s in self._tasks or s in self._finished for s in kept):
+                self._status.pop(stream.fixture_id, None)
+                self._dirty.pop(stream.fixture_id, None)
+
+    def _observe(self) -> None:
+        self._metrics.open_streams.set(sum(not t.done() for t in self._tasks.values()))
+        counts = count_states(self._status.values())
+        for state in State:
+            self._metrics.states.labels(state.value).set(counts[state])
+
     async def _shutdown(self) -> None:
         """Stop reading, write the last checkpoints, flush everything to Kafka."""
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        self._observe()
         with contextlib.suppress(Exception):
             await self._write_checkpoints()
         await self._publisher.stop()
-        log.info("producer stopped streams=%d", len(self._tasks))
+        log.info("producer stopped streams=%d", len(self._tasks) + len(self._finished.since))
 
     # -- feed-status ----------------------------------------------------------------------
 
     async def _report(self, stream: StreamId, state: State, reason: str | None) -> None:
-        status = self._status[stream.fixture_id]
-        previous = status.feeds.get(stream.feed)
-        if not status.enter(stream, state, now_us(), reason):
+        if not self._status[stream.fixture_id].enter(stream, state, now_us(), reason):
             return
-        if previous is not None:
-            self._metrics.states.labels(previous.state.value).dec()
-        self._metrics.states.labels(state.value).inc()
         log.info("feed-status stream=%s state=%s reason=%s", stream, state.value, reason or "")
         await self._publish_status(stream)
 

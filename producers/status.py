@@ -2,12 +2,15 @@
 
 States follow the stream's life: CONNECTING, CATCHING_UP (the replay after startPosition),
 LIVE, STALE (silent past the liveness limit), DOWN (connection failed), FINISHED, FAILED.
-A record is a snapshot of every feed the producer runs for one fixture.
+A record is a snapshot of every feed the producer runs for one fixture. Finished streams are
+remembered for a while (`Finished`), then forgotten.
 """
 
 from __future__ import annotations
 
 import enum
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -86,3 +89,37 @@ class FixtureStatus:
             "feeds": [self.feeds[f].as_record(f) for f in sorted(self.feeds, key=lambda f: f.name)],
             "emittedAt": now_us,
         }
+
+
+def count_states(statuses: Iterable[FixtureStatus]) -> Counter[State]:
+    """How many streams are in each state."""
+    return Counter(feed.state for status in statuses for feed in status.feeds.values())
+
+
+@dataclass
+class Finished:
+    """Finished streams, remembered for `ttl_s` so that discovery listing them again does not
+    start them again, then forgotten: a producer following discovery for weeks keeps only the
+    streams of the last `ttl_s`. (Forgetting early costs only a recovery: the raw topics say
+    a stream finished, so it is not run again.)"""
+
+    ttl_s: float
+    since: dict[StreamId, float] = field(default_factory=dict)  # in the order they finished
+
+    def __contains__(self, stream: object) -> bool:
+        return stream in self.since
+
+    def add(self, stream: StreamId, now: float) -> None:
+        self.since.pop(stream, None)  # kept in finishing order
+        self.since[stream] = now
+
+    def forget(self, now: float) -> list[StreamId]:
+        """The streams finished `ttl_s` or more before `now`, no longer remembered."""
+        expired = []
+        for stream, since in self.since.items():
+            if now - since < self.ttl_s:
+                break
+            expired.append(stream)
+        for stream in expired:
+            del self.since[stream]
+        return expired

@@ -308,7 +308,8 @@ class Settings(BaseSettings):
         float,
         Field(
             validation_alias=_env("SPORTSFEED_FINISHED_STATE_TTL_S"),
-            description="How long a finished fixture keeps its full state for late corrections.",
+            description="How long a finished fixture keeps its full state for late corrections "
+            "(processor) and a finished stream is remembered (producer).",
             gt=0,
         ),
     ] = 6 * 3600.0

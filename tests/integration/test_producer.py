@@ -13,6 +13,8 @@ from infra.kafka import KafkaBroker
 from infra.stack import Endpoints
 from producers.app import Producer
 from producers.metrics import Metrics
+from producers.protocol import StreamId
+from producers.status import State
 from producers.stream import AuthRejected
 from simulator.catalogue import generate_catalogue
 from simulator.faults import FaultPlan
@@ -42,10 +44,20 @@ async def _produce_until_done(
 async def test_every_frame_lands_once_in_order_with_headers(stack: Endpoints) -> None:
     prefix, topics = await fresh_topics(stack)
     fixtures = generate_catalogue(5, seed=31)
+    metrics = Metrics()
     async with running_simulator(fixtures) as simulator:
         await _produce_until_done(
-            stack, environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast")
+            stack, environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast"), metrics=metrics
         )
+    # every stream (5 fixtures x 2 feeds) ended FINISHED, none is left in any other state
+    in_state = {
+        state: metrics.registry.get_sample_value(
+            "sportsfeed_producer_streams_in_state", {"state": state.value}
+        )
+        or 0
+        for state in State
+    }
+    assert in_state == {state: 10 if state is State.FINISHED else 0 for state in State}
     raw = await read_raw(stack, topics)
     assert_raw_is_exactly_the_streams(raw, fixtures)
     for (fixture_id, feed), records in raw.items():
@@ -187,25 +199,42 @@ def test_malformed_fixture_setting_is_named(
     )
 
 
-async def test_discovery_finds_live_fixtures(stack: Endpoints) -> None:
+async def test_discovery_finds_live_fixtures(
+    stack: Endpoints, caplog: pytest.LogCaptureFixture
+) -> None:
     prefix, topics = await fresh_topics(stack)
     fixtures = generate_catalogue(4, seed=37)
+    streams = [str(StreamId(fx.fixture_id, fx.sport, feed))
+               for fx in fixtures.values() for feed in Feed]  # fmt: skip
+    caplog.set_level(logging.INFO, logger="producers.app")
     async with running_simulator(fixtures) as simulator:
+        # speed=fast: every stream finishes while the listing still says Live (normal speed), so
+        # discovery keeps finding the finished streams, which are forgotten 1 s after finishing
         env = environment(stack, prefix, simulator, SPORTSFEED_FIXTURES="", SPORTSFEED_SPEED="fast",
                           SPORTSFEED_DISCOVERY_URL=f"http://127.0.0.1:{simulator.port}",
-                          SPORTSFEED_DISCOVERY_INTERVAL_S="0.5")  # fmt: skip
+                          SPORTSFEED_DISCOVERY_INTERVAL_S="0.5",
+                          SPORTSFEED_FINISHED_STATE_TTL_S="1")  # fmt: skip
         metrics = Metrics()
         producer = Producer(settings_from(env), stack, metrics)
         running = asyncio.create_task(producer.run())
         expected = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
+
+        def rediscovered_after_forgotten(stream: str) -> bool:
+            forgotten = caplog.text.find(f"stream forgotten stream={stream}")
+            return forgotten >= 0 and f"already finished stream={stream}" in caplog.text[forgotten:]
+
         for _ in range(120):  # bounded: 60 s
             await asyncio.sleep(0.5)
             published = sum(
                 metrics.frames.labels(f.sport.slug, feed.value)._value.get()
                 for f in fixtures.values() for feed in Feed
             )  # fmt: skip
-            if published >= expected:
+            if published >= expected and all(map(rediscovered_after_forgotten, streams)):
                 break
         producer.stop()
         await asyncio.wait_for(running, 30)
+        connections = dict(simulator.connections)
+    assert all(map(rediscovered_after_forgotten, streams)), caplog.text[-3000:]
+    # forgotten, listed again, found finished in Kafka: never reopened, nothing published twice
+    assert connections == {(f.fixture_id, feed): 1 for f in fixtures.values() for feed in Feed}
     assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
