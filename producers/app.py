@@ -205,7 +205,7 @@ class Producer:
         with contextlib.suppress(Exception):
             await self._write_checkpoints()
         await self._publisher.stop()
-        log.info("producer stopped streams=%d", len(self._tasks) + len(self._finished.since))
+        log.info("producer stopped streams=%d", len(self._tasks) + len(self._finished))
 
     # -- feed-status ----------------------------------------------------------------------
 

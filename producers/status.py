@@ -109,6 +109,9 @@ class Finished:
     def __contains__(self, stream: object) -> bool:
         return stream in self.since
 
+    def __len__(self) -> int:
+        return len(self.since)
+
     def add(self, stream: StreamId, now: float) -> None:
         self.since.pop(stream, None)  # kept in finishing order
         self.since[stream] = now
