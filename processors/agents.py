@@ -158,7 +158,8 @@ class Deriver:
             self.metrics.outputs.labels(topic).inc()
         if state is not None:
             self.working[key] = state
-        self.metrics.latency.observe(max(0.0, time.time() - message.timestamp / 1000))
+        # Faust gives the record's Kafka timestamp in seconds.
+        self.metrics.latency.observe(max(0.0, time.time() - message.timestamp))
         return Pending(event, key, state, sent)
 
     async def persist(self, batch: list[Pending]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,9 @@ def _metric(text: str, name: str) -> float:
 
 
 def _assert_metrics_count_what_was_sent(
-    pages: dict[str, httpx.Response], truth: dict[str, dict[str, Any]]
+    pages: dict[str, httpx.Response], truth: dict[str, dict[str, Any]], span_s: float
 ) -> None:
+    """`span_s`: from before the first frame was published to the metrics' reading."""
     assert pages["/health"].status_code == 200
     assert pages["/ready"].json() == {"ready": True}
     text = pages["/metrics"].text
@@ -79,6 +81,9 @@ def _assert_metrics_count_what_was_sent(
     assert _metric(text, "sportsfeed_processor_dead_letters_total") == malformed
     assert _metric(text, "sportsfeed_processor_repeats_dropped_total") == repeated
     assert _metric(text, "sportsfeed_processor_latency_seconds_count") == sent - malformed
+    # Each record's latency lies within the test's span, so their sum does too.
+    latency_s = _metric(text, "sportsfeed_processor_latency_seconds_sum")
+    assert 0 < latency_s <= (sent - malformed) * span_s, (latency_s, span_s)
     # RocksDB's own accounting, one reading per table partition (all held by this one worker);
     # an empty write buffer counts 2,048 bytes, and the fixtures' states were written.
     memtables = {line.split('partition="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
@@ -107,6 +112,7 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
     prefix, topics = await fresh_topics(stack)
     fixtures = _faulty_catalogue()
     truth = {fixture_id: fixture.truth() for fixture_id, fixture in fixtures.items()}
+    started = time.monotonic()
     async with running_simulator(fixtures) as simulator:
         env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
                           SPORTSFEED_DATA_DIR=str(tmp_path), SPORTSFEED_STORE="rocksdict",
@@ -117,10 +123,11 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
     raw_topics = [topics.raw(feed) for feed in Feed]
     done = await wait_until_consumed(stack, topics.processor_group, raw_topics, 120, worker)
     pages = await _pages(int(env["SPORTSFEED_METRICS_PORT"]))
+    span_s = time.monotonic() - started
     output = await stop(worker, 60)
     assert done, output[-4000:]
     assert worker.returncode == 0, output[-4000:]
-    _assert_metrics_count_what_was_sent(pages, truth)
+    _assert_metrics_count_what_was_sent(pages, truth, span_s)
 
     finished = await read_avro(stack, topics.fixture_finished, "fixture_finished")
     assert Counter(key for key, _ in finished) == Counter(list(fixtures))  # exactly one each
