@@ -1,4 +1,5 @@
-"""Benchmark helpers: machine facts, process CPU and memory, medians over repeats."""
+"""Benchmark helpers: machine facts, process CPU and memory, medians over repeats, and
+readings of a process's Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -34,6 +36,26 @@ def machine_facts() -> dict[str, str]:
         "packages": versions,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+
+
+def scrape(port: int) -> str:
+    """A process's metrics page (Prometheus text) on 127.0.0.1."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as answer:
+        return str(answer.read().decode())
+
+
+def histogram_bound(before: str, after: str, name: str, quantile: float) -> float:
+    """The upper bound of the bucket of histogram `name` that holds `quantile` of what was
+    observed between two scrapes (so the quantile is at most this)."""
+    counts = [(le, n - m) for (le, n), (_, m) in zip(_buckets(after, name), _buckets(before, name),
+                                                     strict=True)]  # fmt: skip
+    total = counts[-1][1]
+    return next(le for le, count in counts if count >= quantile * total)
+
+
+def _buckets(metrics: str, name: str) -> list[tuple[float, float]]:
+    pattern = rf'^{re.escape(name)}_bucket{{le="([^"]+)"}} ([0-9.e+]+)'
+    return [(float(le), float(count)) for le, count in re.findall(pattern, metrics, re.M)]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@
 - end-to-end latency at 500 live fixtures: from the producer receiving a frame (the raw
   record's `received-at`, a loopback hop after the simulator sent it) to a downstream consumer
   receiving the derived record; baseline: the raw record itself, the same frames' one hop
-  through Kafka, received by the same consumer.
+  through Kafka, received by the same consumer. Also the part spent in the worker, from its
+  own histogram (a raw record's Kafka timestamp to its outputs sent; bucket bounds).
 
 Run: `python -m bench.processor` (starts a temporary local stack).
 """
@@ -29,7 +30,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastavro import schemaless_reader
 
-from bench.measure import Spread, spread, usage
+from bench.measure import Spread, histogram_bound, scrape, spread, usage
 from bench.producer import PARTITIONS, producer_env, running_simulator
 from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
@@ -45,6 +46,7 @@ from sportsfeed.topics import Topics
 PROCESS = [sys.executable, "-m", "sportsfeed", "process"]
 REPLAY_FRAMES = 200_000
 DERIVED = ("fixture_score", "period_delta", "fixture_finished")
+WORKER_LATENCY = "sportsfeed_processor_latency_seconds"
 
 
 async def _publish_catalogue(stack: Endpoints, topics: Topics, frames: int) -> int:
@@ -252,15 +254,23 @@ def end_to_end(
             [sys.executable, "-m", "sportsfeed", "produce"],
             env=producer_env(stack, prefix, port, fixtures, SPORTSFEED_METRICS_PORT="0"),
         )
-        worker = subprocess.Popen(PROCESS, env=_worker_env(stack, prefix, prefix))
+        worker_env = _worker_env(stack, prefix, prefix)
+        worker = subprocess.Popen(PROCESS, env=worker_env)
+        metrics_port = int(worker_env["SPORTSFEED_METRICS_PORT"])
         try:
             time.sleep(30)  # start-up, the group's first rebalance, the catch-up burst
+            first = scrape(metrics_port)
             seen = asyncio.run(_latencies(stack, topics, hold_s))
+            last = scrape(metrics_port)
         finally:
             for process in (producer, worker):
                 process.terminate()
                 process.wait(60)
-    return {"raw": _percentiles(seen.raw_ms), "derived": _derived_latency(seen)}
+    # The worker's own histogram: a raw record's Kafka timestamp to its outputs sent.
+    in_worker = {f"p{round(100 * q)} <=": 1000 * histogram_bound(first, last, WORKER_LATENCY, q)
+                 for q in (0.5, 0.99)}  # fmt: skip
+    return {"raw": _percentiles(seen.raw_ms), "derived": _derived_latency(seen),
+            "worker": in_worker}  # fmt: skip
 
 
 def _derived_latency(seen: Observed) -> dict[str, float]:

@@ -17,13 +17,12 @@ import re
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.measure import spawn, stop, usage
+from bench.measure import histogram_bound, scrape, spawn, stop, usage
 from bench.simulator import _port, simulator
 from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
@@ -119,35 +118,17 @@ def catch_up(stack: Endpoints, fixtures: int) -> tuple[float, float, int]:
     return produced, bare, len(records)
 
 
-def _buckets(metrics: str, name: str) -> list[tuple[float, float]]:
-    pattern = rf'{name}_bucket{{le="([^"]+)"}} ([0-9.e+]+)'
-    return [(float(le), float(count)) for le, count in re.findall(pattern, metrics)]
-
-
-def _quantile(before: str, after: str, name: str, quantile: float) -> float:
-    """The upper bound of the bucket holding `quantile` of what was observed in between."""
-    counts = [(le, n - m) for (le, n), (_, m) in zip(_buckets(after, name), _buckets(before, name),
-                                                     strict=True)]  # fmt: skip
-    total = counts[-1][1]
-    return next(le for le, count in counts if count >= quantile * total)
-
-
-def _scrape(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as answer:
-        return str(answer.read().decode())
-
-
 def _hold(
     pid: int, hold_s: float, metrics_port: int = 0, settle_s: float = 25
 ) -> tuple[float, float, str, str]:
     """CPU (% of a core) over `hold_s` after a settling time, RSS (MB) at the end, and the
     metrics text at both ends of the window (if `metrics_port`)."""
     time.sleep(settle_s)  # start-up, connections, the catch-up burst
-    first = _scrape(metrics_port) if metrics_port else ""
+    first = scrape(metrics_port) if metrics_port else ""
     before, started = usage(pid), time.monotonic()
     time.sleep(hold_s)
     after, elapsed = usage(pid), time.monotonic() - started
-    last = _scrape(metrics_port) if metrics_port else ""
+    last = scrape(metrics_port) if metrics_port else ""
     cpu = 100 * (after.cpu_seconds - before.cpu_seconds) / elapsed
     return cpu, after.rss_bytes / 2**20, first, last
 
@@ -189,8 +170,8 @@ def fan_out(
         "bare_rss_mb": bare_rss,
         "frames": frames,
         "frames_per_s": (frames - _frames(first)) / hold_s,
-        "p50_ms": 1000 * _quantile(first, metrics, name, 0.5),
-        "p99_ms": 1000 * _quantile(first, metrics, name, 0.99),
+        "p50_ms": 1000 * histogram_bound(first, metrics, name, 0.5),
+        "p99_ms": 1000 * histogram_bound(first, metrics, name, 0.99),
     }
 
 

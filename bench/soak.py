@@ -27,9 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from bench.measure import machine_facts, spawn, stop, usage
+from bench.measure import machine_facts, scrape, spawn, stop, usage
 from bench.processor import PROCESS, _worker_env
 from bench.producer import PARTITIONS, PRODUCE, producer_env
 from bench.simulator import _port
@@ -67,7 +65,7 @@ def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
     )
     worker_env = _worker_env(stack, prefix, prefix)
     worker = subprocess.Popen(PROCESS, env=worker_env)
-    metrics_url = f"http://127.0.0.1:{worker_env['SPORTSFEED_METRICS_PORT']}/metrics"
+    metrics_port = int(worker_env["SPORTSFEED_METRICS_PORT"])
     processes = {"simulator": simulator.pid, "producer": producer.pid, "worker": worker.pid}
     samples: list[Sample] = []
     started = time.monotonic()
@@ -76,7 +74,7 @@ def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
             time.sleep(min(every_s, max(0.0, minutes * 60 - elapsed)))
             progress = asyncio.run(group_progress(stack, topics.processor_group, partitions))
             rss = {name: usage(pid).rss_bytes / 2**20 for name, pid in processes.items()}
-            sample = Sample((time.monotonic() - started) / 60, rss, rocksdb_mb(metrics_url),
+            sample = Sample((time.monotonic() - started) / 60, rss, rocksdb_mb(metrics_port),
                             progress.total, progress.lag)  # fmt: skip
             samples.append(sample)
             print(f"{sample.minute:5.1f} min  "
@@ -94,9 +92,9 @@ def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
     return samples
 
 
-def rocksdb_mb(metrics_url: str) -> float:
+def rocksdb_mb(metrics_port: int) -> float:
     """The worker's RocksDB memory, summed over its table partitions, from its metrics page."""
-    text = httpx.get(metrics_url, timeout=10).text
+    text = scrape(metrics_port)
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                if line.startswith("sportsfeed_processor_rocksdb_bytes{")) / 2**20  # fmt: skip
 
