@@ -154,6 +154,9 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=5, help="minutes before growth counts")
     parser.add_argument("--output", type=Path, help="write the samples as Markdown here")
     args = parser.parse_args()
+    if args.warm_up >= args.minutes:
+        parser.error(f"--warm-up ({args.warm_up:g} min) must be shorter than --minutes "
+                     f"({args.minutes:g}): growth is measured from its end")  # fmt: skip
     with stack_endpoints(load_settings(), temporary=True) as stack:
         samples = soak(stack, args.minutes, args.fixtures, args.multiplier, args.every)
     grown = growth(samples, args.warm_up)
