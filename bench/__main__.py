@@ -57,7 +57,8 @@ def latency(stack: Endpoints, report: Report, fixtures: int) -> None:
     found = end_to_end(stack, fixtures)
     derived, raw, worker = found["derived"], found["raw"], found["worker"]
     report.add("Processor", Row(
-        f"end to end at {fixtures} live fixtures, producer receipt to derived record received",
+        f"end to end at {fixtures} live fixtures ({raw['frames/s']:,.0f} frames/s), "
+        "producer receipt to derived record received",
         f"p50 {derived['p50']:.1f} ms, p99 {derived['p99']:.1f} ms, max {derived['max']:.1f} ms "
         f"(in the worker, Kafka timestamp to outputs sent: p50 <= {worker['p50 <=']:g} ms, "
         f"p99 <= {worker['p99 <=']:g} ms)",
