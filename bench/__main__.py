@@ -87,8 +87,8 @@ def processor(stack: Endpoints, report: Report, fixtures: int, window: tuple[flo
         result = scaled(stack, raw, count, *window)
         single = single or result.rate
         report.add("Scaling", Row(
-            f"{count} worker process(es) on one topic (4 partitions), frames/s committed "
-            f"over {window[1]:.0f} s",
+            f"{count} worker process{'es' if count > 1 else ''} on one topic (4 partitions), "
+            f"frames/s committed over {window[1]:.0f} s",
             f"{result.rate:,.0f} (CPU {result.cpu_percent:.0f}% of a core)",
             "1 worker" if count > 1 else "", result.rate / single if count > 1 and single else None,
         ))  # fmt: skip
