@@ -44,6 +44,12 @@ def scrape(port: int) -> str:
         return str(answer.read().decode())
 
 
+def metric_total(metrics: str, name: str) -> float:
+    """The sum of a labelled metric's samples on a metrics page."""
+    pattern = rf"^{re.escape(name)}{{[^}}]*}} ([0-9.e+]+)"
+    return sum(float(value) for value in re.findall(pattern, metrics, re.M))
+
+
 def histogram_bound(before: str, after: str, name: str, quantile: float) -> float:
     """The upper bound of the bucket of histogram `name` that holds `quantile` of what was
     observed between two scrapes (so the quantile is at most this)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from contextlib import contextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.measure import histogram_bound, scrape, spawn, stop, usage
+from bench.measure import histogram_bound, metric_total, scrape, spawn, stop, usage
 from bench.simulator import _port, simulator
 from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
@@ -35,6 +34,7 @@ from sportsfeed.topics import Topics
 SEED = 9
 PARTITIONS = 4
 PRODUCE = [sys.executable, "-m", "sportsfeed", "produce"]
+FRAMES = "sportsfeed_producer_frames_total"
 
 
 @contextmanager
@@ -133,11 +133,6 @@ def _hold(
     return cpu, after.rss_bytes / 2**20, first, last
 
 
-def _frames(metrics: str) -> float:
-    pattern = r"sportsfeed_producer_frames_total{[^}]*} ([0-9.e+]+)"
-    return sum(float(value) for value in re.findall(pattern, metrics))
-
-
 def fan_out(
     stack: Endpoints, fixtures: int, hold_s: float, settle_s: float = 25
 ) -> dict[str, float]:
@@ -161,7 +156,7 @@ def fan_out(
         finally:
             reader.terminate()
             reader.wait(60)
-    frames = _frames(metrics)
+    frames = metric_total(metrics, FRAMES)
     name = "sportsfeed_producer_publish_latency_seconds"
     return {
         "cpu_percent": cpu,
@@ -169,7 +164,7 @@ def fan_out(
         "bare_cpu_percent": bare_cpu,
         "bare_rss_mb": bare_rss,
         "frames": frames,
-        "frames_per_s": (frames - _frames(first)) / hold_s,
+        "frames_per_s": (frames - metric_total(first, FRAMES)) / hold_s,
         "p50_ms": 1000 * histogram_bound(first, metrics, name, 0.5),
         "p99_ms": 1000 * histogram_bound(first, metrics, name, 0.99),
     }

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.measure import machine_facts, scrape, spawn, stop, usage
+from bench.measure import machine_facts, metric_total, scrape, spawn, stop, usage
 from bench.processor import PROCESS, _worker_env
 from bench.producer import PARTITIONS, PRODUCE, producer_env
 from bench.simulator import _port
@@ -94,9 +94,7 @@ def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
 
 def rocksdb_mb(metrics_port: int) -> float:
     """The worker's RocksDB memory, summed over its table partitions, from its metrics page."""
-    text = scrape(metrics_port)
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("sportsfeed_processor_rocksdb_bytes{")) / 2**20  # fmt: skip
+    return metric_total(scrape(metrics_port), "sportsfeed_processor_rocksdb_bytes") / 2**20
 
 
 def growth(samples: list[Sample], warm_up_min: float) -> dict[str, float]:

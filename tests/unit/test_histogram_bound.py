@@ -1,10 +1,11 @@
-"""The benchmarks' quantile of a Prometheus histogram between two scrapes, on hand-made pages."""
+"""The benchmarks' readings of metrics pages (a histogram's quantile between two scrapes, a
+labelled metric's total), on hand-made pages."""
 
 from __future__ import annotations
 
 import math
 
-from bench.measure import histogram_bound
+from bench.measure import histogram_bound, metric_total
 
 
 def _page(name: str, counts: dict[str, int]) -> str:
@@ -31,3 +32,14 @@ def test_quantiles_count_only_the_window() -> None:
 def test_beyond_the_last_bound_is_infinite() -> None:
     after = _page("x", {"0.005": 110, "0.01": 190, "0.02": 195, "+Inf": 200})
     assert math.isinf(histogram_bound(BEFORE, after, "x", 0.99))
+
+
+def test_a_labelled_metrics_total_counts_only_that_metric() -> None:
+    page = "\n".join([
+        "# HELP rocks Bytes",
+        'rocks{partition="0",kind="memtables"} 2048.0',
+        'rocks{partition="1",kind="block_cache"} 1.5e+06',
+        'other_rocks{partition="1",kind="memtables"} 999.0',
+        'rocks_created{partition="0"} 7.0',
+    ])  # fmt: skip
+    assert metric_total(page, "rocks") == 2048 + 1_500_000
