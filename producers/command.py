@@ -14,6 +14,7 @@ from infra.stack import Endpoints, stack_endpoints
 from producers.app import Producer, configured_fixtures
 from producers.metrics import Metrics
 from sportsfeed.admin import ensure_topics
+from sportsfeed.metrics_port import require_free_metrics_port
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -57,6 +58,7 @@ async def _topics(settings: Settings, endpoints: Endpoints) -> dict[str, int]:
 def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per registry call is noise
     configured_fixtures(settings)  # a bad fixture list ends here, before any connection
+    require_free_metrics_port(settings)
     metrics = Metrics()
     if settings.metrics_port:
         start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)

@@ -19,6 +19,7 @@ from sportsfeed import demo as demo_command
 from sportsfeed import scoreboard as scoreboard_command
 from sportsfeed import tail as tail_command
 from sportsfeed.errors import SportsfeedError
+from sportsfeed.failures import describe_failure
 from sportsfeed.settings import Settings, describe_settings, load_settings
 
 Verb = Callable[[argparse.Namespace, Settings], int]
@@ -72,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a traceback is no message: put it in one line (failures.py)
+        logging.getLogger(__name__).debug("traceback", exc_info=True)
+        print(f"sportsfeed: {describe_failure(exc, settings)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
