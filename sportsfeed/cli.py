@@ -20,6 +20,7 @@ from sportsfeed import scoreboard as scoreboard_command
 from sportsfeed import tail as tail_command
 from sportsfeed.errors import SportsfeedError
 from sportsfeed.failures import describe_failure
+from sportsfeed.outage_log import quiet_kafka_client_errors
 from sportsfeed.settings import Settings, describe_settings, load_settings
 
 Verb = Callable[[argparse.Namespace, Settings], int]
@@ -65,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    quiet_kafka_client_errors()
     verb: Verb = args.verb
     try:
         return verb(args, settings)
