@@ -18,6 +18,7 @@ from sportsfeed import archive as archive_command
 from sportsfeed import demo as demo_command
 from sportsfeed import scoreboard as scoreboard_command
 from sportsfeed import tail as tail_command
+from sportsfeed.arguments import use_help_formatter
 from sportsfeed.errors import SportsfeedError
 from sportsfeed.failures import describe_failure
 from sportsfeed.outage_log import quiet_kafka_client_errors
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(title="verbs", metavar="VERB", required=True)
     for module in VERB_MODULES:
         module.register(verbs)
+    use_help_formatter(parser)
     return parser
 
 

@@ -43,12 +43,9 @@ def register(verbs: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--fixtures", type=positive_int, default=12,
-                        help="simulated fixtures (default: 12)")  # fmt: skip
-    parser.add_argument("--multiplier", type=float, default=30.0,
-                        help="match time speed-up (default: 30)")  # fmt: skip
-    parser.add_argument("--seconds", type=float, default=0.0,
-                        help="stop after N s (default: 0, run until Ctrl-C)")  # fmt: skip
+    parser.add_argument("--fixtures", type=positive_int, default=12, help="simulated fixtures")
+    parser.add_argument("--multiplier", type=float, default=30.0, help="match time speed-up")
+    parser.add_argument("--seconds", type=float, default=0.0, help="stop after N s (0: Ctrl-C)")
     parser.add_argument(
         "--prefix",
         type=topic_prefix,
