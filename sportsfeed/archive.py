@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from infra.stack import Endpoints, stack_endpoints
 from simulator.model import Feed, Sport
-from sportsfeed.admin import ensure_topics
+from sportsfeed.admin import ensure_topics, require_topics
 from sportsfeed.errors import SettingsError
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
@@ -181,6 +181,7 @@ async def read_raw(
     endpoints: Endpoints, topics: Topics, partition_count: int, selection: Selection
 ) -> dict[tuple[str, Feed], list[RawRecord]]:
     """The selected raw records, per stream, in stream order."""
+    await require_topics(endpoints, [topics.raw(feed) for feed in Feed])  # or say what is wrong
     streams: dict[tuple[str, Feed], list[RawRecord]] = defaultdict(list)
     for feed in Feed:
         consumer = AIOKafkaConsumer(

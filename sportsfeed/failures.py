@@ -15,6 +15,8 @@ from aiokafka.errors import KafkaError
 
 from sportsfeed.settings import Settings
 
+CCOMPAT_HINT = "Apicurio's ends in /apis/ccompat/v7"
+
 
 def describe_failure(exc: BaseException, settings: Settings) -> str:
     """What went wrong, to what, and which setting to check."""
@@ -25,10 +27,17 @@ def describe_failure(exc: BaseException, settings: Settings) -> str:
             f"Kafka at {kafka} did not answer ({type(exc).__name__}: {exc}); check "
             "KAFKA_BOOTSTRAP_SERVERS and that the brokers are running"
         )
+    if isinstance(exc, httpx.HTTPStatusError):
+        request, answer = exc.request, exc.response
+        return (
+            f"the schema registry at {registry} answered {answer.status_code} "
+            f"{answer.reason_phrase} to {request.method} {request.url.path}; check that "
+            f"SCHEMA_REGISTRY_URL is its Confluent-compatible API ({CCOMPAT_HINT})"
+        )
     if isinstance(exc, httpx.HTTPError):
         return (
             f"the schema registry at {registry} did not answer ({type(exc).__name__}); check "
-            "SCHEMA_REGISTRY_URL (Apicurio's Confluent API ends in /apis/ccompat/v7)"
+            f"SCHEMA_REGISTRY_URL ({CCOMPAT_HINT})"
         )
     if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
         return (
