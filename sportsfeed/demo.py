@@ -116,9 +116,11 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     finally:
         worker_died = worker.returncode
         producer.stop()
-        await asyncio.wait_for(producing, 60)  # raises what ended the producer early
-        await stop_worker(worker, settings.shutdown_grace_s)
-        await simulator.stop()
+        try:
+            await asyncio.wait_for(producing, 60)  # raises what ended the producer early
+        finally:
+            await stop_worker(worker, settings.shutdown_grace_s)
+            await simulator.stop()
     rows = follower.board.rows.values()
     scored, finished = sum(row.score != "-" for row in rows), sum(row.finished for row in rows)
     console.print()
