@@ -17,7 +17,8 @@ from infra.stack import Endpoints, stack_endpoints
 from processors.agents import SCHEMA_OF, build_app
 from processors.metrics import Metrics
 from schemas.serde import AvroCodec, Registry
-from sportsfeed.admin import ensure_topics
+from sportsfeed.admin import cluster_id, ensure_topics
+from sportsfeed.metrics_port import require_free_metrics_port
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -42,6 +43,7 @@ def register(verbs: Any) -> None:
 
 def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    require_free_metrics_port(settings)
     with stack_endpoints(settings) as endpoints:
         topics = Topics(settings.topic_prefix)
         for prefix in {settings.topic_prefix, settings.raw_prefix}:
@@ -55,10 +57,21 @@ def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
         }
         log.info("processor starting kafka=%s store=%s", endpoints.bootstrap_servers,
                  settings.store)  # fmt: skip
+        settings = _state_of_this_cluster(settings, asyncio.run(cluster_id(endpoints)))
         (settings.data_dir / "processor").mkdir(parents=True, exist_ok=True)
         app = build_app(settings, endpoints, codecs, Metrics())
         BoundedWorker(app, settings.shutdown_grace_s, loglevel=settings.log_level,
                       override_logging=False).execute_from_commandline()  # fmt: skip
+
+
+def _state_of_this_cluster(settings: Settings, cluster: str) -> Settings:
+    """Settings whose data directory is this cluster's own.
+
+    Local state restored against another cluster (a fresh local stack at the same address)
+    holds offsets that cluster never had, and Faust stops with a ConsistencyError; the
+    topic prefix already separates state within one cluster (the app id names its directory).
+    """
+    return settings.model_copy(update={"data_dir": settings.data_dir / "clusters" / cluster})
 
 
 class BoundedWorker(faust.Worker):

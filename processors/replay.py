@@ -27,6 +27,7 @@ from infra.stack import Endpoints, stack_endpoints
 from processors.command import spawn_worker, stop_worker
 from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
+from sportsfeed.arguments import topic_prefix
 from sportsfeed.errors import SettingsError
 from sportsfeed.progress import GroupWatch, raw_partitions
 from sportsfeed.settings import Settings
@@ -42,11 +43,19 @@ def register(verbs: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--to-prefix", required=True, help="prefix of the rebuilt topics")
-    parser.add_argument("--from-prefix", help="prefix of the raw topics (default: the setting)")
-    parser.add_argument("--fixture", action="append", default=[], help="only this fixture")
+    parser.add_argument("--to-prefix", required=True, type=topic_prefix,
+                        help="prefix of the rebuilt topics, e.g. replay1. (a separator is "
+                        "added if missing)")  # fmt: skip
+    parser.add_argument(
+        "--from-prefix",
+        type=topic_prefix,
+        help="prefix of the raw topics (default: SPORTSFEED_TOPIC_PREFIX)",
+    )
+    parser.add_argument("--fixture", action="append", default=[],
+                        help="only this fixture (repeat for more; default: all)")  # fmt: skip
     parser.add_argument("--since", type=dt.datetime.fromisoformat,
-                        help="only records from this ISO time (state starts empty)")  # fmt: skip
+                        help="only records from this ISO time (state starts empty; "
+                        "default: from the start)")  # fmt: skip
     parser.set_defaults(verb=run)
 
 
@@ -65,7 +74,8 @@ class Span:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     source = args.from_prefix or settings.topic_prefix
     if args.to_prefix == source:
-        raise SettingsError("--to-prefix must differ from the raw topics' prefix")
+        raise SettingsError(f"--to-prefix {args.to_prefix} is where the raw topics are; give "
+                            "another prefix, e.g. --to-prefix replay1.")  # fmt: skip
     selection = Selection.from_args(args)
     with stack_endpoints(settings) as endpoints:
         if selection != Selection():
@@ -138,7 +148,7 @@ async def _follow(
                 done = sum(max(0, min(committed[tp] or span.start[tp], end) - span.start[tp])
                            for tp, end in span.end.items())  # fmt: skip
                 now = time.monotonic()
-                first = first or ((now, done) if done else None)
+                first = first or (now, done)  # the rate counts from the worker's start
                 rate = (done - first[1]) / (now - first[0]) if first and now > first[0] else 0.0
                 progress.update(task, completed=done, rate=rate)
                 if done >= span.total:

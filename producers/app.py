@@ -269,7 +269,7 @@ async def _live_fixtures(client: httpx.AsyncClient, sport: Sport) -> list[tuple[
     for page in range(100):  # bounded: at most 100 pages of 100
         try:
             query: dict[str, str | int] = {"live": "true", "size": 100, "page": page}
-            answer = await client.get(f"/{sport.value}/fixtures", params=query)
+            answer = await _get(client, f"/{sport.value}/fixtures", query)
             answer.raise_for_status()
         except httpx.HTTPError as exc:
             log.warning("discovery failed sport=%s reason=%s", sport.slug, type(exc).__name__)
@@ -279,3 +279,16 @@ async def _live_fixtures(client: httpx.AsyncClient, sport: Sport) -> list[tuple[
         if len(items) < 100:
             break
     return fixtures
+
+
+async def _get(client: httpx.AsyncClient, path: str, query: dict[str, str | int]) -> httpx.Response:
+    """GET, tried once more when the kept-alive connection was closed under it.
+
+    Servers and load balancers close idle connections, and a request sent as they do fails
+    without having been read; the pool then drops that connection, so the retry opens a
+    fresh one.
+    """
+    try:
+        return await client.get(path, params=query)
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+        return await client.get(path, params=query)

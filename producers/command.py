@@ -14,6 +14,8 @@ from infra.stack import Endpoints, stack_endpoints
 from producers.app import Producer, configured_fixtures
 from producers.metrics import Metrics
 from sportsfeed.admin import ensure_topics
+from sportsfeed.errors import SettingsError
+from sportsfeed.metrics_port import require_free_metrics_port
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -34,8 +36,9 @@ def register(verbs: Any) -> None:
     produce.set_defaults(verb=run_produce)
     topics = verbs.add_parser(
         "topics",
-        help="create every sportsfeed topic (one partition count), or check them",
-        description="Create the missing topics and refuse a partition-count mismatch.",
+        help="create every sportsfeed topic (one partition count)",
+        description="Create the missing topics under SPORTSFEED_TOPIC_PREFIX with "
+        "SPORTSFEED_PARTITIONS partitions, and refuse existing ones with another count.",
     )
     topics.set_defaults(verb=run_topics)
 
@@ -56,7 +59,13 @@ async def _topics(settings: Settings, endpoints: Endpoints) -> dict[str, int]:
 
 def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per registry call is noise
-    configured_fixtures(settings)  # a bad fixture list ends here, before any connection
+    # a bad fixture list, or none at all, ends here, before any connection
+    if not configured_fixtures(settings) and settings.discovery_url is None:
+        raise SettingsError(
+            "nothing to stream: set SPORTSFEED_FIXTURES (sport:fixtureId,...), "
+            "SPORTSFEED_FIXTURES_FILE, or SPORTSFEED_DISCOVERY_URL to discover live fixtures"
+        )
+    require_free_metrics_port(settings)
     metrics = Metrics()
     if settings.metrics_port:
         start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)

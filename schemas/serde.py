@@ -77,7 +77,11 @@ class Registry:
                 ) from exc
             except Exception as exc:
                 if attempt == _REGISTER_TRIES:
-                    raise SchemaError(f"registering {subject} at {self.url} failed: {exc}") from exc
+                    raise SchemaError(
+                        f"registering {subject} at {self.url} failed: {exc}; check that "
+                        "SCHEMA_REGISTRY_URL is a Confluent-compatible API (Apicurio's ends in "
+                        "/apis/ccompat/v7)"
+                    ) from exc
                 time.sleep(random.uniform(0.05, 0.3) * attempt)  # let the other writer finish
         if schema_id < 0:
             raise SchemaError(f"registry at {self.url} refused {subject}: incompatible schema?")

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import signal
 import ssl
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from simulator.catalogue import SimFixture, generate_catalogue, load_recorded, w
 from simulator.faults import FaultPlan
 from simulator.model import Sport
 from simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.errors import SettingsError
 from sportsfeed.settings import Settings
 
 
@@ -88,8 +90,8 @@ def _sport(name: str) -> Sport:
     for sport in Sport:
         if name in {sport.slug, sport.value}:
             return sport
-    raise SystemExit(f"--sports: unknown sport {name!r}; choose from soccer, basketball, "
-                     "volleyball, snooker, tabletennis")  # fmt: skip
+    raise SettingsError(f"--sports: unknown sport {name!r}; choose from soccer, basketball, "
+                        "volleyball, snooker, tabletennis")  # fmt: skip
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -132,6 +134,7 @@ async def _serve(
           flush=True)  # fmt: skip
     for fixture in simulator.fixtures.values():
         print(f"  {fixture.sport.value:<15} {fixture.fixture_id}  {fixture.name}")  # noqa: T201
+    sys.stdout.flush()  # the listing is what a user (or a script reading a pipe) copies from
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -283,7 +283,9 @@ def _non_negative_int(text: str) -> int:
 
 
 def _json(body: object) -> Response:
-    headers = Headers([("Content-Type", "application/json")])
+    # websockets closes the connection after any answer but a websocket upgrade: saying so
+    # keeps an HTTP/1.1 client from sending its next request down a closed connection
+    headers = Headers([("Content-Type", "application/json"), ("Connection", "close")])
     payload = orjson.dumps(body)
     headers["Content-Length"] = str(len(payload))
     return Response(200, "OK", headers, payload)

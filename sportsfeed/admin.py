@@ -66,14 +66,31 @@ async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dic
     return {d["topic"]: len(d["partitions"]) for d in described}
 
 
-async def partition_count(endpoints: Endpoints, topic: str) -> int:
-    """How many partitions `topic` has; 0 if it does not exist."""
+async def cluster_id(endpoints: Endpoints) -> str:
+    """The Kafka cluster's id: tells a fresh cluster from another one at the same address."""
     admin = await _connect(endpoints)
     try:
-        (described,) = await admin.describe_topics([topic])
+        described = await admin.describe_cluster()
     finally:
         await admin.close()
-    return len(described["partitions"]) if described["error_code"] == 0 else 0
+    return str(described["cluster_id"])
+
+
+async def require_topics(endpoints: Endpoints, names: list[str]) -> dict[str, int]:
+    """Partitions per topic; SettingsError naming the first that does not exist."""
+    admin = await _connect(endpoints)
+    try:
+        described = await admin.describe_topics(names)
+    finally:
+        await admin.close()
+    for topic in described:
+        if topic["error_code"] != 0 or not topic["partitions"]:
+            raise SettingsError(
+                f"no topic {topic['topic']} at {endpoints.bootstrap_servers}: create the topics "
+                "with `sportsfeed topics` (or run `sportsfeed produce`), or check "
+                "SPORTSFEED_TOPIC_PREFIX"
+            )
+    return {d["topic"]: len(d["partitions"]) for d in described}
 
 
 async def _connect(endpoints: Endpoints) -> AIOKafkaAdminClient:

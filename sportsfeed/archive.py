@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from infra.stack import Endpoints, stack_endpoints
 from simulator.model import Feed, Sport
-from sportsfeed.admin import ensure_topics
+from sportsfeed.admin import ensure_topics, require_topics
 from sportsfeed.errors import SettingsError
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
@@ -62,16 +62,31 @@ class RawRecord:
 
 
 def register(verbs: Any) -> None:
-    parser = verbs.add_parser("archive", help="export raw frames to files, or import them back")
+    parser = verbs.add_parser(
+        "archive",
+        help="export raw frames to files, or import them back",
+        description="Export the raw topics' frames and headers to DIR/{sport}/{fixtureId}/"
+        "{feed}.jsonl.gz (what `sportsfeed simulate --recorded DIR` serves), or import such a "
+        "directory back into the raw topics exactly as the records were.",
+    )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
-    export = actions.add_parser("export", help="raw topics -> DIR/{sport}/{fixtureId}/*.jsonl.gz")
-    export.add_argument("directory", type=Path)
+    export = actions.add_parser(
+        "export",
+        help="raw topics -> DIR/{sport}/{fixtureId}/*.jsonl.gz",
+        description="Write the raw frames (all, or a selection) and their headers under DIR.",
+    )
+    export.add_argument("directory", type=Path, help="where to write (created if missing)")
     export.add_argument("--fixture", action="append", default=[], help="only this fixture (repeat)")
     export.add_argument("--since", type=dt.datetime.fromisoformat, help="records from (ISO time)")
     export.add_argument("--until", type=dt.datetime.fromisoformat, help="records before (ISO time)")
     export.set_defaults(verb=run_export)
-    imported = actions.add_parser("import", help="DIR -> the raw topics, headers included")
-    imported.add_argument("directory", type=Path)
+    imported = actions.add_parser(
+        "import",
+        help="DIR -> the raw topics, headers included",
+        description="Publish an exported archive's frames to the raw topics "
+        "(SPORTSFEED_TOPIC_PREFIX), keyed and with the headers they had.",
+    )
+    imported.add_argument("directory", type=Path, help="a directory an export wrote")
     imported.set_defaults(verb=run_import)
 
 
@@ -119,6 +134,9 @@ def write_stream(directory: Path, fixture_id: str, feed: Feed, records: list[Raw
 
 
 def read_archive(directory: Path) -> dict[tuple[str, Feed], list[RawRecord]]:
+    """Every stream of the archive in `directory`; SettingsError if there is none to read."""
+    if not directory.is_dir():
+        raise SettingsError(f"{directory} is not a directory; give the DIR an export wrote")
     streams: dict[tuple[str, Feed], list[RawRecord]] = {}
     for frames_file in sorted(directory.glob("*/*/*.jsonl.gz")):
         if frames_file.name.endswith(".headers.jsonl.gz"):
@@ -137,6 +155,11 @@ def read_archive(directory: Path) -> dict[tuple[str, Feed], list[RawRecord]]:
             headers = [(k, _bytes(v)) for k, v in side["headers"]]
             records.append(RawRecord(fixture_id.encode(), value, headers))
         streams[fixture_id, feed] = records
+    if not streams:
+        raise SettingsError(
+            f"{directory} holds no archive (no {{sport}}/{{fixtureId}}/{{feed}}.jsonl.gz files); "
+            "give the DIR an export wrote"
+        )
     return streams
 
 
@@ -158,6 +181,7 @@ async def read_raw(
     endpoints: Endpoints, topics: Topics, partition_count: int, selection: Selection
 ) -> dict[tuple[str, Feed], list[RawRecord]]:
     """The selected raw records, per stream, in stream order."""
+    await require_topics(endpoints, [topics.raw(feed) for feed in Feed])  # or say what is wrong
     streams: dict[tuple[str, Feed], list[RawRecord]] = defaultdict(list)
     for feed in Feed:
         consumer = AIOKafkaConsumer(

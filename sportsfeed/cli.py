@@ -18,7 +18,10 @@ from sportsfeed import archive as archive_command
 from sportsfeed import demo as demo_command
 from sportsfeed import scoreboard as scoreboard_command
 from sportsfeed import tail as tail_command
+from sportsfeed.arguments import use_help_formatter
 from sportsfeed.errors import SportsfeedError
+from sportsfeed.failures import describe_failure
+from sportsfeed.outage_log import quiet_kafka_client_errors
 from sportsfeed.settings import Settings, describe_settings, load_settings
 
 Verb = Callable[[argparse.Namespace, Settings], int]
@@ -49,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(title="verbs", metavar="VERB", required=True)
     for module in VERB_MODULES:
         module.register(verbs)
+    use_help_formatter(parser)
     return parser
 
 
@@ -64,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    quiet_kafka_client_errors()
     verb: Verb = args.verb
     try:
         return verb(args, settings)
@@ -72,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a traceback is no message: put it in one line (failures.py)
+        logging.getLogger(__name__).debug("traceback", exc_info=True)
+        print(f"sportsfeed: {describe_failure(exc, settings)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -4,20 +4,21 @@ Starts (or uses) Kafka and the registry, creates the topics, serves a dozen simu
 of all five sports at an accelerated pace, runs the producer into the raw topics and a processor
 worker deriving the scores, and shows the scoreboard as the scores move. Ctrl-C (or --seconds)
 stops everything; the worker's log is in the data directory.
+
+On your own servers (KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL set) it writes under the
+prefix sportsfeed-demo. unless --prefix names another, never into your production topics.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import time
 from typing import Any
 
 from rich.console import Console
-from rich.live import Live
 
 from infra.stack import Endpoints, stack_endpoints
 from processors.command import spawn_worker, stop_worker
@@ -26,9 +27,13 @@ from producers.metrics import Metrics
 from simulator.catalogue import generate_catalogue
 from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.admin import ensure_topics
-from sportsfeed.scoreboard import Follower, render
+from sportsfeed.arguments import positive_int, topic_prefix
+from sportsfeed.errors import InfrastructureError
+from sportsfeed.scoreboard import Follower, follow_live
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
+
+DEMO_PREFIX = "sportsfeed-demo."
 
 
 def register(verbs: Any) -> None:
@@ -38,10 +43,23 @@ def register(verbs: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--fixtures", type=int, default=12, help="simulated fixtures")
+    parser.add_argument("--fixtures", type=positive_int, default=12, help="simulated fixtures")
     parser.add_argument("--multiplier", type=float, default=30.0, help="match time speed-up")
     parser.add_argument("--seconds", type=float, default=0.0, help="stop after N s (0: Ctrl-C)")
+    parser.add_argument(
+        "--prefix",
+        type=topic_prefix,
+        help="topic prefix to write under (default: SPORTSFEED_TOPIC_PREFIX on the local stack, "
+        f"{DEMO_PREFIX} on your own servers)",
+    )
     parser.set_defaults(verb=run)
+
+
+def demo_prefix(args: argparse.Namespace, settings: Settings) -> str:
+    """Where the demo writes: --prefix, else its own prefix on your servers, else the setting."""
+    if args.prefix:
+        return str(args.prefix)
+    return DEMO_PREFIX if settings.uses_external_stack else settings.topic_prefix
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -49,15 +67,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     level = root.level
     if settings.log_level != "DEBUG":  # the live view is the demo's output; logs only for trouble
         root.setLevel(logging.WARNING)
+    settings = settings.model_copy(update={"topic_prefix": demo_prefix(args, settings)})
     try:
         with stack_endpoints(settings) as endpoints:
-            asyncio.run(_demo(settings, endpoints, args))
+            return asyncio.run(_demo(settings, endpoints, args))
     finally:
         root.setLevel(level)
-    return 0
 
 
-async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespace) -> None:
+async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespace) -> int:
     topics = Topics(settings.topic_prefix)
     await ensure_topics(endpoints, topics, settings.partitions,
                         settings.replication, settings.raw_retention_ms)  # fmt: skip
@@ -74,33 +92,43 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     producer = Producer(producer_settings, endpoints, Metrics())
     producing = asyncio.create_task(producer.run())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with (settings.data_dir / "processor.log").open("ab") as log:
-        worker = await spawn_worker(endpoints, log)
+    worker_log = settings.data_dir / "processor.log"
+    with worker_log.open("ab") as log:
+        worker = await spawn_worker(endpoints, log, SPORTSFEED_TOPIC_PREFIX=settings.topic_prefix)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     console = Console()
     console.print(f"kafka {endpoints.bootstrap_servers}, registry {endpoints.registry_url}, "
-                  f"simulator ws://127.0.0.1:{simulator.port}; Ctrl-C stops")  # fmt: skip
+                  f"topics {settings.topic_prefix}*, simulator ws://127.0.0.1:{simulator.port}; "
+                  "Ctrl-C stops")  # fmt: skip
     deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
-    follower = Follower(endpoints, topics)
+    follower = Follower(endpoints, topics, only=frozenset(fixtures))
+
+    def done() -> bool:
+        ended = worker.returncode is not None or producing.done()
+        return ended or stop.is_set() or time.monotonic() > deadline
+
     try:
         async with follower:
-            with Live(render(follower.board), console=console, refresh_per_second=2) as live:
-                while not stop.is_set() and time.monotonic() < deadline:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(follower.poll(), 1.0)
-                    live.update(render(follower.board))
-                    if worker.returncode is not None:
-                        break
+            await follow_live(follower, console, done)
     finally:
+        worker_died = worker.returncode
         producer.stop()
-        await asyncio.wait_for(producing, 60)
-        await stop_worker(worker, settings.shutdown_grace_s)
-        await simulator.stop()
-    scored = sum(row.score != "-" for row in follower.board.rows.values())
-    finished = sum(row.finished for row in follower.board.rows.values())
+        try:
+            await asyncio.wait_for(producing, 60)  # raises what ended the producer early
+        finally:
+            await stop_worker(worker, settings.shutdown_grace_s)
+            await simulator.stop()
+    rows = follower.board.rows.values()
+    scored, finished = sum(row.score != "-" for row in rows), sum(row.finished for row in rows)
     console.print()
     console.print(f"stopped: scores for {scored} of {len(fixtures)} fixtures, {finished} finished; "
-                  "try `sportsfeed tail fixture-score --limit 3`")  # fmt: skip
+                  f"try `SPORTSFEED_TOPIC_PREFIX={settings.topic_prefix} sportsfeed tail "
+                  "fixture-score --limit 3`")  # fmt: skip
+    if worker_died is not None:
+        raise InfrastructureError(
+            f"the processor worker exited early with code {worker_died}; its log is {worker_log}"
+        )
+    return 0

@@ -13,20 +13,28 @@ import contextlib
 import datetime as dt
 import signal
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from infra.stack import Endpoints, stack_endpoints
-from schemas.serde import AvroCodec, Registry
+from schemas.serde import Registry, parsed_schema
+from sportsfeed.admin import require_topics
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
 Record = dict[str, Any]
+
+
+STALE_AFTER_S = 60.0  # nothing heard of an unfinished fixture for this long: its row is marked
+TEAM_WIDTH = 14  # longer names are cut with an ellipsis, so the table's width is predictable
+QUIET_FEED_STATES = frozenset({"stale", "down", "failed"})
 
 
 @dataclass
@@ -40,14 +48,26 @@ class Row:
     status: str = ""
     feeds: str = "-"
     updated: dt.datetime | None = None
+    heard: dt.datetime | None = None  # the Kafka timestamp of the newest record about it
     finished: bool = False
+
+    def hear(self, at: dt.datetime | None) -> None:
+        if at is not None and (self.heard is None or at > self.heard):
+            self.heard = at
+
+    def stale(self, now: dt.datetime) -> bool:
+        """Unfinished and silent for STALE_AFTER_S, or a feed the producer reports not live."""
+        if self.finished:
+            return False
+        silent = self.heard is not None and (now - self.heard).total_seconds() > STALE_AFTER_S
+        return silent or any(f.split(":")[-1] in QUIET_FEED_STATES for f in self.feeds.split())
 
 
 @dataclass
 class Board:
     rows: dict[str, Row] = field(default_factory=dict)
 
-    def apply_score(self, record: Record) -> None:
+    def apply_score(self, record: Record, heard: dt.datetime | None = None) -> None:
         row = self.rows.setdefault(str(record["fixtureId"]), Row())
         row.sport = record["sport"].lower().replace("_", " ")
         row.home = record["homeTeam"]["name"] or row.home
@@ -62,23 +82,86 @@ class Board:
         row.status = record["status"] or ""
         row.finished = record["finished"]
         row.updated = record["source"]["timestamp"]
+        row.hear(heard)
 
-    def apply_status(self, record: Record) -> None:
+    def apply_status(self, record: Record, heard: dt.datetime | None = None) -> None:
         row = self.rows.setdefault(str(record["fixtureId"]), Row())
         row.sport = row.sport or record["sport"].lower().replace("_", " ")
         row.feeds = " ".join(f"{f['feed'].lower()}:{f['state'].lower()}" for f in record["feeds"])
+        row.hear(heard)
 
 
-def render(board: Board, title: str = "sportsfeed scoreboard") -> Table:
-    table = Table(title=title)
-    for column in ("sport", "home", "score", "away", "period", "clock", "status", "feeds",
-                   "last update (UTC)"):  # fmt: skip
-        table.add_column(column)
-    for _, row in sorted(board.rows.items(), key=lambda item: (item[1].sport, item[0])):
-        updated = row.updated.strftime("%H:%M:%S") if row.updated else ""
-        status = "FINISHED" if row.finished else row.status
-        table.add_row(row.sport, row.home, row.score, row.away, row.period, row.clock, status,
-                      row.feeds, updated, style="dim" if row.finished else None)  # fmt: skip
+@dataclass(frozen=True)
+class Column:
+    """One column of the table; when the terminal is narrow, the highest `drop` goes first."""
+
+    title: str
+    cell: Callable[[Row, dt.datetime], str]
+    drop: int  # 0: never dropped
+    max_width: int | None = None
+
+
+def _status(row: Row, now: dt.datetime) -> str:
+    if row.finished:
+        return "FINISHED"
+    return f"STALE {row.status}".strip() if row.stale(now) else row.status
+
+
+def _updated(row: Row, _now: dt.datetime) -> str:
+    return row.updated.strftime("%H:%M:%S") if row.updated else ""
+
+
+# To add a column, add a line: its place here is its place on screen, `drop` its priority.
+COLUMNS = (
+    Column("sport", lambda row, _: row.sport, drop=3),
+    Column("home", lambda row, _: row.home, drop=0, max_width=TEAM_WIDTH),
+    Column("score", lambda row, _: row.score, drop=0),
+    Column("away", lambda row, _: row.away, drop=0, max_width=TEAM_WIDTH),
+    Column("period", lambda row, _: row.period, drop=2),
+    Column("clock", lambda row, _: row.clock, drop=4),
+    Column("status", _status, drop=1),
+    Column("feeds", lambda row, _: row.feeds, drop=6),
+    Column("last update (UTC)", _updated, drop=5),
+)
+GAP = 3  # between columns: a space of padding each side and the invisible vertical rule
+
+
+def fitting(columns: Sequence[Column], cells: list[list[str]], width: int) -> list[int]:
+    """Indexes of the columns to show: the least important dropped until the table fits."""
+
+    def wanted(i: int) -> int:
+        widest = max([len(columns[i].title), *(len(line[i]) for line in cells)])
+        cap = columns[i].max_width
+        return min(widest, cap) if cap else widest
+
+    kept = list(range(len(columns)))
+    by_priority = sorted(kept, key=lambda i: columns[i].drop, reverse=True)
+    for i in by_priority:
+        if sum(wanted(k) for k in kept) + GAP * (len(kept) - 1) <= width or not columns[i].drop:
+            break
+        kept.remove(i)
+    return kept
+
+
+def render(
+    board: Board,
+    title: str = "sportsfeed scoreboard",
+    width: int = 80,
+    now: dt.datetime | None = None,
+) -> Table:
+    """The board as a table at most `width` columns wide; stale rows marked and yellow."""
+    now = now or dt.datetime.now(dt.UTC)
+    rows = [row for _, row in sorted(board.rows.items(), key=lambda kv: (kv[1].sport, kv[0]))]
+    cells = [[column.cell(row, now) for column in COLUMNS] for row in rows]
+    kept = fitting(COLUMNS, cells, width)
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for i in kept:
+        column = COLUMNS[i]
+        table.add_column(column.title, max_width=column.max_width, no_wrap=True,
+                         overflow="ellipsis")  # fmt: skip
+    for row, line in zip(rows, cells, strict=True):
+        style = "dim" if row.finished else "yellow" if row.stale(now) else None
+        table.add_row(*(line[i] for i in kept), style=style)
     return table
 
 
@@ -102,39 +185,58 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class Follower:
-    """Folds fixture-score and feed-status records into a board as they arrive."""
+    """Folds fixture-score and feed-status records into a board as they arrive.
 
-    def __init__(self, endpoints: Endpoints, topics: Topics) -> None:
-        registry = Registry(endpoints.registry_url)
-        self.codecs = {
-            topics.fixture_score: AvroCodec(topics.fixture_score, "fixture_score", registry),
-            topics.feed_status: AvroCodec(topics.feed_status, "feed_status", registry),
+    It only reads: values are decoded by their writer schema's id, nothing is registered.
+    `only` keeps the board to those fixtures (the demo's, among earlier runs' records).
+    """
+
+    def __init__(
+        self, endpoints: Endpoints, topics: Topics, only: frozenset[str] | None = None
+    ) -> None:
+        self._only = only
+        self._registry = Registry(endpoints.registry_url)
+        self._endpoints = endpoints
+        self.readers = {
+            topics.fixture_score: parsed_schema("fixture_score"),
+            topics.feed_status: parsed_schema("feed_status"),
         }
         self.topics = topics
         self.board = Board()
-        self._consumer = AIOKafkaConsumer(
-            *self.codecs, **endpoints.kafka(auto_offset_reset="earliest", enable_auto_commit=False)
-        )
+        self._consumer: AIOKafkaConsumer | None = None
 
     async def __aenter__(self) -> Follower:
+        await require_topics(self._endpoints, list(self.readers))
+        # built here: aiokafka binds a consumer to the running event loop
+        self._consumer = AIOKafkaConsumer(
+            *self.readers,
+            **self._endpoints.kafka(auto_offset_reset="earliest", enable_auto_commit=False),
+        )
         await self._consumer.start()
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        await self._consumer.stop()
+        if self._consumer is not None:
+            await self._consumer.stop()
 
     async def poll(self, timeout_ms: int = 500) -> int:
         """Apply what arrived within `timeout_ms`; how many records that was."""
+        if self._consumer is None:
+            raise RuntimeError("poll() outside `async with follower:`")
         batch = await self._consumer.getmany(timeout_ms=timeout_ms)
         count = 0
         for tp, messages in batch.items():
-            codec = self.codecs[tp.topic]
             for message in messages:
-                record = codec.decode(message.value)
+                if message.value is None:
+                    continue  # a tombstone of a compacted topic
+                if self._only is not None and (message.key or b"").decode() not in self._only:
+                    continue
+                record = self._registry.read(message.value, self.readers[tp.topic])
+                heard = dt.datetime.fromtimestamp(message.timestamp / 1000, dt.UTC)
                 if tp.topic == self.topics.fixture_score:
-                    self.board.apply_score(record)
+                    self.board.apply_score(record, heard)
                 else:
-                    self.board.apply_status(record)
+                    self.board.apply_status(record, heard)
                 count += 1
         return count
 
@@ -149,10 +251,16 @@ async def show(follower: Follower, console: Console, seconds: float, once: bool 
         if once:
             while await follower.poll(1000):
                 pass
-            console.print(render(follower.board))
+            console.print(render(follower.board, width=console.width))
             return
-        with Live(render(follower.board), console=console, refresh_per_second=2) as live:
-            while not stop.is_set() and time.monotonic() < deadline:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(follower.poll(), 1.0)
-                live.update(render(follower.board))
+        await follow_live(follower, console, lambda: stop.is_set() or time.monotonic() > deadline)
+
+
+async def follow_live(follower: Follower, console: Console, done: Callable[[], bool]) -> None:
+    """Redraw the board in place as records arrive, fitted to the terminal, until `done()`."""
+    with Live(render(follower.board, width=console.width), console=console,
+              refresh_per_second=2) as live:  # fmt: skip
+        while not done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(follower.poll(), 1.0)
+            live.update(render(follower.board, width=console.width))

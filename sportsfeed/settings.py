@@ -20,8 +20,10 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from simulator.model import Feed, Sport
 from sportsfeed.errors import SettingsError
 from sportsfeed.kafka_security import KafkaSecurity, SaslMechanism, SecurityProtocol
+from sportsfeed.topics import normalised_prefix
 
 
 def _env(name: str) -> AliasChoices:
@@ -401,6 +403,31 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
         return level
 
+    @field_validator("feeds")
+    @classmethod
+    def _known_feeds(cls, value: str) -> str:
+        return ",".join(_known_names(value, {f.value: f.value for f in Feed}))
+
+    @field_validator("discovery_sports")
+    @classmethod
+    def _known_sports(cls, value: str) -> str:
+        names = {n: s.slug for s in Sport for n in (s.slug, s.value, s.name.lower())}
+        return ",".join(_known_names(value, names))
+
+    @field_validator("shard")
+    @classmethod
+    def _shard_index_below_count(cls, value: str) -> str:
+        index, count = (int(part) for part in value.split("/"))
+        if index >= count:
+            raise ValueError(f"{value!r}: INDEX counts from 0 and must be below COUNT (0/{count} "
+                             f"to {count - 1}/{count})")  # fmt: skip
+        return value
+
+    @field_validator("topic_prefix", "raw_topic_prefix")
+    @classmethod
+    def _prefix_ends_in_separator(cls, value: str | None) -> str | None:
+        return None if value is None else normalised_prefix(value)
+
     @model_validator(mode="after")
     def _external_stack_is_all_or_nothing(self) -> Settings:
         if (self.kafka_bootstrap_servers is None) != (self.schema_registry_url is None):
@@ -469,6 +496,17 @@ class Settings(BaseSettings):
     @property
     def uses_external_stack(self) -> bool:
         return self.kafka_bootstrap_servers is not None
+
+
+def _known_names(listed: str, known: dict[str, str]) -> list[str]:
+    """The comma-separated names of `listed`, each mapped by `known`; ValueError naming the rest."""
+    names = [name.strip().lower() for name in listed.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        choices = ", ".join(dict.fromkeys(known.values()))
+        raise ValueError(f"{', '.join(unknown) or 'nothing'} is not among {choices}; list "
+                         "one or more, comma-separated")  # fmt: skip
+    return list(dict.fromkeys(known[name] for name in names))
 
 
 SECRET_VARIABLES = frozenset(

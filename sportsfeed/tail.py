@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import Registry, is_confluent_avro
-from sportsfeed.admin import partition_count
+from sportsfeed.admin import require_topics
 from sportsfeed.settings import Settings
 
 
@@ -32,13 +32,29 @@ def register(verbs: Any) -> None:
     )
     parser.add_argument("topic", help="a topic, with or without the prefix (e.g. fixture-score)")
     parser.add_argument(
-        "--from", dest="start", default="beginning",
-        help="beginning, end, an offset (every partition), or an ISO time (2026-05-30T08:00Z)",
+        "--from", dest="start", default="beginning", type=start_position,
+        help="beginning, end, an offset (every partition), or an ISO time such as "
+        "2026-05-30T08:00Z (default: beginning)",
     )  # fmt: skip
     parser.add_argument("--fixture", help="only this fixtureId (the key)")
     parser.add_argument("--limit", type=int, default=0, help="stop after N records (0: no limit)")
     parser.add_argument("--follow", action="store_true", help="keep waiting for new records")
     parser.set_defaults(verb=run)
+
+
+def start_position(text: str) -> str | int | dt.datetime:
+    """--from's value: "beginning", "end", an offset, or an aware time (UTC when no zone given)."""
+    if text in {"beginning", "end"}:
+        return text
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not beginning, end, an offset or an ISO time (e.g. 2026-05-30T08:00Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -77,12 +93,10 @@ def _json_default(item: object) -> object:
 async def _tail(
     endpoints: Endpoints, registry: Registry, topic: str, args: argparse.Namespace
 ) -> None:
+    count = (await require_topics(endpoints, [topic]))[topic]
     consumer = AIOKafkaConsumer(**endpoints.kafka(enable_auto_commit=False))
     await consumer.start()
     try:
-        count = await partition_count(endpoints, topic)
-        if not count:
-            raise SystemExit(f"sportsfeed: no topic {topic}; see `sportsfeed topics`")
         tps = [TopicPartition(topic, p) for p in range(count)]
         consumer.assign(tps)
         await _seek(consumer, tps, args.start)
@@ -92,16 +106,18 @@ async def _tail(
         await consumer.stop()
 
 
-async def _seek(consumer: AIOKafkaConsumer, tps: list[TopicPartition], start: str) -> None:
+async def _seek(
+    consumer: AIOKafkaConsumer, tps: list[TopicPartition], start: str | int | dt.datetime
+) -> None:
     if start == "beginning":
         await consumer.seek_to_beginning(*tps)
     elif start == "end":
         await consumer.seek_to_end(*tps)
-    elif start.isdigit():
+    elif isinstance(start, int):
         for tp in tps:
-            consumer.seek(tp, int(start))
-    else:
-        moment = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
+            consumer.seek(tp, start)
+    elif isinstance(start, dt.datetime):
+        moment = start
         found = await consumer.offsets_for_times({tp: int(moment.timestamp() * 1000) for tp in tps})
         ends = await consumer.end_offsets(tps)
         for tp in tps:

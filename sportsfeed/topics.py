@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from simulator.model import Feed
+
+PREFIX_SEPARATORS = ".-_"
+_LEGAL_PREFIX = re.compile(r"[A-Za-z0-9._-]{1,200}")  # Kafka's topic characters, room for names
+
+
+def normalised_prefix(prefix: str) -> str:
+    """`prefix` ending in a separator ("replay1" becomes "replay1."), or ValueError.
+
+    Topic names are the prefix and a suffix glued together: without a separator "replay1"
+    would give "replay1fixture-score".
+    """
+    if not _LEGAL_PREFIX.fullmatch(prefix):
+        raise ValueError(
+            f"{prefix!r} is not a topic prefix; use letters, digits and . _ - (e.g. replay1.)"
+        )
+    return prefix if prefix[-1] in PREFIX_SEPARATORS else prefix + "."
 
 
 @dataclass(frozen=True)

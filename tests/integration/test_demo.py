@@ -27,7 +27,8 @@ def test_demo_runs_the_pipeline_and_stops(
     monkeypatch.setenv("SPORTSFEED_TOPIC_PREFIX", prefix)
     monkeypatch.setenv("SPORTSFEED_PARTITIONS", "2")
     monkeypatch.setenv("SPORTSFEED_DATA_DIR", str(tmp_path))
-    assert main(["demo", "--seconds", "25", "--fixtures", "5", "--multiplier", "60"]) == 0
+    argv = ["demo", "--seconds", "25", "--fixtures", "5", "--multiplier", "60", "--prefix", prefix]
+    assert main(argv) == 0  # on your servers the demo writes under --prefix, or its own
     shown = capsys.readouterr().out
     assert "sportsfeed scoreboard" in shown
     assert "stopped: scores for 5 of 5 fixtures" in shown, shown[-3000:]

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from sportsfeed.scoreboard import Board, render
+from sportsfeed.scoreboard import STALE_AFTER_S, Board, render
 
 SOCCER, TT = "11111111-0000-0000-0000-000000000001", "22222222-0000-0000-0000-000000000002"
 AT = dt.datetime(2026, 11, 22, 14, 5, 9, tzinfo=dt.UTC)
@@ -27,9 +27,9 @@ def score(fixture_id: str, sport: str, home: tuple[str, int], away: tuple[str, i
     } | extra  # fmt: skip
 
 
-def shown(board: Board) -> list[str]:
-    console = Console(record=True, width=200, color_system=None)
-    console.print(render(board))
+def shown(board: Board, width: int = 200, now: dt.datetime = AT) -> list[str]:
+    console = Console(record=True, width=width, color_system=None)
+    console.print(render(board, width=width, now=now))
     return console.export_text().splitlines()
 
 
@@ -64,3 +64,59 @@ def test_a_status_before_any_score_shows_the_fixture_waiting() -> None:
     row = next(line for line in shown(board) if "table tennis" in line)
     assert "statistics:connecting" in row
     assert " - " in row  # no score yet
+
+
+def long_board() -> Board:
+    """Every column at its widest: long names, long period labels, both feeds reported."""
+    board = Board()
+    board.apply_score(score(SOCCER, "SOCCER", ("Ashford Athletic Football Club", 2),
+                            ("Redmoor Rovers Reserves XI", 1), [(2, "2nd half", 1, 1)],
+                            clock="67:12"), heard=AT)  # fmt: skip
+    board.apply_score(score(TT, "TABLE_TENNIS", ("LI Wen", 3), ("SATO Yui", 2),
+                            [(5, "5th Set", 11, 7)]), heard=AT)  # fmt: skip
+    feeds = [{"feed": "ACTIONS", "state": "LIVE"}, {"feed": "STATISTICS", "state": "LIVE"}]
+    for fixture, sport in ((SOCCER, "SOCCER"), (TT, "TABLE_TENNIS")):
+        board.apply_status({"fixtureId": fixture, "sport": sport, "feeds": feeds}, heard=AT)
+    return board
+
+
+def test_the_table_fits_80_columns_dropping_the_least_important_first() -> None:
+    wide = shown(long_board())
+    assert max(len(line) for line in wide) > 80  # the case is real: in full it would not fit
+    lines = shown(long_board(), width=80)
+    assert max(len(line) for line in lines) <= 80
+    header = next(line for line in lines if line.startswith("sport "))
+    for kept in ("sport", "home", "score", "away", "period", "status"):
+        assert kept in header
+    assert "feeds" not in header  # the first to go
+    soccer = next(line for line in lines if "2-1" in line)
+    for cell in ("Ashford", "Redmoor", "2nd half"):
+        assert cell in soccer
+
+
+def test_a_narrow_terminal_keeps_teams_and_score() -> None:
+    lines = shown(long_board(), width=40)
+    assert max(len(line) for line in lines) <= 40 + 2  # names are cut, never the score
+    soccer = next(line for line in lines if "2-1" in line)
+    assert "Ashford" in soccer
+    assert "Redmoor" in soccer
+
+
+def test_a_fixture_not_heard_of_for_a_minute_is_marked_stale() -> None:
+    board = long_board()
+    later = AT + dt.timedelta(seconds=STALE_AFTER_S + 1)
+    soccer = next(line for line in shown(board, now=later) if "2-1" in line)
+    assert "STALE" in soccer
+    fresh = next(line for line in shown(board, now=AT + dt.timedelta(seconds=5)) if "2-1" in line)
+    assert "STALE" not in fresh
+
+
+def test_a_finished_fixture_is_never_stale_and_a_down_feed_always_is() -> None:
+    board = long_board()
+    board.apply_score(score(TT, "TABLE_TENNIS", ("LI Wen", 3), ("SATO Yui", 2),
+                            [(5, "5th Set", 11, 7)], finished=True), heard=AT)  # fmt: skip
+    down = [{"feed": "ACTIONS", "state": "DOWN"}, {"feed": "STATISTICS", "state": "LIVE"}]
+    board.apply_status({"fixtureId": SOCCER, "sport": "SOCCER", "feeds": down}, heard=AT)
+    lines = shown(board, now=AT + dt.timedelta(hours=1))
+    assert "STALE" not in next(line for line in lines if "LI Wen" in line)
+    assert "STALE" in next(line for line in shown(board, now=AT) if "2-1" in line)

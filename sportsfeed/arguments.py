@@ -1,0 +1,41 @@
+"""Argument types the verbs share: a bad value ends in argparse's one-line usage error."""
+
+from __future__ import annotations
+
+import argparse
+
+from sportsfeed.topics import normalised_prefix
+
+
+def topic_prefix(text: str) -> str:
+    """A topic prefix, ending in a separator ("replay1" becomes "replay1.")."""
+    try:
+        return normalised_prefix(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions as written (paragraphs kept); every option's default, when it has one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        shown = action.default not in (None, False, [], argparse.SUPPRESS)
+        if shown and action.option_strings and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def use_help_formatter(parser: argparse.ArgumentParser) -> None:
+    """Give `parser` and every verb and action below it the same HelpFormatter."""
+    parser.formatter_class = HelpFormatter
+    for action in parser._actions:  # argparse offers no public walk of its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                use_help_formatter(child)

@@ -1,0 +1,375 @@
+"""Every verb as a person starts it: `sportsfeed VERB ...` in a fresh shell, as the README shows.
+
+Each case runs the installed command as a subprocess with a clean environment (no setting
+inherited from the test run) and checks what the person sees: the exit code, no traceback,
+and, for a bad input, one `sportsfeed:` line naming the setting or argument to fix. The bad
+inputs fail before any server is needed, or meet servers that are not there; the happy paths
+run one short pipeline on the real local stack, each under its own topic prefix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from infra.processes import free_port
+from infra.stack import Endpoints
+
+SPORTSFEED = str(Path(sys.executable).parent / "sportsfeed")  # what `make` installs
+FIXTURE = "0d5c8a36-0000-4000-8000-000000000001"
+NOBODY = f"127.0.0.1:{free_port()}"  # a port nothing listens on
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def said(self) -> str:
+        """The last line on stderr: where a command says why it stopped."""
+        lines = self.err.strip().splitlines()
+        return lines[-1] if lines else ""
+
+
+def fresh_shell(**settings: str) -> dict[str, str]:
+    """A user's environment: no sportsfeed, Kafka or registry setting but those given."""
+    kept = {k: v for k, v in os.environ.items()
+            if not k.startswith(("SPORTSFEED_", "KAFKA_", "SCHEMA_REGISTRY"))}  # fmt: skip
+    return kept | {"COLUMNS": "80", "TERM": "dumb"} | settings
+
+
+def sportsfeed(*args: str, env: dict[str, str], timeout_s: float = 60) -> Ran:
+    done = subprocess.run([SPORTSFEED, *args], env=env, capture_output=True, text=True,
+                          timeout=timeout_s, check=False)  # fmt: skip
+    ran = Ran(done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in ran.out + ran.err, ran.err[-3000:]
+    return ran
+
+
+def assert_refused(ran: Ran, code: int, *named: str) -> None:
+    """Stopped with `code` and one line naming each of `named` (argparse adds its usage)."""
+    assert ran.code == code, (ran.code, ran.err[-2000:])
+    assert ran.said.startswith("sportsfeed"), ran.err[-2000:]  # "sportsfeed: " or argparse's
+    for name in named:
+        assert name in ran.said, (name, ran.err[-2000:])
+    noise = [line for line in ran.err.splitlines() if " ERROR " in line or " WARNING " in line]
+    assert len(noise) <= 3, ran.err[-3000:]  # a line or two of context, never a flood
+
+
+def flat(text: str) -> str:
+    """Output with rich's line wrapping undone (it wraps at the terminal's 80 columns)."""
+    return " ".join(text.split())
+
+
+def on_stack(stack: Endpoints, **settings: str) -> dict[str, str]:
+    return fresh_shell(KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers,
+                       SCHEMA_REGISTRY_URL=stack.registry_url, **settings)  # fmt: skip
+
+
+def servers_down(**settings: str) -> dict[str, str]:
+    down = {"KAFKA_BOOTSTRAP_SERVERS": NOBODY, "SCHEMA_REGISTRY_URL": f"http://{NOBODY}"}
+    return fresh_shell(**down | settings)
+
+
+# -- bad inputs: each ends in one line naming what to fix, before or without any server --------
+
+BAD_INPUTS = {
+    "feeds": (["produce"], {"SPORTSFEED_FEEDS": "scores"}, 2,
+              ["SPORTSFEED_FEEDS", "scores", "actions, statistics"]),
+    "shard-index-past-count": (["produce"], {"SPORTSFEED_SHARD": "3/2"}, 2,
+                               ["SPORTSFEED_SHARD", "0/2 to 1/2"]),
+    "shard-index-at-count": (["produce"], {"SPORTSFEED_SHARD": "5/3"}, 2, ["SPORTSFEED_SHARD"]),
+    "discovery-sports": (["produce"], {"SPORTSFEED_DISCOVERY_SPORTS": "socer,curling"}, 2,
+                         ["SPORTSFEED_DISCOVERY_SPORTS", "socer, curling"]),
+    "topic-prefix": (["topics"], {"SPORTSFEED_TOPIC_PREFIX": "my topics"}, 2,
+                     ["SPORTSFEED_TOPIC_PREFIX"]),
+    "half-a-cluster": (["topics"], {"SCHEMA_REGISTRY_URL": ""}, 2, ["SCHEMA_REGISTRY_URL"]),
+    "nothing-to-stream": (["produce"], {}, 1,
+                          ["SPORTSFEED_FIXTURES", "SPORTSFEED_DISCOVERY_URL"]),
+    "bad-fixture": (["produce"], {"SPORTSFEED_FIXTURES": "soccer:42"}, 1,
+                    ["SPORTSFEED_FIXTURES"]),
+    "tail-from": (["tail", "fixture-score", "--from", "yesterday"], {}, 2,
+                  ["--from", "yesterday"]),
+    "replay-prefix": (["replay", "--to-prefix", "re play"], {}, 2, ["--to-prefix"]),
+    "replay-without-prefix": (["replay"], {}, 2, ["--to-prefix"]),
+    "demo-fixtures": (["demo", "--fixtures", "0"], {}, 2, ["--fixtures"]),
+    "demo-prefix": (["demo", "--prefix", "a/b"], {}, 2, ["--prefix"]),
+    "archive-import-missing": (["archive", "import", "/nonexistent"], {}, 1, ["/nonexistent"]),
+    "archive-without-action": (["archive"], {}, 2, ["ACTION"]),
+    "simulate-sport": (["simulate", "--sports", "curling"], {}, 1, ["--sports", "curling"]),
+    "no-verb": ([], {}, 2, ["VERB"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_a_bad_input_is_named_in_one_line(case: str) -> None:
+    args, settings, code, named = BAD_INPUTS[case]
+    env = servers_down(**settings)
+    if settings.get("SCHEMA_REGISTRY_URL") == "":
+        del env["SCHEMA_REGISTRY_URL"]
+    assert_refused(sportsfeed(*args, env=env), code, *named)
+
+
+def test_an_empty_directory_is_no_archive(tmp_path: Path) -> None:
+    ran = sportsfeed("archive", "import", str(tmp_path), env=servers_down())
+    assert_refused(ran, 1, str(tmp_path), "no archive")
+
+
+SERVERS_DOWN = {
+    "tail": ["tail", "fixture-score"],
+    "archive-export": ["archive", "export", "{tmp}/archive"],
+    "scoreboard": ["scoreboard", "--once"],
+    "topics": ["topics"],
+    "replay": ["replay", "--to-prefix", "replay1."],
+}
+
+
+@pytest.mark.parametrize("verb", list(SERVERS_DOWN))
+def test_kafka_not_answering_is_named(verb: str, tmp_path: Path) -> None:
+    args = [arg.format(tmp=tmp_path) for arg in SERVERS_DOWN[verb]]
+    ran = sportsfeed(*args, env=servers_down())
+    assert_refused(ran, 1, "KAFKA_BOOTSTRAP_SERVERS", NOBODY)
+    assert not (tmp_path / "archive").exists()
+
+
+def test_a_registry_not_answering_is_named(stack: Endpoints) -> None:
+    env = fresh_shell(KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers,
+                      SCHEMA_REGISTRY_URL=f"http://{NOBODY}")  # fmt: skip
+    assert_refused(sportsfeed("schemas", "check", env=env), 1, "SCHEMA_REGISTRY_URL", NOBODY)
+
+
+def test_a_registry_url_without_its_confluent_path_says_so(stack: Endpoints) -> None:
+    root = stack.registry_url.removesuffix("/apis/ccompat/v7")
+    env = fresh_shell(KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers, SCHEMA_REGISTRY_URL=root,
+                      SPORTSFEED_TOPIC_PREFIX=_prefix(), SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}",
+                      SPORTSFEED_METRICS_PORT="0")  # fmt: skip
+    for verb in ("schemas check", "produce"):
+        ran = sportsfeed(*verb.split(), env=env)
+        assert_refused(ran, 1, "SCHEMA_REGISTRY_URL", "/apis/ccompat/v7")
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+@pytest.mark.parametrize("verb", ["produce", "process"])
+def test_a_taken_metrics_port_is_named(verb: str, taken_port: int, stack: Endpoints) -> None:
+    port = str(taken_port)
+    env = on_stack(stack, SPORTSFEED_TOPIC_PREFIX=_prefix(), SPORTSFEED_METRICS_PORT=port,
+                   SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}")  # fmt: skip
+    assert_refused(sportsfeed(verb, env=env), 1, "SPORTSFEED_METRICS_PORT", str(taken_port))
+
+
+def test_reading_verbs_name_a_missing_topic(stack: Endpoints) -> None:
+    prefix = _prefix()
+    env = on_stack(stack, SPORTSFEED_TOPIC_PREFIX=prefix)
+    for args in (["scoreboard", "--once"], ["tail", "fixture-score"]):
+        ran = sportsfeed(*args, env=env)
+        assert_refused(ran, 1, f"{prefix}fixture-score", "sportsfeed topics")
+
+
+def test_every_verb_has_help() -> None:
+    verbs = ["demo", "stack", "simulate", "produce", "topics", "process", "replay", "schemas",
+             "tail", "scoreboard", "archive", "archive export", "archive import"]  # fmt: skip
+    for verb in verbs:
+        ran = sportsfeed(*verb.split(), "--help", env=fresh_shell())
+        assert ran.code == 0, ran.err
+        description = ran.out.split("\n\n")[1]
+        assert not description.startswith(("positional", "options")), (verb, ran.out)
+    top = sportsfeed("--help", env=fresh_shell()).out
+    assert "SPORTSFEED_METRICS_PORT" in top  # the settings are listed
+
+
+# -- happy paths: the README's walk-through on the real stack, short and bounded --------------
+
+
+def _prefix() -> str:
+    return f"cmd{uuid.uuid4().hex[:8]}."
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    env: dict[str, str]
+    prefix: str
+    truth: dict[str, dict[str, object]]
+
+
+@pytest.fixture(scope="module")
+def pipeline(stack: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """simulate | produce | process, as the README's terminals run them, until every fixture
+    has finished; what each fixture really was comes from the simulator's --truth file."""
+    folder = tmp_path_factory.mktemp("commands")
+    prefix, port = _prefix(), free_port()
+    env = on_stack(stack, SPORTSFEED_TOPIC_PREFIX=prefix, SPORTSFEED_PARTITIONS="2",
+                   SPORTSFEED_DATA_DIR=str(folder / "data"))  # fmt: skip
+    topics = sportsfeed("topics", env=env)
+    assert topics.code == 0, topics.err
+    assert f"{prefix}fixture-score: 2 partitions" in topics.out
+    truth_file = folder / "truth.json"
+    simulate = subprocess.Popen(
+        [SPORTSFEED, "simulate", "--port", str(port), "--fixtures", "3", "--seed", "7",
+         "--sports", "soccer,snooker,volleyball", "--truth", str(truth_file)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        listing = _listing(simulate)
+        fixtures = ",".join(f"{sport}:{fixture_id}" for sport, fixture_id in listing)
+        produce = sportsfeed("produce", timeout_s=120, env=env | {
+            "SPORTSFEED_FEED_URL": f"ws://127.0.0.1:{port}", "SPORTSFEED_FIXTURES": fixtures,
+            "SPORTSFEED_SPEED": "fast", "SPORTSFEED_METRICS_PORT": "0"})  # fmt: skip
+        assert produce.code == 0, produce.err[-3000:]
+        assert "every stream has finished" in produce.err
+    finally:
+        simulate.send_signal(signal.SIGINT)
+        simulate.communicate(timeout=30)
+    truth = {str(t["fixtureId"]): t for t in json.loads(truth_file.read_text())}
+    worker = subprocess.Popen([SPORTSFEED, "process"], env=env | {
+        "SPORTSFEED_METRICS_PORT": str(free_port())},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        _wait_for_finished(env, prefix, set(truth), worker)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err[-3000:]
+    assert "Traceback" not in err
+    return Pipeline(env, prefix, truth)
+
+
+def _listing(simulate: subprocess.Popen[str]) -> list[tuple[str, str]]:
+    """`sport fixtureId name` lines the simulator prints, as a user copies them."""
+    assert simulate.stdout is not None
+    header = simulate.stdout.readline()
+    assert header.startswith("simulating 3 fixtures"), header
+    return [tuple(simulate.stdout.readline().split()[:2]) for _ in range(3)]  # type: ignore[misc]
+
+
+def _wait_for_finished(
+    env: dict[str, str], prefix: str, fixtures: set[str], worker: subprocess.Popen[str]
+) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and worker.poll() is None:
+        tail = sportsfeed("tail", "fixture-finished", env=env)
+        if {json.loads(line)["key"] for line in tail.out.splitlines()} == fixtures:
+            return
+        time.sleep(2)
+    raise AssertionError(f"no fixture-finished for all of {fixtures} in {prefix}")
+
+
+def test_scoreboard_once_shows_every_fixture_within_80_columns(pipeline: Pipeline) -> None:
+    ran = sportsfeed("scoreboard", "--once", env=pipeline.env)
+    assert ran.code == 0, ran.err[-3000:]
+    lines = ran.out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for fixture in pipeline.truth.values():  # one fixture a sport
+        sport = str(fixture["sport"]).rpartition("/")[2]
+        row = next((line for line in lines if line.startswith(sport)), None)
+        assert row is not None, (sport, ran.out)
+        assert f" {fixture['homeScore']}-{fixture['awayScore']} " in row, (fixture, row)
+        assert "FINISHED" in row
+
+
+def test_tail_prints_json_lines(pipeline: Pipeline) -> None:
+    ran = sportsfeed("tail", "fixture-score", "--limit", "3", env=pipeline.env)
+    assert ran.code == 0, ran.err
+    records = [json.loads(line) for line in ran.out.splitlines()]
+    assert len(records) == 3
+    assert {r["key"] for r in records} <= set(pipeline.truth)
+    since = sportsfeed("tail", "fixture-score", "--from", "2020-01-01", "--limit", "1",
+                       env=pipeline.env)  # fmt: skip
+    assert since.code == 0, since.err
+    assert len(since.out.splitlines()) == 1
+
+
+def test_archive_export_then_import_elsewhere(pipeline: Pipeline, tmp_path: Path) -> None:
+    exported = sportsfeed("archive", "export", str(tmp_path), env=pipeline.env)
+    assert exported.code == 0, exported.err
+    frames = sum(sum(t["frames"].values()) for t in pipeline.truth.values())  # type: ignore[attr-defined]
+    assert f"exported {frames:,} frames of 3 fixtures" in exported.out
+    elsewhere = pipeline.env | {"SPORTSFEED_TOPIC_PREFIX": _prefix()}
+    imported = sportsfeed("archive", "import", str(tmp_path), env=elsewhere)
+    assert imported.code == 0, imported.err
+    assert f"imported {frames:,} frames" in imported.out
+
+
+def test_replay_into_a_prefix_without_separator(pipeline: Pipeline) -> None:
+    target = _prefix().rstrip(".")
+    ran = sportsfeed("replay", "--to-prefix", target, env=pipeline.env, timeout_s=180)
+    assert ran.code == 0, ran.err[-3000:]
+    assert f"into {target}.*" in flat(ran.out)
+    rebuilt = pipeline.env | {"SPORTSFEED_TOPIC_PREFIX": f"{target}."}
+    finished = sportsfeed("tail", "fixture-finished", env=rebuilt)
+    keys = {json.loads(line)["key"] for line in finished.out.splitlines()}
+    assert keys == set(pipeline.truth), ran.out
+
+
+def test_schemas_check_against_the_registry(stack: Endpoints) -> None:
+    env = on_stack(stack)
+    ran = sportsfeed("schemas", "check", env=env)
+    assert ran.code == 0, ran.err
+    assert "fixture_score: compatible" in ran.out
+
+
+def test_demo_writes_its_fixtures_under_its_prefix(stack: Endpoints, tmp_path: Path) -> None:
+    prefix = _prefix()
+    env = on_stack(stack, SPORTSFEED_PARTITIONS="2", SPORTSFEED_DATA_DIR=str(tmp_path))
+    ran = sportsfeed("demo", "--seconds", "25", "--fixtures", "3", "--multiplier", "120",
+                     "--prefix", prefix, env=env, timeout_s=120)  # fmt: skip
+    assert ran.code == 0, ran.err[-3000:]
+    assert f"topics {prefix}*" in flat(ran.out)
+    assert "scores for 3 of 3 fixtures" in flat(ran.out), ran.out[-2000:]
+
+
+def test_demo_on_your_servers_keeps_off_your_topics_and_fails_when_its_worker_dies(
+    stack: Endpoints, tmp_path: Path
+) -> None:
+    production = _prefix()
+    env = on_stack(stack, SPORTSFEED_PARTITIONS="2", SPORTSFEED_TOPIC_PREFIX=production,
+                   SPORTSFEED_DATA_DIR=str(tmp_path))  # fmt: skip
+    demo = subprocess.Popen([SPORTSFEED, "demo", "--fixtures", "2"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        worker = _child_worker(demo.pid, timeout_s=60)
+        time.sleep(3)
+        os.kill(worker, signal.SIGKILL)  # the demo's own child, as a crash would end it
+        out, err = demo.communicate(timeout=90)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    assert "Traceback" not in out + err
+    assert "topics sportsfeed-demo.*" in flat(out)
+    assert demo.returncode == 1, err[-2000:]
+    assert "processor worker exited early" in err.strip().splitlines()[-1], err[-2000:]
+    ran = sportsfeed("tail", "raw.actions", env=env)
+    assert_refused(ran, 1, f"{production}raw.actions")  # nothing written under yours
+
+
+def _child_worker(parent: int, timeout_s: float) -> int:
+    """The pid of the `sportsfeed process` child of `parent`, once it runs."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for task in Path(f"/proc/{parent}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+                if b"process" in command:
+                    return int(child)
+        time.sleep(0.5)
+    raise AssertionError(f"no worker under {parent} within {timeout_s} s")
