@@ -54,7 +54,7 @@ EXIT_STALLED = 4
 MAX_IN_FLIGHT = 10_000  # records derived whose outputs are not yet acknowledged
 PERSIST_BATCH = 2_000  # records whose states are stored together
 SCHEMA_OF = {FIXTURE_SCORE: "fixture_score", PERIOD_DELTA: "period_delta",
-             FIXTURE_FINISHED: "fixture_finished", MARKET_STATE: "market_state"}  # fmt: skip
+             FIXTURE_FINISHED: "fixture_finished"}  # fmt: skip
 
 
 @dataclass
@@ -341,7 +341,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
     table = app.Table("fixtures", partitions=settings.partitions, key_type=bytes,
                       value_type=bytes, options=_rocksdb_options(settings))  # fmt: skip
     deriver = Deriver(app, endpoints, table, codecs, raw, settings, metrics)
-    deriver.market = install(app, settings, endpoints, codecs, deriver._state, metrics)
+    deriver.market = install(app, settings, endpoints, deriver.codecs, deriver._state, metrics)
 
     @app.on_partitions_assigned.connect
     def check_resumes(_app: Any, /, *args: Any, signal: Any, **_kwargs: Any) -> None:

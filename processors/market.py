@@ -14,10 +14,11 @@ Market state is live only: a replay into another prefix does not write it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -111,11 +112,25 @@ class LivenessReader:
     """feed-status of the worker's partitions, from a lease back, into the book."""
 
     def __init__(self, endpoints: Endpoints, topic: str, registry: Registry, lease_s: float):
-        self.consumer = AIOKafkaConsumer(**endpoints.kafka(enable_auto_commit=False))
-        self.topic, self.registry, self.lease_s = topic, registry, lease_s
+        self.endpoints, self.topic, self.registry, self.lease_s = (
+            endpoints,
+            topic,
+            registry,
+            lease_s,
+        )
         self.wanted: set[int] = set()
         self.held: set[int] = set()
         self.reader = parsed_schema("feed_status")
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The consumer, made in the worker's event loop (aiokafka binds to the running one)."""
+        self.consumer = AIOKafkaConsumer(**self.endpoints.kafka(enable_auto_commit=False))
+        await self.consumer.start()
+        try:
+            yield
+        finally:
+            await self.consumer.stop()
 
     async def records(self) -> list[tuple[bytes, Liveness]]:
         """The next records (at most a fifth of a second's wait)."""
@@ -152,14 +167,14 @@ def install(
     fixture_state: Callable[[bytes], FixtureState],
     metrics: Metrics,
 ) -> MarketBook | None:
-    """The market-state shell of a live worker: its book, liveness reader and timer."""
-    if settings.raw_prefix != settings.topic_prefix or MARKET_STATE not in codecs:
+    """The market-state shell of a live worker: its book, liveness reader and timer; adds the
+    market-state codec to the deriving agent's `codecs` (it sends the records frames cause)."""
+    if settings.raw_prefix != settings.topic_prefix:
         return None  # a replay: market state is about now, not about the frames replayed
-    codec = codecs[MARKET_STATE]
+    topics, registry = Topics(settings.topic_prefix), Registry(endpoints.registry_url)
+    codec = codecs[MARKET_STATE] = AvroCodec(topics.market_state, MARKET_STATE, registry)
     book = MarketBook(codec, fixture_state, settings.partitions, settings.lease_s)
-    topics = Topics(settings.topic_prefix)
-    reader = LivenessReader(endpoints, topics.feed_status, Registry(endpoints.registry_url),
-                            settings.lease_s)  # fmt: skip
+    reader = LivenessReader(endpoints, topics.feed_status, registry, settings.lease_s)
 
     async def send(key: bytes, value: bytes) -> None:
         await app.producer.send(codec.topic, key, value, None, None, None)
@@ -174,14 +189,11 @@ def install(
 
     @app.task  # type: ignore[untyped-decorator]
     async def read_liveness() -> None:
-        await reader.consumer.start()
-        try:
+        async with reader.running():
             while True:
                 for key, liveness in await reader.records():
                     for value in book.apply(key, liveness, now_us()):
                         await send(key, value)
-        finally:
-            await reader.consumer.stop()
 
     @app.timer(interval=TICK_S)  # type: ignore[untyped-decorator]
     async def leases() -> None:

@@ -1,6 +1,7 @@
 """`sportsfeed scoreboard`: a live terminal table of every fixture, read from Kafka.
 
-A downstream consumer like any other: it reads fixture-score and feed-status (both compacted)
+A downstream consumer like any other: it reads fixture-score, feed-status and market-state
+(all compacted)
 from the beginning, folds them into a `Board`, and redraws a table in place. The fold and the
 table are plain functions of the records, so the rendering is tested without a terminal.
 """
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import AvroCodec, Registry
+from sportsfeed.market_view import market_cell
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -41,6 +43,8 @@ class Row:
     feeds: str = "-"
     updated: dt.datetime | None = None
     finished: bool = False
+    market: Record | None = None  # the latest market-state record
+    liveness_at: dt.datetime | None = None  # emittedAt of the latest feed-status record
 
 
 @dataclass
@@ -67,18 +71,26 @@ class Board:
         row = self.rows.setdefault(str(record["fixtureId"]), Row())
         row.sport = row.sport or record["sport"].lower().replace("_", " ")
         row.feeds = " ".join(f"{f['feed'].lower()}:{f['state'].lower()}" for f in record["feeds"])
+        row.liveness_at = record.get("emittedAt")
+
+    def apply_market(self, record: Record) -> None:
+        self.rows.setdefault(str(record["fixtureId"]), Row()).market = record
 
 
-def render(board: Board, title: str = "sportsfeed scoreboard") -> Table:
+def render(
+    board: Board, title: str = "sportsfeed scoreboard", now: dt.datetime | None = None
+) -> Table:
+    now = now or dt.datetime.now(dt.UTC)
     table = Table(title=title)
     for column in ("sport", "home", "score", "away", "period", "clock", "status", "feeds",
-                   "last update (UTC)"):  # fmt: skip
+                   "last update (UTC)", "market, lease age"):  # fmt: skip
         table.add_column(column)
     for _, row in sorted(board.rows.items(), key=lambda item: (item[1].sport, item[0])):
         updated = row.updated.strftime("%H:%M:%S") if row.updated else ""
         status = "FINISHED" if row.finished else row.status
         table.add_row(row.sport, row.home, row.score, row.away, row.period, row.clock, status,
-                      row.feeds, updated, style="dim" if row.finished else None)  # fmt: skip
+                      row.feeds, updated, market_cell(row.market, row.liveness_at, now),
+                      style="dim" if row.finished else None)  # fmt: skip
     return table
 
 
@@ -109,6 +121,7 @@ class Follower:
         self.codecs = {
             topics.fixture_score: AvroCodec(topics.fixture_score, "fixture_score", registry),
             topics.feed_status: AvroCodec(topics.feed_status, "feed_status", registry),
+            topics.market_state: AvroCodec(topics.market_state, "market_state", registry),
         }
         self.topics = topics
         self.board = Board()
@@ -133,6 +146,8 @@ class Follower:
                 record = codec.decode(message.value)
                 if tp.topic == self.topics.fixture_score:
                     self.board.apply_score(record)
+                elif tp.topic == self.topics.market_state:
+                    self.board.apply_market(record)
                 else:
                     self.board.apply_status(record)
                 count += 1

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from processors.frames import ActionsFrame
+from schemas.serde import micros
 
 Record = dict[str, Any]
 PENDING: Final = 1  # sendTypeId of a key action not decided yet
@@ -114,10 +115,12 @@ class Liveness:
 
     @classmethod
     def of(cls, record: Record) -> Liveness:
+        """From a FeedStatus record as Avro readers give it (times as datetimes)."""
+        valid_until = record.get("validUntil")
         return cls(
             producer_id=record.get("producerId"),
-            emitted_at_us=record["emittedAt"],
-            valid_until_us=record.get("validUntil"),
+            emitted_at_us=micros(record["emittedAt"]),
+            valid_until_us=None if valid_until is None else micros(valid_until),
             states=tuple(feed["state"] for feed in record["feeds"]),
         )
 
