@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import io
 import json
 import os
@@ -76,18 +77,21 @@ class Markets:
         self.latest[str(record["fixtureId"])] = record
 
     def show_changes(self) -> None:
-        now_us = time.time_ns() // 1000
+        now = dt.datetime.now(dt.UTC)
         for fixture, record in self.latest.items():
-            decision = decide(record, now_us)
+            decision = decide(record, now)
             if self.shown.get(fixture) != decision:
                 self.shown[fixture] = decision
                 print(f"{decision[0]} {fixture} {decision[1]}".rstrip(), flush=True)
 
 
-def decide(record: dict, now_us: int) -> tuple[str, str]:
-    """OPEN, or SUSPEND with the reasons (LEASE_EXPIRED: an OPEN whose lease has passed)."""
+def decide(record: dict, now: dt.datetime) -> tuple[str, str]:
+    """OPEN, or SUSPEND with the reasons (LEASE_EXPIRED: an OPEN whose lease has passed).
+
+    Avro readers give timestamp-micros as datetimes in UTC (fastavro does).
+    """
     if record["state"] == "OPEN":
-        return ("OPEN", "") if record["validUntil"] > now_us else ("SUSPEND", "LEASE_EXPIRED")
+        return ("OPEN", "") if record["validUntil"] > now else ("SUSPEND", "LEASE_EXPIRED")
     return "SUSPEND", ",".join(record["reasons"])
 
 
