@@ -22,7 +22,7 @@ from infra.kafka import KafkaBroker
 from infra.stack import Endpoints
 from schemas.serde import Registry, micros, parsed_schema
 from simulator.catalogue import SimFixture, generated
-from simulator.model import Feed, SendType, Sport
+from simulator.model import Feed, Sport
 from sportsfeed.topics import Topics
 from tests.integration.pipeline import (
     environment,
@@ -34,6 +34,7 @@ from tests.integration.pipeline import (
     spawn,
     stop,
 )
+from tests.processors.streams import penalty_window
 
 LEASE_S = 3.0
 Record = dict[str, Any]
@@ -97,18 +98,6 @@ def _fixtures(kickoff_delay_s: float = 0.0) -> dict[str, SimFixture]:
     return {fixture.fixture_id: fixture for fixture in chosen}
 
 
-def _penalty_window(fixture: SimFixture) -> tuple[int, int]:
-    """Sequence numbers of the penalty award and of its kick's decision (the simulator's truth)."""
-    actions = fixture.match.actions  # type: ignore[union-attr]
-    awarded = next(i for i, a in enumerate(actions) if a.kind.id == 106)
-    kick = actions[awarded + 1]
-    decided = next(
-        i for i, a in enumerate(actions)
-        if a.action_id == kick.action_id and a.send_type is not SendType.PENDING
-    )  # fmt: skip
-    return awarded + 1, decided + 1  # fixtureSeqNum counts from 1
-
-
 @dataclass
 class Pipeline:
     """A producer and a worker of one test, restarted as the fault schedule says."""
@@ -140,6 +129,27 @@ class Pipeline:
         for process, grace_s in ((self.producer, 30), (self.worker, 40)):
             if process is not None:
                 await stop(process, grace_s)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    stack: Endpoints, fixtures: dict[str, SimFixture], multiplier: float, data: Path
+) -> AsyncIterator[tuple[Pipeline, Topics]]:
+    """Simulator, producer and worker on fresh topics, every fixture OPEN; stopped after."""
+    prefix, topics = await fresh_topics(stack)
+    async with (
+        running_simulator(fixtures, multiplier=multiplier) as simulator,
+        watching(stack, topics) as seen,
+    ):
+        env = environment(stack, prefix, simulator, SPORTSFEED_DATA_DIR=str(data),
+                          SPORTSFEED_LEASE_S=str(LEASE_S))  # fmt: skip
+        run = Pipeline(env, seen, sorted(fixtures))
+        try:
+            await run.start()
+            await until(run.every_open, 60, "every fixture OPEN", run.logs)
+            yield run, topics
+        finally:
+            await run.stop()
 
 
 def silent(record: Record) -> bool:
@@ -190,33 +200,21 @@ async def test_market_state_through_producer_kill_worker_kill_clean_stop_and_a_p
     multiplier = 35.0  # soccer's penalty at match time 3526 s comes about 100 s in
     fixtures = _fixtures()
     soccer = next(f for f in fixtures.values() if f.sport is Sport.SOCCER)
-    awarded, decided = _penalty_window(soccer)
+    awarded, decided = penalty_window(soccer)
     assert soccer.stream(Feed.ACTIONS).frames[awarded - 1].at / multiplier > 60
     ends = [f.stream(feed).frames[-1].at / multiplier for f in fixtures.values() for feed in Feed]
     assert min(ends) > 100  # every fixture is live for the faults below
-    prefix, topics = await fresh_topics(stack)
-    async with (
-        running_simulator(fixtures, multiplier=multiplier) as simulator,
-        watching(stack, topics) as seen,
-    ):
-        env = environment(stack, prefix, simulator, SPORTSFEED_DATA_DIR=str(tmp_path),
-                          SPORTSFEED_LEASE_S=str(LEASE_S))  # fmt: skip
-        run = Pipeline(env, seen, sorted(fixtures))
-        try:
-            await run.start()
-            await until(run.every_open, 60, "every fixture OPEN", run.logs)
-            await producer_killed(run)
-            await worker_killed(run)
-            await producer_stopped(run, stack, topics)
+    async with running(stack, fixtures, multiplier, tmp_path) as (run, topics):
+        await producer_killed(run)
+        await worker_killed(run)
+        await producer_stopped(run, stack, topics)
 
-            def reopened() -> bool:  # the penalty decided, OPEN again
-                return any(r["state"] == "OPEN" and sequence(r) >= decided
-                           for _, k, r in seen.records if k == soccer.fixture_id)  # fmt: skip
+        def reopened() -> bool:  # the penalty decided, OPEN again
+            return any(r["state"] == "OPEN" and sequence(r) >= decided
+                       for _, k, r in run.seen.records if k == soccer.fixture_id)  # fmt: skip
 
-            await until(reopened, 90, "OPEN after the penalty's decision", run.logs)
-        finally:
-            await run.stop()
-    records = [r for _, key, r in seen.records if key == soccer.fixture_id]
+        await until(reopened, 90, "OPEN after the penalty's decision", run.logs)
+    records = [r for _, key, r in run.seen.records if key == soccer.fixture_id]
     within = [r for r in records if awarded <= sequence(r) < decided]
     assert within, "no market-state record between the penalty award and its decision"
     assert all(r["state"] == "SUSPENDED" and "PENDING_DECISION" in r["reasons"] for r in within)
@@ -234,25 +232,13 @@ async def test_a_broker_outage_suspends_by_the_lease_and_reopens_after(
     multiplier = 20.0
     assert min(f.stream(feed).frames[-1].at / multiplier
                for f in fixtures.values() for feed in Feed) > 150  # fmt: skip
-    prefix, topics = await fresh_topics(own)
-    async with (
-        running_simulator(fixtures, multiplier=multiplier) as simulator,
-        watching(own, topics) as seen,
-    ):
-        env = environment(own, prefix, simulator, SPORTSFEED_DATA_DIR=str(tmp_path),
-                          SPORTSFEED_LEASE_S=str(LEASE_S))  # fmt: skip
-        run = Pipeline(env, seen, sorted(fixtures))
-        try:
-            await run.start()
-            await until(run.every_open, 60, "every fixture OPEN", run.logs)
-            await asyncio.to_thread(private_broker.stop)
-            stopped = time.monotonic()
-            await until(lambda: not any(seen.open_by_the_rule(k) for k in run.keys),
-                        LEASE_S + 1, "suspending in the outage", run.logs)  # fmt: skip
-            while time.monotonic() - stopped < 20:
-                assert not any(seen.open_by_the_rule(k) for k in run.keys)
-                await asyncio.sleep(0.5)
-            await asyncio.to_thread(private_broker.start)
-            await until(run.every_open, 90, "every fixture OPEN after the outage", run.logs)
-        finally:
-            await run.stop()
+    async with running(own, fixtures, multiplier, tmp_path) as (run, _):
+        await asyncio.to_thread(private_broker.stop)
+        stopped = time.monotonic()
+        suspended = lambda: not any(run.seen.open_by_the_rule(k) for k in run.keys)  # noqa: E731
+        await until(suspended, LEASE_S + 1, "suspending in the outage", run.logs)
+        while time.monotonic() - stopped < 20:
+            assert suspended()
+            await asyncio.sleep(0.5)
+        await asyncio.to_thread(private_broker.start)
+        await until(run.every_open, 90, "every fixture OPEN after the outage", run.logs)

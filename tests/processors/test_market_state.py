@@ -21,7 +21,8 @@ from processors.derive.market_state import (
 from processors.frames import ActionsFrame, parse
 from schemas.serde import parsed_schema
 from simulator.catalogue import generated
-from simulator.model import Feed, SendType, Sport
+from simulator.model import Feed, Sport
+from tests.processors.streams import penalty_window
 
 FIXTURE = "5d9ab1f0-3a52-4d8e-9d0c-2e8f9a7b6c11"
 SECOND = 1_000_000
@@ -166,17 +167,11 @@ def test_a_simulated_penalty_suspends_from_the_award_to_the_decision() -> None:
     """Soccer, seed 0: the simulator's match awards a penalty (its 83rd action), the kick is
     sent Pending and then Confirmed; the truth is the match's own list of actions."""
     fixture = generated(Sport.SOCCER, 0)
-    actions = fixture.match.actions  # type: ignore[union-attr]
-    awarded = next(i for i, a in enumerate(actions) if a.kind.id == 106)
-    kick = actions[awarded + 1]
-    decided = next(
-        i for i, a in enumerate(actions)
-        if a.action_id == kick.action_id and a.send_type is not SendType.PENDING
-    )  # fmt: skip
-    assert kick.send_type is SendType.PENDING
-    expected = [awarded <= i < decided for i in range(len(actions))]
+    awarded, decided = penalty_window(fixture)
+    frames = fixture.stream(Feed.ACTIONS).frames
+    expected = [awarded <= sequence < decided for sequence in range(1, len(frames) + 1)]
     facts, pending = MatchFacts(), []
-    for rendered in fixture.stream(Feed.ACTIONS).frames:
+    for rendered in frames:
         parsed = parse(Feed.ACTIONS, rendered.text.encode())
         assert isinstance(parsed, ActionsFrame)
         facts = observe(facts, parsed)
