@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -184,3 +185,16 @@ def test_a_stale_market_is_replaced_not_mutated() -> None:
     after, _ = step(market, live(0), 0)
     assert market.state is None
     assert replace(after, state=None, reasons=(), valid_until_us=0, liveness=None) == market
+
+
+def test_liveness_reads_a_feed_status_record_as_avro_readers_give_it() -> None:
+    emitted = dt.datetime(2026, 11, 28, 17, 0, tzinfo=dt.UTC)
+    record = {"producerId": "p-1", "emittedAt": emitted,
+              "validUntil": emitted + dt.timedelta(seconds=3),
+              "feeds": [{"state": "LIVE"}, {"state": "STALE"}]}  # fmt: skip
+    epoch_us = 1_795_885_200 * SECOND  # 2026-11-28 17:00 UTC
+    assert Liveness.of(record) == Liveness(
+        "p-1", epoch_us, epoch_us + 3 * SECOND, ("LIVE", "STALE")
+    )
+    older = {"emittedAt": emitted, "feeds": [{"state": "LIVE"}]}  # a producer without the lease
+    assert Liveness.of(older).valid_until_us is None
