@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from rich.console import Console
+
 from sportsfeed.market_view import lease_fields, market_cell
+from sportsfeed.scoreboard import Board, render
 
 NOW = dt.datetime(2026, 11, 28, 17, 0, 0, tzinfo=dt.UTC)
 
@@ -44,3 +47,17 @@ def test_tail_adds_the_lease_as_read_now() -> None:
     assert lease_fields(status, NOW) == {"expired": False, "livenessAgeS": 0.25}
     assert lease_fields({"validUntil": None}, NOW) == {}
     assert lease_fields([1, 2], NOW) == {}
+
+
+def test_the_scoreboard_shows_a_fixture_nobody_renews_as_expired() -> None:
+    board = Board()
+    fixture = "11111111-0000-0000-0000-000000000001"
+    feeds = [{"feed": "ACTIONS", "state": "LIVE"}]
+    board.apply_status({"fixtureId": fixture, "sport": "SOCCER", "feeds": feeds,
+                        "emittedAt": at(-20)})  # fmt: skip
+    board.apply_market(market("OPEN", -17) | {"fixtureId": fixture})
+    console = Console(record=True, width=250, color_system=None)
+    console.print(render(board, now=NOW))
+    row = next(line for line in console.export_text().splitlines() if "soccer" in line)
+    assert "EXPIRED 20.0s" in row
+    assert "actions:live" in row  # the feed's last word, which the lease overrules
