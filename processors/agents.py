@@ -38,9 +38,11 @@ from processors.derive.fixture import (
     decode_state,
     encode_state,
     retire,
+    source,
 )
 from processors.frames import BadFrame, parse, read_meta
 from processors.gapless import GaplessApp, GaplessConsumer
+from processors.market import MARKET_STATE, MarketBook, install
 from processors.metrics import Metrics
 from schemas.serde import AvroCodec
 from simulator.model import Feed
@@ -138,6 +140,7 @@ class Deriver:
         self.unchecked: set[tuple[str, int]] = set()  # assigned, first record not yet seen
         self.offsets = GroupOffsets(endpoints, Topics(settings.topic_prefix).processor_group)
         self.progressed_at = time.monotonic()
+        self.market: MarketBook | None = None  # a live worker's market state
 
     async def handle(self, event: EventT[Any]) -> Pending:
         """Derive and send a raw record's outputs; what `persist` must do once they are acked."""
@@ -233,6 +236,9 @@ class Deriver:
             self.metrics.repeats.labels(feed.value).inc()
             return [], None
         encoded = [(name, self.codecs[name].encode(record)) for name, record in applied.outputs]
+        if self.market is not None:
+            after = self.market.after_frame(key, applied.state, source(frame, meta))
+            encoded += [(MARKET_STATE, value) for value in after]
         if applied.state.finished and not state.finished:
             self.retirements.add(key, time.monotonic())
         return encoded, applied.state
@@ -335,6 +341,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
     table = app.Table("fixtures", partitions=settings.partitions, key_type=bytes,
                       value_type=bytes, options=_rocksdb_options(settings))  # fmt: skip
     deriver = Deriver(app, endpoints, table, codecs, raw, settings, metrics)
+    deriver.market = install(app, settings, endpoints, deriver.codecs, deriver._state, metrics)
 
     @app.on_partitions_assigned.connect
     def check_resumes(_app: Any, /, *args: Any, signal: Any, **_kwargs: Any) -> None:

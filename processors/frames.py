@@ -59,6 +59,11 @@ class ActionsFrame:
     clock_running: bool | None
     finished: bool
     periods: tuple[PeriodSummary, ...]
+    # what the market state reads: which action, its type and its place in an amendment story
+    action_id: str | None = None
+    action_type: int | None = None  # fixtureActionTypeId
+    send_type: int | None = None  # sendTypeId: 1 Pending ... 6 Restored
+    collection_status: str | None = None
 
     feed: ClassVar[Feed] = Feed.ACTIONS
 
@@ -154,6 +159,10 @@ def parse_actions(body: dict[str, Any]) -> ActionsFrame:
         clock_running=_clock_running(summary),
         finished=finished or bool(_optional(summary, "finished", bool, "fixtureSummary")),
         periods=tuple(_period_summary(row) for row in _list(summary, "periods", "fixtureSummary")),
+        action_id=_optional(action, "actionId", str, "fixtureAction"),
+        action_type=_optional(action, "fixtureActionTypeId", int, "fixtureAction"),
+        send_type=_optional(action, "sendTypeId", int, "fixtureAction"),
+        collection_status=_optional(summary, "collectionStatus", str, "fixtureSummary"),
     )
 
 

@@ -55,6 +55,11 @@ class Metrics:
             "(memtables), block cache, and index and filter blocks (table_readers)",
             ["partition", "kind"], registry=r,
         )  # fmt: skip
+        self.market_states = Gauge(
+            "sportsfeed_processor_market_states",
+            "Fixtures this worker holds per market state (OPEN, SUSPENDED)",
+            ["state"], registry=r,
+        )  # fmt: skip
 
     def observe_rocksdb(self, dbs: Mapping[int, Any]) -> None:
         """Read RocksDB's own accounting from each open partition's database (rocksdict)."""

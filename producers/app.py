@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from infra.stack import Endpoints
+from producers.liveness import RENEW_S, Lease, producer_instance_id, release
 from producers.metrics import Metrics
 from producers.protocol import StreamId, parse_fixture_list, sport_by_name
 from producers.publisher import Publisher
@@ -30,7 +31,7 @@ from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
-CHECKPOINT_S = 2.0
+RELEASE_S = 5.0  # a stop waits this long at most to queue its last records (Kafka may be gone)
 
 
 def now_us() -> int:
@@ -74,6 +75,7 @@ class Producer:
         self._tasks: dict[StreamId, asyncio.Task[None]] = {}  # running
         self._finished = Finished(settings.finished_state_ttl_s)
         self._stop = asyncio.Event()
+        self._lease = Lease(producer_instance_id(), settings.lease_s)
 
     def stop(self) -> None:
         self._stop.set()
@@ -150,7 +152,7 @@ class Producer:
         )
 
     async def _supervise(self) -> None:
-        background = [asyncio.create_task(self._checkpoints())]
+        background = [asyncio.create_task(self._renewals())]
         if self._settings.discovery_url is not None:
             background.append(asyncio.create_task(self._discover()))
         stopped = asyncio.create_task(self._stop.wait())
@@ -197,13 +199,21 @@ class Producer:
             self._metrics.states.labels(state.value).set(counts[state])
 
     async def _shutdown(self) -> None:
-        """Stop reading, write the last checkpoints, flush everything to Kafka."""
+        """Stop reading, write DOWN (valid no longer) for what it held, flush it all to Kafka."""
+        held = self._held()
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        now = now_us()
+        for fixture_id, streams in held.items():
+            release(self._status[fixture_id], streams, now)
+            self._dirty.pop(fixture_id, None)
         self._observe()
-        with contextlib.suppress(Exception):
-            await self._write_checkpoints()
+        with contextlib.suppress(Exception):  # Kafka gone: the lease running out says it
+            async with asyncio.timeout(RELEASE_S):
+                await self._write_checkpoints()
+                for streams in held.values():
+                    await self._publish_status(streams[0], released=True)
         await self._publisher.stop()
         log.info("producer stopped streams=%d", len(self._tasks) + len(self._finished))
 
@@ -228,16 +238,29 @@ class Producer:
         status.heartbeat(stream, now)
         self._metrics.heartbeats.labels(stream.sport.slug, stream.feed.value).inc()
 
-    async def _publish_status(self, stream: StreamId) -> None:
-        record = self._status[stream.fixture_id].record(stream, now_us())
+    async def _publish_status(self, stream: StreamId, *, released: bool = False) -> None:
+        now = now_us()
+        record = self._status[stream.fixture_id].record(stream, now)
+        self._lease.stamp(record, now, released=released)
         await self._publisher.publish(
             self._topics.feed_status, stream.fixture_id.encode(), self._codec.encode(record), []
         )
 
-    async def _checkpoints(self) -> None:
+    async def _renewals(self) -> None:
+        """The lease: a record per fixture streamed every RENEW_S (also the checkpoints)."""
         while True:
-            await asyncio.sleep(CHECKPOINT_S)
+            await asyncio.sleep(RENEW_S)
+            for streams in self._held().values():
+                self._dirty[streams[0].fixture_id] = streams[0]
             await self._write_checkpoints()
+
+    def _held(self) -> dict[str, list[StreamId]]:
+        """The fixtures being streamed, with their running streams."""
+        held: dict[str, list[StreamId]] = {}
+        for stream, task in self._tasks.items():
+            if not task.done():
+                held.setdefault(stream.fixture_id, []).append(stream)
+        return held
 
     async def _write_checkpoints(self) -> None:
         dirty, self._dirty = self._dirty, {}

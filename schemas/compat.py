@@ -14,7 +14,7 @@ from importlib import resources
 
 import httpx
 
-SCHEMA_NAMES = ("feed_status", "fixture_score", "period_delta", "fixture_finished")
+SCHEMA_NAMES = ("feed_status", "fixture_score", "period_delta", "fixture_finished", "market_state")
 _JSON = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 
 

@@ -7,6 +7,7 @@ writer schema id. Codecs are synchronous, so Faust and plain aiokafka code use t
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import random
@@ -145,3 +146,13 @@ def _mismatch(schema: dict[str, Any], record: Record, exc: Exception) -> str:
     except AvroValidationError as invalid:
         return "record does not match schema: " + "; ".join(str(e) for e in invalid.errors)
     return f"record does not match schema: {exc}"
+
+
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def micros(moment: dt.datetime | int) -> int:
+    """Epoch microseconds of an Avro timestamp-micros, as read (a datetime) or as written."""
+    if isinstance(moment, int):
+        return moment
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1)

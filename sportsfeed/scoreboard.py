@@ -1,6 +1,7 @@
 """`sportsfeed scoreboard`: a live terminal table of every fixture, read from Kafka.
 
-A downstream consumer like any other: it reads fixture-score and feed-status (both compacted)
+A downstream consumer like any other: it reads fixture-score, feed-status and market-state
+(all compacted)
 from the beginning, folds them into a `Board`, and redraws a table in place. The fold and the
 table are plain functions of the records, so the rendering is tested without a terminal.
 """
@@ -22,10 +23,12 @@ from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import Registry, parsed_schema
 from sportsfeed.admin import require_topics
+from sportsfeed.market_view import market_cell
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -50,6 +53,8 @@ class Row:
     updated: dt.datetime | None = None
     heard: dt.datetime | None = None  # the Kafka timestamp of the newest record about it
     finished: bool = False
+    market: Record | None = None  # the latest market-state record
+    liveness_at: dt.datetime | None = None  # emittedAt of the latest feed-status record
 
     def hear(self, at: dt.datetime | None) -> None:
         if at is not None and (self.heard is None or at > self.heard):
@@ -89,6 +94,12 @@ class Board:
         row.sport = row.sport or record["sport"].lower().replace("_", " ")
         row.feeds = " ".join(f"{f['feed'].lower()}:{f['state'].lower()}" for f in record["feeds"])
         row.hear(heard)
+        row.liveness_at = record.get("emittedAt")
+
+    def apply_market(self, record: Record, heard: dt.datetime | None = None) -> None:
+        row = self.rows.setdefault(str(record["fixtureId"]), Row())
+        row.market = record
+        row.hear(heard)
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,7 @@ class Column:
     """One column of the table; when the terminal is narrow, the highest `drop` goes first."""
 
     title: str
-    cell: Callable[[Row, dt.datetime], str]
+    cell: Callable[[Row, dt.datetime], str | Text]
     drop: int  # 0: never dropped
     max_width: int | None = None
 
@@ -120,13 +131,14 @@ COLUMNS = (
     Column("period", lambda row, _: row.period, drop=2),
     Column("clock", lambda row, _: row.clock, drop=4),
     Column("status", _status, drop=1),
+    Column("market", lambda row, now: market_cell(row.market, row.liveness_at, now), drop=1),
     Column("feeds", lambda row, _: row.feeds, drop=6),
     Column("last update (UTC)", _updated, drop=5),
 )
 GAP = 3  # between columns: a space of padding each side and the invisible vertical rule
 
 
-def fitting(columns: Sequence[Column], cells: list[list[str]], width: int) -> list[int]:
+def fitting(columns: Sequence[Column], cells: list[list[str | Text]], width: int) -> list[int]:
     """Indexes of the columns to show: the least important dropped until the table fits."""
 
     def wanted(i: int) -> int:
@@ -200,6 +212,7 @@ class Follower:
         self.readers = {
             topics.fixture_score: parsed_schema("fixture_score"),
             topics.feed_status: parsed_schema("feed_status"),
+            topics.market_state: parsed_schema("market_state"),
         }
         self.topics = topics
         self.board = Board()
@@ -235,6 +248,8 @@ class Follower:
                 heard = dt.datetime.fromtimestamp(message.timestamp / 1000, dt.UTC)
                 if tp.topic == self.topics.fixture_score:
                     self.board.apply_score(record, heard)
+                elif tp.topic == self.topics.market_state:
+                    self.board.apply_market(record, heard)
                 else:
                     self.board.apply_status(record, heard)
                 count += 1

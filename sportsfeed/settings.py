@@ -252,6 +252,15 @@ class Settings(BaseSettings):
             gt=0,
         ),
     ] = 25.0
+    lease_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_LEASE_S"),
+            description="How long a producer's liveness record (renewed every second) and a "
+            "processor's OPEN market-state vouch for a fixture; at least 2.",
+            ge=2,
+        ),
+    ] = 3.0
     connects_per_s: Annotated[
         float,
         Field(

@@ -3,6 +3,8 @@
 Avro values (Confluent wire format) are decoded with their writer schema from the registry;
 raw frames are parsed as the JSON they are; anything else (a dead letter's bytes) is shown as
 text, or base64 when it is not text. Stops at the end offsets it found at start unless --follow.
+A record with a lease (feed-status, market-state) also gets `expired` (validUntil has passed)
+and `livenessAgeS` (age of the producer's record it rests on), read as it is printed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import base64
 import datetime as dt
 import sys
+import time
 import uuid
 from typing import Any
 
@@ -21,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import Registry, is_confluent_avro
 from sportsfeed.admin import require_topics
+from sportsfeed.market_view import lease_fields
 from sportsfeed.settings import Settings
 
 
@@ -139,12 +143,13 @@ async def _print(
                 key = message.key.decode(errors="replace") if message.key else None
                 if args.fixture and key != args.fixture:
                     continue
+                value = decode_value(message.value, registry)
                 line = {
                     "topic": message.topic, "partition": message.partition,
                     "offset": message.offset, "timestamp": message.timestamp, "key": key,
                     "headers": {k: v.decode(errors="replace") for k, v in message.headers},
-                    "value": decode_value(message.value, registry),
-                }  # fmt: skip
+                    "value": value,
+                } | lease_fields(value, time.time_ns() // 1000)  # fmt: skip
                 sys.stdout.write(orjson.dumps(line, default=_json_default).decode() + "\n")
                 printed += 1
                 if args.limit and printed >= args.limit:

@@ -50,6 +50,10 @@ class Topics:
         return f"{self.prefix}fixture-finished"
 
     @property
+    def market_state(self) -> str:
+        return f"{self.prefix}market-state"
+
+    @property
     def rejected(self) -> str:
         return f"{self.prefix}rejected"
 
@@ -74,6 +78,7 @@ class Topics:
             self.fixture_score: compacted,
             self.period_delta: {"cleanup.policy": "delete"},
             self.fixture_finished: compacted,
+            self.market_state: compacted,
             self.rejected: {"cleanup.policy": "delete"},
             self.fixtures_changelog: compacted,
         }

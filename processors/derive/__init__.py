@@ -2,5 +2,7 @@
 
 `fixture.apply(state, frame, meta) -> Applied(state, outputs)` is the one step per raw frame;
 it calls `fixture_score`, `period_delta` and `fixture_finished`, each named after its topic.
-Nothing here awaits, logs or touches Kafka; nothing depends on the wall clock.
+`market_state.step(market, event, now) -> (market, outputs)` decides a fixture's market state
+from the facts its frames state, the producer's liveness records and the time, which it is
+given. Nothing here awaits, logs or touches Kafka, or reads the wall clock.
 """

@@ -23,6 +23,7 @@ import orjson
 
 from processors.derive.fixture_finished import fixture_finished
 from processors.derive.fixture_score import from_actions, from_statistics
+from processors.derive.market_state import MatchFacts, observe
 from processors.derive.period_delta import period_delta
 from processors.frames import (
     ActionsFrame,
@@ -52,6 +53,9 @@ class FixtureState:
     snapshot: dict[AggregateKey, Aggregate] = field(default_factory=dict)
     finished_at_us: int | None = None  # vendor time of the frame that finished it
     retired: bool = False  # finished long ago: only what drops late repeats is kept
+    facts: MatchFacts = field(
+        default_factory=MatchFacts
+    )  # what the actions frames say about trading on it
 
     @property
     def finished(self) -> bool:
@@ -82,7 +86,8 @@ def _apply_actions(state: FixtureState, frame: ActionsFrame, meta: Meta) -> Appl
             home = frame.team
         else:
             away = frame.team
-    state = replace(state, actions_sequence=frame.sequence, home=home, away=away)
+    state = replace(state, actions_sequence=frame.sequence, home=home, away=away,
+                    facts=observe(state.facts, frame))  # fmt: skip
     return _scored(state, from_actions(frame, meta.sport, home, away), frame, meta, [])
 
 
@@ -143,6 +148,8 @@ def encode_state(state: FixtureState) -> bytes:
                      for key, agg in state.snapshot.items()],
         "finishedAt": state.finished_at_us,
         "retired": state.retired,
+        "decisions": [list(decision) for decision in state.facts.open_decisions],
+        "suspended": state.facts.suspended,
     })  # fmt: skip
 
 
@@ -161,6 +168,10 @@ def decode_state(data: bytes) -> FixtureState:
         snapshot=snapshot,
         finished_at_us=body["finishedAt"],
         retired=body["retired"],
+        facts=MatchFacts(  # absent from states stored before the market state existed
+            tuple((kind, action) for kind, action in body.get("decisions", ())),
+            body.get("suspended"),
+        ),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,11 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "pricing_consumer.py"
 FIXTURE = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"
 
 
-def _status(*states: str) -> dict[str, Any]:
-    feeds = [{"feed": feed, "state": state, "since": 1, "reason": None, "position": 1,
-              "rawOffset": None, "lastHeartbeatAt": None, "lastDataAt": None}
-             for feed, state in zip(["ACTIONS", "STATISTICS"], states, strict=False)]  # fmt: skip
-    return {"fixtureId": FIXTURE, "sport": "SOCCER", "channel": "BETTING", "changed": "ACTIONS",
-            "feeds": feeds, "emittedAt": 1}  # fmt: skip
+def _market(state: str, valid_for_s: float, *reasons: str) -> dict[str, Any]:
+    now = time.time_ns() // 1000
+    return {"fixtureId": FIXTURE, "state": state, "reasons": list(reasons),
+            "validUntil": now + int(valid_for_s * 1e6), "decidedAt": now, "producerId": "p",
+            "livenessAt": now, "source": None}  # fmt: skip
 
 
 def _score(home: int, away: int, sequence: int) -> dict[str, Any]:
@@ -35,18 +35,22 @@ def _score(home: int, away: int, sequence: int) -> dict[str, Any]:
                        "timestamp": 1}}  # fmt: skip
 
 
-async def test_example_suspends_opens_and_drops_repeats(stack: Endpoints) -> None:
+async def test_example_suspends_opens_drops_repeats_and_suspends_on_an_expired_lease(
+    stack: Endpoints,
+) -> None:
     prefix, topics = await fresh_topics(stack)
     registry = Registry(stack.registry_url)
-    status = AvroCodec(topics.feed_status, "feed_status", registry)
+    market = AvroCodec(topics.market_state, "market_state", registry)
     score = AvroCodec(topics.fixture_score, "fixture_score", registry)
     producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers)
     await producer.start()
     try:
-        for record in (_status("LIVE", "LIVE"), _status("LIVE", "DOWN"), _status("LIVE", "DOWN"),
-                       _status("LIVE", "LIVE")):  # fmt: skip
+        # The last OPEN is valid for 12 s (the example's start included) and nothing follows
+        # it, as when the processors die.
+        pending = _market("SUSPENDED", 60, "PENDING_DECISION")
+        for record in (_market("OPEN", 60), pending, pending, _market("OPEN", 12)):
             await producer.send_and_wait(
-                topics.feed_status, status.encode(record), key=FIXTURE.encode()
+                topics.market_state, market.encode(record), key=FIXTURE.encode()
             )
         for record in (_score(1, 0, 7), _score(1, 0, 7), _score(1, 1, 9)):  # 7 is repeated
             await producer.send_and_wait(
@@ -61,7 +65,7 @@ async def test_example_suspends_opens_and_drops_repeats(stack: Endpoints) -> Non
         "SPORTSFEED_TOPIC_PREFIX": prefix,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(EXAMPLE), "--seconds", "8", env=env,
+        sys.executable, str(EXAMPLE), "--seconds", "18", env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     output, errors = await asyncio.wait_for(process.communicate(), 60)
@@ -69,8 +73,9 @@ async def test_example_suspends_opens_and_drops_repeats(stack: Endpoints) -> Non
     lines = output.decode().splitlines()
     assert [line for line in lines if not line.startswith("SCORE")] == [
         f"OPEN {FIXTURE}",
-        f"SUSPEND {FIXTURE} STATISTICS=DOWN",
+        f"SUSPEND {FIXTURE} PENDING_DECISION",
         f"OPEN {FIXTURE}",
+        f"SUSPEND {FIXTURE} LEASE_EXPIRED",
     ]
     assert [line for line in lines if line.startswith("SCORE")] == [
         f"SCORE {FIXTURE} 1-0",

@@ -9,7 +9,7 @@ from typing import Any
 from processors.derive.fixture import Applied, FixtureState, apply
 from processors.frames import BadFrame, Meta, parse
 from simulator.catalogue import SimFixture
-from simulator.model import Feed
+from simulator.model import Feed, SendType
 
 Raw = tuple[Feed, int, str]  # feed, position, frame text
 STATISTICS_ONLY = frozenset({Feed.STATISTICS})
@@ -59,3 +59,17 @@ def run(
         result.outputs.extend(applied.outputs)
         result.repeats += applied.repeat
     return result
+
+
+def penalty_window(fixture: SimFixture) -> tuple[int, int]:
+    """Sequence numbers of a generated soccer match's first penalty award and of its kick's
+    decision (the kick is sent Pending, then decided): the simulator's truth."""
+    actions = fixture.match.actions  # type: ignore[union-attr]
+    awarded = next(i for i, a in enumerate(actions) if a.kind.id == 106)
+    kick = actions[awarded + 1]
+    assert kick.send_type is SendType.PENDING
+    decided = next(
+        i for i, a in enumerate(actions)
+        if a.action_id == kick.action_id and a.send_type is not SendType.PENDING
+    )  # fmt: skip
+    return awarded + 1, decided + 1  # fixtureSeqNum counts from 1

@@ -1,0 +1,45 @@
+"""Producer (sans I/O): the liveness lease on every feed-status record it writes.
+
+Every `RENEW_S` the producer writes a feed-status record for each fixture it streams, carrying
+its instance id and `validUntil` = now + lease. Nothing else vouches for a feed: a producer that
+dies, hangs or loses Kafka stops renewing, and the lease running out is the signal (a state
+left behind never is). A clean stop writes DOWN for what it held, valid no longer.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from typing import Any, Final
+
+from producers.protocol import StreamId
+from producers.status import FixtureStatus, State
+
+RENEW_S: Final = 1.0  # a fixed cadence, so a missing renewal is itself news
+STOPPED: Final = "producer stopped"
+
+
+def producer_instance_id() -> str:
+    """This process's name on its records: host, pid and a random suffix (pids are reused)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Lease:
+    producer_id: str
+    lease_s: float
+
+    def stamp(self, record: dict[str, Any], now_us: int, *, released: bool = False) -> None:
+        """Add the producer's id and lease to a FeedStatus record (released: valid no longer)."""
+        record["producerId"] = self.producer_id
+        record["validUntil"] = now_us if released else now_us + int(self.lease_s * 1e6)
+
+
+def release(status: FixtureStatus, streams: list[StreamId], now_us: int) -> None:
+    """A clean stop: every stream of the fixture not yet finished (or failed) is DOWN."""
+    for stream in streams:
+        current = status.feeds.get(stream.feed)
+        if current is None or current.state not in {State.FINISHED, State.FAILED}:
+            status.enter(stream, State.DOWN, now_us, STOPPED)
