@@ -14,11 +14,16 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from prometheus_client import start_http_server
 from rich.console import Console
 from rich.live import Live
 
+from infra.processes import free_port
+from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES, local_prometheus
 from infra.stack import Endpoints, stack_endpoints
 from processors.command import spawn_worker, stop_worker
 from producers.app import Producer
@@ -41,6 +46,9 @@ def register(verbs: Any) -> None:
     parser.add_argument("--fixtures", type=int, default=12, help="simulated fixtures")
     parser.add_argument("--multiplier", type=float, default=30.0, help="match time speed-up")
     parser.add_argument("--seconds", type=float, default=0.0, help="stop after N s (0: Ctrl-C)")
+    parser.add_argument("--prometheus", action="store_true",
+                        help="also run a local Prometheus (Debian's `prometheus`, `make "
+                             "prometheus`) scraping the demo, with the alert rules")  # fmt: skip
     parser.set_defaults(verb=run)
 
 
@@ -61,6 +69,10 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     topics = Topics(settings.topic_prefix)
     await ensure_topics(endpoints, topics, settings.partitions,
                         settings.replication, settings.raw_retention_ms)  # fmt: skip
+    ports = {PRODUCER_JOB: free_port(), PROCESSOR_JOB: free_port()}
+    prometheus = contextlib.ExitStack()  # started first: it may be missing, and then nothing ran
+    if args.prometheus:
+        prometheus.enter_context(_prometheus(ports, settings.data_dir / "prometheus"))
     fixtures = generate_catalogue(args.fixtures, seed=int(time.time()))  # new matches each run
     token = settings.vendor_token.get_secret_value()
     options = ServerOptions(tokens=frozenset({token}), multiplier=args.multiplier, heartbeat_s=5)
@@ -71,11 +83,14 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
         "feed_url": f"ws://127.0.0.1:{simulator.port}", "fixtures": listed, "fixtures_file": None,
         "discovery_url": None, "metrics_port": 0,
     })  # fmt: skip
-    producer = Producer(producer_settings, endpoints, Metrics())
+    metrics = Metrics()
+    server, _ = start_http_server(ports[PRODUCER_JOB], "127.0.0.1", registry=metrics.registry)
+    producer = Producer(producer_settings, endpoints, metrics)
     producing = asyncio.create_task(producer.run())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with (settings.data_dir / "processor.log").open("ab") as log:
-        worker = await spawn_worker(endpoints, log)
+        worker = await spawn_worker(endpoints, log,
+                                    SPORTSFEED_METRICS_PORT=str(ports[PROCESSOR_JOB]))  # fmt: skip
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -83,6 +98,9 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     console = Console()
     console.print(f"kafka {endpoints.bootstrap_servers}, registry {endpoints.registry_url}, "
                   f"simulator ws://127.0.0.1:{simulator.port}; Ctrl-C stops")  # fmt: skip
+    console.print("metrics: " + ", ".join(
+        f"{job.removeprefix('sportsfeed-')} http://127.0.0.1:{port}/metrics"
+        for job, port in ports.items()))  # fmt: skip
     deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
     follower = Follower(endpoints, topics)
     try:
@@ -99,8 +117,20 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
         await asyncio.wait_for(producing, 60)
         await stop_worker(worker, settings.shutdown_grace_s)
         await simulator.stop()
+        prometheus.close()
+        server.shutdown()
     scored = sum(row.score != "-" for row in follower.board.rows.values())
     finished = sum(row.finished for row in follower.board.rows.values())
     console.print()
     console.print(f"stopped: scores for {scored} of {len(fixtures)} fixtures, {finished} finished; "
                   "try `sportsfeed tail fixture-score --limit 3`")  # fmt: skip
+
+
+@contextlib.contextmanager
+def _prometheus(ports: dict[str, int], directory: Path) -> Iterator[None]:
+    """A local Prometheus scraping the demo's processes, with the alert rules if at hand."""
+    targets = {job: [f"127.0.0.1:{port}"] for job, port in ports.items()}
+    rules = [RULES] if RULES.exists() else []  # the chart's file: there in a checkout
+    with local_prometheus(targets, directory, rules) as url:
+        Console().print(f"prometheus {url} (graphs at {url}/graph, alerts at {url}/alerts)")
+        yield

@@ -1,0 +1,157 @@
+"""A real Prometheus (Debian's binary, on 127.0.0.1) scraping the local pipeline: the simulator,
+`sportsfeed produce` and `sportsfeed process` as the README runs them. Every dashboard query and
+every metric the alert rules read returns series from the real processes, every rule evaluates
+without error, dead letters fire their alert, and stopping the producer fires the feed alert
+within its `for:` window (shortened in the test's copy of the rules)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from infra.processes import free_port
+from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES, local_prometheus
+from infra.stack import Endpoints
+from monitoring.queries import alert_rules, metric_names, panel_queries
+from simulator.catalogue import SimFixture, generate_catalogue
+from simulator.faults import FaultPlan
+from simulator.model import Sport
+from tests.integration.pipeline import environment, fresh_topics, running_simulator, spawn, stop
+
+INTERVAL_S = 0.5  # scrapes and rule evaluations
+FEED_ALERT_FOR_S = 6  # SportsfeedFeedNotLive's window in the test's copy of the rules
+RATE_INTERVAL = "5s"  # what Grafana puts for $__rate_interval, ten scrapes here
+
+
+def _fixtures() -> dict[str, SimFixture]:
+    """Long matches (they stay LIVE through the test) with a few malformed frames."""
+    fixtures = generate_catalogue(3, seed=22, sports=[Sport.SOCCER, Sport.BASKETBALL])
+    for fixture in fixtures.values():
+        fixture.set_faults(FaultPlan(malformed_rate=0.05))
+    return fixtures
+
+
+def _rules_with_a_short_feed_window(directory: Path) -> Path:
+    rules = yaml.safe_load(RULES.read_text())
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            if rule["alert"] == "SportsfeedFeedNotLive":
+                rule["for"] = f"{FEED_ALERT_FOR_S}s"
+    path = directory / "rules.yaml"
+    path.write_text(yaml.safe_dump(rules))
+    return path
+
+
+class Api:
+    def __init__(self, url: str) -> None:
+        self._client = httpx.AsyncClient(base_url=f"{url}/api/v1", timeout=10)
+
+    async def query(self, expr: str) -> list[dict[str, Any]]:
+        answer = (await self._client.get("/query", params={"query": expr})).json()
+        assert answer["status"] == "success", (expr, answer)
+        return list(answer["data"]["result"])
+
+    async def rules(self) -> list[dict[str, Any]]:
+        groups = (await self._client.get("/rules")).json()["data"]["groups"]
+        return [rule for group in groups for rule in group["rules"]]
+
+    async def alert_states(self, name: str) -> list[str]:
+        """States of the alert's instances: pending or firing (none: inactive)."""
+        alerts = (await self._client.get("/alerts")).json()["data"]["alerts"]
+        return [a["state"] for a in alerts if a["labels"]["alertname"] == name]
+
+
+async def _until(check: Any, timeout_s: float) -> Any:
+    """Poll the coroutine function `check` until it returns something true; that value."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if found := await check():
+            return found
+        assert time.monotonic() < deadline, f"not within {timeout_s} s: {check.__doc__}"
+        await asyncio.sleep(INTERVAL_S)
+
+
+def _queries() -> dict[str, str]:
+    """Every query a panel or an alert rule runs: panels' as Grafana sends them, and for the
+    rules each metric they read (an alert's own expression is meant to be empty when all is
+    well; Prometheus evaluating it without error is checked through the rules' health)."""
+    queries = {f"panel {title}: {expr}": expr.replace("$__rate_interval", RATE_INTERVAL)
+               for title, exprs in panel_queries().items() for expr in exprs}  # fmt: skip
+    for rule in alert_rules():
+        for name in metric_names(rule["expr"]):
+            jobs = "|".join((PRODUCER_JOB, PROCESSOR_JOB))
+            queries[f"alert {rule['alert']}: {name}"] = f'{name}{{job=~"{jobs}"}}'
+    return queries
+
+
+async def test_prometheus_sees_the_pipeline_and_the_feed_alert_fires(
+    stack: Endpoints, tmp_path: Path
+) -> None:
+    prefix, _ = await fresh_topics(stack)
+    ports = {PRODUCER_JOB: free_port(), PROCESSOR_JOB: free_port()}
+    targets = {job: [f"127.0.0.1:{port}"] for job, port in ports.items()}
+    rules = _rules_with_a_short_feed_window(tmp_path)
+    with local_prometheus(targets, tmp_path / "prometheus", [rules], INTERVAL_S) as url:
+        api = Api(url)
+        async with running_simulator(_fixtures(), multiplier=10) as simulator:
+            env = environment(stack, prefix, simulator, SPORTSFEED_DATA_DIR=str(tmp_path))
+            producer = await spawn("produce", env | {
+                "SPORTSFEED_METRICS_PORT": str(ports[PRODUCER_JOB])})  # fmt: skip
+            worker = await spawn("process", env | {
+                "SPORTSFEED_METRICS_PORT": str(ports[PROCESSOR_JOB])})  # fmt: skip
+            try:
+                await _prometheus_sees_everything(api)
+                await _stopping_the_producer_fires_the_feed_alert(api, producer)
+            finally:
+                await stop(producer, 60)
+                await stop(worker, 60)
+
+
+async def _prometheus_sees_everything(api: Api) -> None:
+    pending = _queries()
+
+    async def every_query_returns_series() -> bool:
+        """every panel's query and every metric of the alert rules returns series"""
+        for description, expr in list(pending.items()):
+            if await api.query(expr):
+                del pending[description]
+        return not pending
+
+    try:
+        await _until(every_query_returns_series, 120)
+    except AssertionError:
+        raise AssertionError(f"no series for: {sorted(pending)}") from None
+    for rule in await api.rules():
+        assert (rule["health"], rule.get("lastError", "")) == ("ok", ""), rule
+
+    async def dead_letters_fire() -> bool:
+        """the malformed frames' dead letters fire SportsfeedDeadLetters"""
+        return "firing" in await api.alert_states("SportsfeedDeadLetters")
+
+    await _until(dead_letters_fire, 30)
+
+
+async def _stopping_the_producer_fires_the_feed_alert(api: Api, producer: Any) -> None:
+    async def feeds_live() -> bool:
+        """every stream LIVE and SportsfeedFeedNotLive inactive"""
+        states = await api.query(f'sportsfeed_producer_streams_in_state{{job="{PRODUCER_JOB}"}}')
+        live = all(s["value"][1] == "0" for s in states if s["metric"]["state"] != "LIVE")
+        return live and not await api.alert_states("SportsfeedFeedNotLive")
+
+    await _until(feeds_live, 30)
+    stopped_at = time.monotonic()
+    await stop(producer, 60)
+
+    async def feed_alert_fires() -> bool:
+        """SportsfeedFeedNotLive fires"""
+        return "firing" in await api.alert_states("SportsfeedFeedNotLive")
+
+    await _until(feed_alert_fires, FEED_ALERT_FOR_S + 20)
+    took_s = time.monotonic() - stopped_at
+    # pending from the first failed scrape, firing once the window has passed
+    assert FEED_ALERT_FOR_S <= took_s <= FEED_ALERT_FOR_S + 10 * INTERVAL_S + 5, took_s
