@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 from grafana_foundation_sdk.builders import common, dashboard, prometheus, timeseries
@@ -18,13 +17,13 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.common import LegendDisplayMode, LegendPlacement, StackingMode
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
-DASHBOARD: Final = (
-    Path(__file__).resolve().parents[1] / "helm/sportsfeed/files/sportsfeed-dashboard.json"
-)
+from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES
+
+DASHBOARD: Final = RULES.with_name("sportsfeed-dashboard.json")
 UID: Final = "sportsfeed"
-PRODUCER: Final = 'job="sportsfeed-producer"'
-PROCESSOR: Final = 'job="sportsfeed-processor"'
-EVERY_PROCESS: Final = 'job=~"sportsfeed-producer|sportsfeed-processor"'
+PRODUCER: Final = f'job="{PRODUCER_JOB}"'
+PROCESSOR: Final = f'job="{PROCESSOR_JOB}"'
+EVERY_PROCESS: Final = f'job=~"{PRODUCER_JOB}|{PROCESSOR_JOB}"'
 
 
 @dataclass(frozen=True)

@@ -98,9 +98,8 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     console = Console()
     console.print(f"kafka {endpoints.bootstrap_servers}, registry {endpoints.registry_url}, "
                   f"simulator ws://127.0.0.1:{simulator.port}; Ctrl-C stops")  # fmt: skip
-    console.print("metrics: " + ", ".join(
-        f"{job.removeprefix('sportsfeed-')} http://127.0.0.1:{port}/metrics"
-        for job, port in ports.items()))  # fmt: skip
+    for job, port in ports.items():
+        console.print(f"{job.removeprefix('sportsfeed-')} metrics http://127.0.0.1:{port}/metrics")
     deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
     follower = Follower(endpoints, topics)
     try:

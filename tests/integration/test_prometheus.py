@@ -2,12 +2,19 @@
 `sportsfeed produce` and `sportsfeed process` as the README runs them. Every dashboard query and
 every metric the alert rules read returns series from the real processes, every rule evaluates
 without error, dead letters fire their alert, and stopping the producer fires the feed alert
-within its `for:` window (shortened in the test's copy of the rules)."""
+within its `for:` window (shortened in the test's copy of the rules). `sportsfeed demo
+--prometheus` prints where its metrics are and runs a Prometheus that scrapes both processes."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import signal
+import sys
 import time
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +55,13 @@ def _rules_with_a_short_feed_window(directory: Path) -> Path:
 
 
 class Api:
+    """Prometheus' HTTP API at `url` (closed with the test's event loop)."""
+
     def __init__(self, url: str) -> None:
         self._client = httpx.AsyncClient(base_url=f"{url}/api/v1", timeout=10)
+
+    async def close(self) -> None:
+        await self._client.aclose()
 
     async def query(self, expr: str) -> list[dict[str, Any]]:
         answer = (await self._client.get("/query", params={"query": expr})).json()
@@ -66,7 +78,7 @@ class Api:
         return [a["state"] for a in alerts if a["labels"]["alertname"] == name]
 
 
-async def _until(check: Any, timeout_s: float) -> Any:
+async def _until(check: Callable[[], Awaitable[Any]], timeout_s: float) -> Any:
     """Poll the coroutine function `check` until it returns something true; that value."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -108,6 +120,7 @@ async def test_prometheus_sees_the_pipeline_and_the_feed_alert_fires(
                 await _prometheus_sees_everything(api)
                 await _stopping_the_producer_fires_the_feed_alert(api, producer)
             finally:
+                await api.close()
                 await stop(producer, 60)
                 await stop(worker, 60)
 
@@ -155,3 +168,57 @@ async def _stopping_the_producer_fires_the_feed_alert(api: Api, producer: Any) -
     took_s = time.monotonic() - stopped_at
     # pending from the first failed scrape, firing once the window has passed
     assert FEED_ALERT_FOR_S <= took_s <= FEED_ALERT_FOR_S + 10 * INTERVAL_S + 5, took_s
+
+
+async def test_the_demo_prints_its_metrics_and_runs_prometheus(
+    stack: Endpoints, tmp_path: Path
+) -> None:
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+           "SCHEMA_REGISTRY_URL": stack.registry_url, "SPORTSFEED_PARTITIONS": "2",
+           "SPORTSFEED_TOPIC_PREFIX": f"demo{uuid.uuid4().hex[:8]}.",
+           "SPORTSFEED_DATA_DIR": str(tmp_path)}  # fmt: skip
+    demo = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sportsfeed", "demo", "--prometheus", "--fixtures", "3",
+        "--seconds", "90", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert demo.stdout is not None
+    shown: list[str] = []
+    reading = asyncio.create_task(_read_lines(demo.stdout, shown))
+    try:
+
+        async def both_addresses_shown() -> tuple[str, ...] | None:
+            """the demo prints Prometheus' address and both processes' metrics"""
+            text = "".join(shown)
+            names = ("prometheus", "producer metrics", "processor metrics")
+            found = [re.search(rf"{name}\s+(http://127\.0\.0\.1:\d+[\w/]*)", text)
+                     for name in names]  # fmt: skip
+            return tuple(m.group(1) for m in found if m) if all(found) else None
+
+        prometheus, producer, processor = await _until(both_addresses_shown, 60)
+        api = Api(prometheus)
+
+        async def both_jobs_up() -> bool:
+            """Prometheus scrapes the demo's producer and worker"""
+            up = await api.query("up == 1")
+            return {s["metric"]["job"] for s in up} == {PRODUCER_JOB, PROCESSOR_JOB}
+
+        try:
+            await _until(both_jobs_up, 60)
+            assert {r["name"] for r in await api.rules()} == {r["alert"] for r in alert_rules()}
+        finally:
+            await api.close()
+        async with httpx.AsyncClient() as client:
+            assert "sportsfeed_producer_frames_total" in (await client.get(producer)).text
+            assert "sportsfeed_processor_frames_total" in (await client.get(processor)).text
+    finally:
+        demo.send_signal(signal.SIGINT)
+        await asyncio.wait_for(demo.wait(), 90)
+        await reading
+    assert demo.returncode == 0, "".join(shown)[-3000:]
+
+
+async def _read_lines(stream: asyncio.StreamReader, into: list[str]) -> None:
+    """Drain a child's output (a full pipe would block it)."""
+    while line := await stream.readline():
+        into.append(line.decode(errors="replace"))
