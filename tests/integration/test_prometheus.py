@@ -88,17 +88,34 @@ async def _until(check: Callable[[], Awaitable[Any]], timeout_s: float) -> Any:
         await asyncio.sleep(INTERVAL_S)
 
 
-def _queries() -> dict[str, str]:
-    """Every query a panel or an alert rule runs: panels' as Grafana sends them, and for the
-    rules each metric they read (an alert's own expression is meant to be empty when all is
-    well; Prometheus evaluating it without error is checked through the rules' health)."""
-    queries = {f"panel {title}: {expr}": expr.replace("$__rate_interval", RATE_INTERVAL)
-               for title, exprs in panel_queries().items() for expr in exprs}  # fmt: skip
+Query = tuple[str, frozenset[str]]  # PromQL, and the jobs whose series it must return
+
+
+def _queries() -> dict[str, Query]:
+    """Every query a panel or an alert rule runs: panels' as Grafana sends them (any series),
+    and for the rules each metric they read, from the jobs that must expose it (an alert's own
+    expression is meant to be empty when all is well; Prometheus evaluating it without error
+    is checked through the rules' health)."""
+    queries: dict[str, Query] = {}
+    for title, exprs in panel_queries().items():
+        for expr in exprs:
+            queries[f"panel {title}: {expr}"] = (
+                expr.replace("$__rate_interval", RATE_INTERVAL),
+                frozenset(),
+            )
     for rule in alert_rules():
         for name in metric_names(rule["expr"]):
-            jobs = "|".join((PRODUCER_JOB, PROCESSOR_JOB))
-            queries[f"alert {rule['alert']}: {name}"] = f'{name}{{job=~"{jobs}"}}'
+            queries[f"alert {rule['alert']}: {name}"] = (f"count by (job) ({name})",
+                                                         _jobs_exposing(name))  # fmt: skip
     return queries
+
+
+def _jobs_exposing(name: str) -> frozenset[str]:
+    """The jobs that export metric `name`: its own process's (by the name's prefix), or both."""
+    for job in (PRODUCER_JOB, PROCESSOR_JOB):
+        if name.startswith(job.replace("-", "_") + "_"):
+            return frozenset({job})
+    return frozenset({PRODUCER_JOB, PROCESSOR_JOB})
 
 
 async def test_prometheus_sees_the_pipeline_and_the_feed_alert_fires(
@@ -130,8 +147,9 @@ async def _prometheus_sees_everything(api: Api) -> None:
 
     async def every_query_returns_series() -> bool:
         """every panel's query and every metric of the alert rules returns series"""
-        for description, expr in list(pending.items()):
-            if await api.query(expr):
+        for description, (expr, jobs) in list(pending.items()):
+            series = await api.query(expr)
+            if series and jobs <= {s["metric"].get("job") for s in series}:
                 del pending[description]
         return not pending
 
