@@ -118,6 +118,7 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
         await simulator.stop()
         prometheus.close()
         server.shutdown()
+        server.server_close()
     scored = sum(row.score != "-" for row in follower.board.rows.values())
     finished = sum(row.finished for row in follower.board.rows.values())
     console.print()
