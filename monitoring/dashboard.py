@@ -2,8 +2,9 @@
 
 `python -m monitoring.dashboard` writes helm/sportsfeed/files/sportsfeed-dashboard.json, which
 the chart ships as a ConfigMap for Grafana's dashboard sidecar; a test checks the file is up to
-date. Each panel is one `Graph` row in ROWS: a title, a unit and its queries, using only metric
-names the processes expose (the real-Prometheus test runs every query).
+date. Each panel is one `Graph` in ROWS (the dashboard's rows, top to bottom): a title, a unit
+and its queries, using only metric names the processes expose (the real-Prometheus test runs
+every query). Another panel is one more `Graph`.
 """
 
 from __future__ import annotations
