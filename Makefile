@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest clean
+.PHONY: demo test lint typecheck pytest prometheus clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,14 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-pytest: $(BIN)/.installed
+pytest: $(BIN)/.installed prometheus
 	$(BIN)/pytest
+
+# Debian's Prometheus and promtool: the alert rules' unit tests and the real-Prometheus test
+# need both, and `sportsfeed demo --prometheus` starts it (installed only when missing).
+prometheus:
+	@(command -v promtool && command -v prometheus) >/dev/null || \
+		(apt-get update && apt-get install -y --no-install-recommends prometheus)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -94,6 +94,8 @@ class Producer:
             self._settings.max_unacked,
             self._settings.kafka_outage_limit_s,
         )
+        self._metrics.oldest_unacked.set_function(self._publisher.oldest_unacked_s)
+        self._metrics.outage_limit.set(self._settings.kafka_outage_limit_s)
         await self._publisher.start()
         log.info("publisher connected schema_id=%d", self._codec.schema_id)
         try:

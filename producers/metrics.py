@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 
 @dataclass
@@ -14,6 +14,7 @@ class Metrics:
     def __post_init__(self) -> None:
         labels = ["sport", "feed"]
         r = self.registry
+        ProcessCollector(registry=r)  # process_start_time_seconds: restarts show as its changes
         self.frames = Counter(
             "sportsfeed_producer_frames", "Data frames published", labels, registry=r
         )
@@ -50,3 +51,14 @@ class Metrics:
             "sportsfeed_producer_heartbeat_gap_seconds", "Time between a stream's heartbeats",
             buckets=(1, 5, 10, 12, 15, 20, 25, 30, 60), registry=r,
         )  # fmt: skip
+        self.oldest_unacked = Gauge(
+            "sportsfeed_producer_oldest_unacked_seconds",
+            "Age of the oldest record awaiting Kafka's ack; the producer ends when it reaches "
+            "the outage limit",
+            registry=r,
+        )
+        self.outage_limit = Gauge(
+            "sportsfeed_producer_kafka_outage_limit_seconds",
+            "SPORTSFEED_KAFKA_OUTAGE_LIMIT_S: how long Kafka may not acknowledge a record",
+            registry=r,
+        )

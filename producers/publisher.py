@@ -10,6 +10,8 @@ resumes from what Kafka really holds (see `producers.recovery`).
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
@@ -60,12 +62,20 @@ class Publisher:
             client_id="sportsfeed-producer",
         )
         self._slots = asyncio.Semaphore(max_unacked)
+        # send time of each record awaiting its ack, in send order: the first is the oldest
+        self._sent_at: dict[int, float] = {}
+        self._tickets = itertools.count()
         self._failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     @property
     def failed(self) -> asyncio.Future[None]:
         """Completes with KafkaUnavailable when any record could not be delivered."""
         return self._failed
+
+    def oldest_unacked_s(self) -> float:
+        """How long the oldest record awaiting Kafka's ack has waited (0 when none)."""
+        now = time.monotonic()
+        return now - next(iter(self._sent_at.values()), now)
 
     async def start(self) -> None:
         await self._producer.start()
@@ -79,19 +89,23 @@ class Publisher:
     ) -> asyncio.Future[RecordMetadata]:
         """Queue one record behind the ones before it; the future is its acknowledgement."""
         await self._slots.acquire()
+        ticket = next(self._tickets)
+        self._sent_at[ticket] = time.monotonic()
         try:
             delivery: asyncio.Future[RecordMetadata] = await self._producer.send(
                 topic, value, key=key, headers=headers
             )
         except Exception as exc:
             self._slots.release()
+            del self._sent_at[ticket]
             self._fail(topic, exc)
             raise KafkaUnavailable(f"Kafka refused a record for {topic}: {exc}") from exc
-        delivery.add_done_callback(lambda done: self._settle(topic, done))
+        delivery.add_done_callback(lambda done: self._settle(topic, ticket, done))
         return delivery
 
-    def _settle(self, topic: str, delivery: asyncio.Future[RecordMetadata]) -> None:
+    def _settle(self, topic: str, ticket: int, delivery: asyncio.Future[RecordMetadata]) -> None:
         self._slots.release()
+        del self._sent_at[ticket]
         if not delivery.cancelled() and delivery.exception() is not None:
             self._fail(topic, delivery.exception())
 

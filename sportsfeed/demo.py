@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from prometheus_client import start_http_server
 from rich.console import Console
 
+from infra.processes import free_port
+from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES, local_prometheus
 from infra.stack import Endpoints, stack_endpoints
 from processors.command import spawn_worker, stop_worker
 from producers.app import Producer
@@ -52,6 +58,9 @@ def register(verbs: Any) -> None:
         help="topic prefix to write under (default: SPORTSFEED_TOPIC_PREFIX on the local stack, "
         f"{DEMO_PREFIX} on your own servers)",
     )
+    parser.add_argument("--prometheus", action="store_true",
+                        help="also run a local Prometheus (Debian's `prometheus`, `make "
+                             "prometheus`) scraping the demo, with the alert rules")  # fmt: skip
     parser.set_defaults(verb=run)
 
 
@@ -79,6 +88,10 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     topics = Topics(settings.topic_prefix)
     await ensure_topics(endpoints, topics, settings.partitions,
                         settings.replication, settings.raw_retention_ms)  # fmt: skip
+    ports = {PRODUCER_JOB: free_port(), PROCESSOR_JOB: free_port()}
+    prometheus = contextlib.ExitStack()  # started first: it may be missing, and then nothing ran
+    if args.prometheus:
+        prometheus.enter_context(_prometheus(ports, settings.data_dir / "prometheus"))
     fixtures = generate_catalogue(args.fixtures, seed=int(time.time()))  # new matches each run
     token = settings.vendor_token.get_secret_value()
     options = ServerOptions(tokens=frozenset({token}), multiplier=args.multiplier, heartbeat_s=5)
@@ -89,12 +102,15 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
         "feed_url": f"ws://127.0.0.1:{simulator.port}", "fixtures": listed, "fixtures_file": None,
         "discovery_url": None, "metrics_port": 0,
     })  # fmt: skip
-    producer = Producer(producer_settings, endpoints, Metrics())
+    metrics = Metrics()
+    server, _ = start_http_server(ports[PRODUCER_JOB], "127.0.0.1", registry=metrics.registry)
+    producer = Producer(producer_settings, endpoints, metrics)
     producing = asyncio.create_task(producer.run())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     worker_log = settings.data_dir / "processor.log"
     with worker_log.open("ab") as log:
-        worker = await spawn_worker(endpoints, log, SPORTSFEED_TOPIC_PREFIX=settings.topic_prefix)
+        worker = await spawn_worker(endpoints, log, SPORTSFEED_TOPIC_PREFIX=settings.topic_prefix,
+                                    SPORTSFEED_METRICS_PORT=str(ports[PROCESSOR_JOB]))  # fmt: skip
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -103,6 +119,8 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     console.print(f"kafka {endpoints.bootstrap_servers}, registry {endpoints.registry_url}, "
                   f"topics {settings.topic_prefix}*, simulator ws://127.0.0.1:{simulator.port}; "
                   "Ctrl-C stops")  # fmt: skip
+    for job, port in ports.items():
+        console.print(f"{job.removeprefix('sportsfeed-')} metrics http://127.0.0.1:{port}/metrics")
     deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
     follower = Follower(endpoints, topics, only=frozenset(fixtures))
 
@@ -121,14 +139,31 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
         finally:
             await stop_worker(worker, settings.shutdown_grace_s)
             await simulator.stop()
-    rows = follower.board.rows.values()
-    scored, finished = sum(row.score != "-" for row in rows), sum(row.finished for row in rows)
-    console.print()
-    console.print(f"stopped: scores for {scored} of {len(fixtures)} fixtures, {finished} finished; "
-                  f"try `SPORTSFEED_TOPIC_PREFIX={settings.topic_prefix} sportsfeed tail "
-                  "fixture-score --limit 3`")  # fmt: skip
+            prometheus.close()
+            server.shutdown()
+            server.server_close()
+    _summary(console, follower, len(fixtures), settings.topic_prefix)
     if worker_died is not None:
         raise InfrastructureError(
             f"the processor worker exited early with code {worker_died}; its log is {worker_log}"
         )
     return 0
+
+
+def _summary(console: Console, follower: Follower, fixtures: int, prefix: str) -> None:
+    rows = follower.board.rows.values()
+    scored, finished = sum(row.score != "-" for row in rows), sum(row.finished for row in rows)
+    console.print()
+    console.print(f"stopped: scores for {scored} of {fixtures} fixtures, {finished} finished; "
+                  f"try `SPORTSFEED_TOPIC_PREFIX={prefix} sportsfeed tail "
+                  "fixture-score --limit 3`")  # fmt: skip
+
+
+@contextlib.contextmanager
+def _prometheus(ports: dict[str, int], directory: Path) -> Iterator[None]:
+    """A local Prometheus scraping the demo's processes, with the alert rules if at hand."""
+    targets = {job: [f"127.0.0.1:{port}"] for job, port in ports.items()}
+    rules = [RULES] if RULES.exists() else []  # the chart's file: there in a checkout
+    with local_prometheus(targets, directory, rules) as url:
+        Console().print(f"prometheus {url} (graphs at {url}/graph, alerts at {url}/alerts)")
+        yield

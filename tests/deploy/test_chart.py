@@ -18,6 +18,7 @@ from sportsfeed.settings import load_settings
 CHART = Path(__file__).resolve().parents[2] / "helm" / "sportsfeed"
 CI_VALUES = sorted((CHART / "ci").glob("*.yaml"))
 KUBERNETES = "1.33.0"
+PROMETHEUS_OPERATOR_KINDS = {"ServiceMonitor", "PodMonitor", "PrometheusRule"}
 REQUIRED = ["--set", "kafka.bootstrapServers=kafka:9092", "--set", "schemaRegistry.url=http://r:8081",
             "--set", "vendor.existingSecret=vendor"]  # fmt: skip
 
@@ -49,8 +50,8 @@ def test_lint_strict(helm: Path, values: Path) -> None:
 def test_rendered_objects_are_valid_kubernetes(helm: Path, values: Path, tmp_path: Path) -> None:
     documents = render(helm, "-f", str(values))
     for n, document in enumerate(documents):
-        if document["kind"] == "ServiceMonitor":
-            continue  # a CRD: not in Kubernetes' own schemas
+        if document["kind"] in PROMETHEUS_OPERATOR_KINDS:
+            continue  # CRDs: not in Kubernetes' own schemas
         path = tmp_path / f"{n}.yaml"
         path.write_text(yaml.safe_dump(document))
         done = subprocess.run([sys.executable, "-m", "kubernetes_validate", "--strict", "-k",
