@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from functools import partial
 
 import httpx
 import orjson
@@ -54,12 +55,17 @@ async def test_a_keep_alive_client_polling_the_simulator_never_fails(
     assert closing == POLLS
 
 
-async def _load_balancer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _load_balancer(
+    handlers: set[asyncio.Task[None]], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     """Answers one request as if keeping the connection alive, then closes it unread.
 
     The close comes a moment later, so the client's next request is already on its way: the
     case a poll meets when a load balancer's idle timeout strikes as it sends.
     """
+    task = asyncio.current_task()
+    assert task is not None
+    handlers.add(task)  # awaited before the test ends, so no connection outlives the loop
     await reader.readuntil(b"\r\n\r\n")
     body = orjson.dumps([{"id": "0d5c8a36-0000-4000-8000-000000000001"}])
     writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -67,13 +73,16 @@ async def _load_balancer(reader: asyncio.StreamReader, writer: asyncio.StreamWri
     await writer.drain()
     await asyncio.sleep(0.02)
     writer.close()
+    await writer.wait_closed()
 
 
 async def test_a_poll_survives_a_connection_closed_without_notice() -> None:
-    server = await asyncio.start_server(_load_balancer, "127.0.0.1", 0)
+    handlers: set[asyncio.Task[None]] = set()
+    server = await asyncio.start_server(partial(_load_balancer, handlers), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     found = 0
     async with server, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
         for _ in range(POLLS // 3):
             found += len(await _live_fixtures(client, Sport.SOCCER))  # sent before the close
+        await asyncio.gather(*handlers)  # every connection closed before the loop is
     assert found == POLLS // 3  # each poll found the one fixture: none was lost
