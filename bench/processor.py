@@ -428,8 +428,13 @@ def main() -> None:
             print(f"  pass-through  {result.pass_through}")
             print(f"  no-op Faust   {result.faust_floor}")
             print(f"  plain loop    {result.plain_loop}")
-            print(f"CPU ms per frame: worker {result.worker_cpu_ms}, "
-                  f"plain loop {result.plain_loop_cpu_ms}")  # fmt: skip
+            cpu = {"worker": result.worker_cpu_ms, "plain loop": result.plain_loop_cpu_ms}
+            print(
+                "CPU ms per frame (median, min, max): "
+                + "; ".join(
+                    f"{name} {c.median:.3f} ({c.low:.3f}, {c.high:.3f})" for name, c in cpu.items()
+                )
+            )
             ratio = result.worker.median / result.pass_through.median
             print(f"  ratio worker/pass-through {ratio:.2f}")
         if args.only == "mixes":
