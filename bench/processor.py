@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -136,10 +137,13 @@ def _worker_env(stack: Endpoints, prefix: str, raw_prefix: str, **extra: str) ->
     }
 
 
-def _replay_once(stack: Endpoints, raw: Topics, run: int) -> tuple[int, float]:
+def _replay_once(stack: Endpoints, raw: Topics, run: int) -> tuple[str, float, float]:
+    """The worker's output prefix, its derived records' span in seconds, and its CPU seconds
+    (start-up included)."""
     prefix = f"replay{run}x{int(time.time())}."
     profile = os.environ.get("BENCH_PROFILE")  # a file: record the worker with py-spy
-    spy = ["py-spy", "record", "--format", "raw", "-o", profile, "--"] if profile else []
+    spy_bin = str(Path(sys.executable).with_name("py-spy"))  # installed beside this Python
+    spy = [spy_bin, "record", "--format", "raw", "-o", profile, "--"] if profile else []
     worker = subprocess.Popen([*spy, *PROCESS], env=_worker_env(stack, prefix, raw.prefix))
     try:
         deadline = time.monotonic() + 900
@@ -156,7 +160,47 @@ def _replay_once(stack: Endpoints, raw: Topics, run: int) -> tuple[int, float]:
         worker.wait(60)
     records, seconds = asyncio.run(_output_span(stack, Topics(prefix)))
     print(f"  run {run}: {records:,} derived records in {seconds:.1f} s")
-    return records, seconds
+    return prefix, seconds, cpu
+
+
+def _plain_loop(stack: Endpoints, raw: Topics, frames: int) -> tuple[str, float, float]:
+    """bench.plain_loop over the raw topics: its output prefix, frames/s, CPU ms per frame."""
+    prefix = f"plain{time.time_ns()}."
+    asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
+    argv = [sys.executable, "-m", "bench.plain_loop", "--bootstrap", stack.bootstrap_servers,
+            "--registry", stack.registry_url, "--raw-prefix", raw.prefix, "--prefix", prefix,
+            "--frames", str(frames)]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=900, check=False)
+    found = re.search(r"RATE ([0-9.]+) CPU ([0-9.]+)", done.stdout)
+    if found is None:
+        raise RuntimeError(f"the plain aiokafka loop did not finish: {done.stderr[-2000:]}")
+    return prefix, float(found[1]), float(found[2])
+
+
+async def _outputs(stack: Endpoints, topics: Topics) -> dict[tuple[str, bytes], list[bytes]]:
+    """Every derived record's Avro body (the schema id left out), per output and fixture."""
+    found: dict[tuple[str, bytes], list[bytes]] = {}
+    for name in DERIVED:
+        consumer = AIOKafkaConsumer(getattr(topics, name), **stack.kafka(
+            auto_offset_reset="earliest", enable_auto_commit=False))  # fmt: skip
+        await consumer.start()
+        try:
+            while batch := await consumer.getmany(timeout_ms=2000, max_records=50_000):
+                for message in (m for ms in batch.values() for m in ms):
+                    found.setdefault((name, message.key), []).append(message.value[HEADER.size :])
+        finally:
+            await consumer.stop()
+    return found
+
+
+def _same_outputs(stack: Endpoints, ours: str, theirs: str) -> None:
+    """A baseline counts only if it wrote the worker's records, record for record."""
+    mine, other = (asyncio.run(_outputs(stack, Topics(p))) for p in (ours, theirs))
+    if mine != other:
+        differ = [key for key in mine.keys() | other.keys() if mine.get(key) != other.get(key)]
+        raise RuntimeError(f"{theirs} differs from the worker's output for {len(differ)} "
+                           f"fixtures' outputs, e.g. {differ[:3]}")  # fmt: skip
+    print(f"  {theirs}: the same {sum(map(len, mine.values())):,} records as the worker")
 
 
 def _faust_floor(stack: Endpoints, raw: Topics, frames: int) -> float:
@@ -177,6 +221,9 @@ class Replay:
     worker: Spread
     pass_through: Spread
     faust_floor: Spread
+    plain_loop: Spread
+    worker_cpu_ms: Spread  # per frame, start-up included
+    plain_loop_cpu_ms: Spread
 
 
 def replay(stack: Endpoints, frames: int = REPLAY_FRAMES, repeats: int = 3) -> Replay:
@@ -184,19 +231,28 @@ def replay(stack: Endpoints, frames: int = REPLAY_FRAMES, repeats: int = 3) -> R
     asyncio.run(ensure_topics(stack, raw, PARTITIONS, 1, -1))
     frames = asyncio.run(_publish_catalogue(stack, raw, frames))
     print(f"replay: {frames:,} raw frames published")
-    worker_rates, bare_rates, floor_rates = [], [], []
+    worker_rates, bare_rates, floor_rates, plain_rates = [], [], [], []
+    worker_cpu, plain_cpu = [], []
     for run in range(1, repeats + 1):
         floor_rates.append(_faust_floor(stack, raw, frames))
-        _, seconds = _replay_once(stack, raw, run)
+        prefix, seconds, cpu_s = _replay_once(stack, raw, run)
         worker_rates.append(frames / seconds)
+        worker_cpu.append(1000 * cpu_s / frames)
+        plain_prefix, plain_rate, plain_ms = _plain_loop(stack, raw, frames)
+        _same_outputs(stack, prefix, plain_prefix)
+        plain_rates.append(plain_rate)
+        plain_cpu.append(plain_ms)
         out = Topics(f"pass{run}x{int(time.time())}.")
         asyncio.run(ensure_topics(stack, out, PARTITIONS, 1, -1))
         bare_rates.append(asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames)))
         print(
             f"  run {run}: worker {worker_rates[-1]:,.0f} frames/s, "
-            f"pass-through {bare_rates[-1]:,.0f}, no-op Faust agent {floor_rates[-1]:,.0f}"
+            f"pass-through {bare_rates[-1]:,.0f}, no-op Faust agent {floor_rates[-1]:,.0f}, "
+            f"plain aiokafka loop {plain_rate:,.0f}; CPU ms per frame: worker "
+            f"{worker_cpu[-1]:.3f}, plain loop {plain_ms:.3f}"
         )
-    return Replay(frames, spread(worker_rates), spread(bare_rates), spread(floor_rates))
+    return Replay(frames, spread(worker_rates), spread(bare_rates), spread(floor_rates),
+                  spread(plain_rates), spread(worker_cpu), spread(plain_cpu))  # fmt: skip
 
 
 @dataclass
@@ -246,25 +302,50 @@ def _percentiles(values: list[float]) -> dict[str, float]:
             "max": ordered[-1], "count": float(len(ordered))}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class FeedMix:
+    """What the producer subscribes and how fast it opens streams, for one latency row."""
+
+    name: str
+    feeds: str  # SPORTSFEED_FEEDS
+    connects_per_s: int  # SPORTSFEED_CONNECTS_PER_S
+
+
+# Every stream opens at once, so that live frames are measured, not streams catching up; the
+# catch-up row opens them at the vendor's 5 a second instead, so that all through the
+# measurement streams open and each replays its match so far (up to about 150 frames at once)
+# while the others run live. Actions only and statistics only leave the other raw topic
+# empty, as a deployment that subscribes one feed does.
+FEED_MIXES = (
+    FeedMix("actions only", "actions", 1000),
+    FeedMix("statistics only", "statistics", 1000),
+    FeedMix("both feeds", "actions,statistics", 1000),
+    FeedMix("both feeds, with catch-up bursts", "actions,statistics", 5),
+)
+
+
 def end_to_end(
-    stack: Endpoints, fixtures: int = 500, hold_s: float = 30.0
+    stack: Endpoints,
+    fixtures: int = 500,
+    hold_s: float = 30.0,
+    mix: FeedMix = FEED_MIXES[2],
+    settle_s: float = 30.0,
 ) -> dict[str, dict[str, float]]:
-    """Live pace, all of simulator, producer and worker running; latency per record."""
-    prefix = f"e2e{int(time.time())}."
+    """Live pace, all of simulator, producer and worker running, on topics of their own (the
+    other feed's raw topic never written); latency per record."""
+    prefix = f"e2e{mix.feeds.replace(',', '')}{mix.connects_per_s}x{time.time_ns()}."
     topics = Topics(prefix)
     asyncio.run(ensure_topics(stack, topics, PARTITIONS, 1, -1))
     with running_simulator(fixtures, LIVE_MULTIPLIER) as port:
-        # Every stream opens at once, so that live frames are measured, not streams catching
-        # up: at the vendor's 5 connections a second, 1,000 streams take 200 s to open, and
-        # each replays its match so far in one burst as it opens.
         env = producer_env(stack, prefix, port, fixtures, SPORTSFEED_METRICS_PORT="0",
-                           SPORTSFEED_CONNECTS_PER_S="1000")  # fmt: skip
+                           SPORTSFEED_CONNECTS_PER_S=str(mix.connects_per_s),
+                           SPORTSFEED_FEEDS=mix.feeds)  # fmt: skip
         producer = subprocess.Popen([sys.executable, "-m", "sportsfeed", "produce"], env=env)
         worker_env = _worker_env(stack, prefix, prefix)
         worker = subprocess.Popen(PROCESS, env=worker_env)
         metrics_port = int(worker_env["SPORTSFEED_METRICS_PORT"])
         try:
-            time.sleep(30)  # start-up, the group's first rebalance, the catch-up burst
+            time.sleep(settle_s)  # start-up, the group's first rebalance, the first streams
             first = scrape(metrics_port)
             seen = asyncio.run(_latencies(stack, topics, hold_s))
             last = scrape(metrics_port)
@@ -277,6 +358,39 @@ def end_to_end(
                  for q in (0.5, 0.99)}  # fmt: skip
     raw = {**_percentiles(seen.raw_ms), "frames/s": len(seen.raw_ms) / hold_s}
     return {"raw": raw, "derived": _derived_latency(seen), "worker": in_worker}
+
+
+@dataclass(frozen=True)
+class MixLatency:
+    """Medians over repeated runs of one feed mix (each on topics of its own)."""
+
+    mix: FeedMix
+    frames_per_s: float
+    p50: Spread
+    p99: Spread
+    hop_p50: Spread
+    hop_p99: Spread
+
+
+def feed_mixes(
+    stack: Endpoints, fixtures: int = 500, repeats: int = 3, hold_s: float = 20.0
+) -> list[MixLatency]:
+    """Every feed mix's end-to-end latency beside one Kafka hop, `repeats` runs each."""
+    results = []
+    for mix in FEED_MIXES:
+        runs = [end_to_end(stack, fixtures, hold_s, mix, settle_s=20.0) for _ in range(repeats)]
+        for run in runs:
+            derived, hop = run["derived"], run["raw"]
+            print(f"  {mix.name}: derived p50 {derived['p50']:.1f} ms, p99 {derived['p99']:.1f}"
+                  f" ms; hop p50 {hop['p50']:.1f} ms, p99 {hop['p99']:.1f} ms; "
+                  f"{hop['frames/s']:,.0f} frames/s")  # fmt: skip
+        results.append(MixLatency(
+            mix, statistics.median(run["raw"]["frames/s"] for run in runs),
+            *(spread([run[part][q] for run in runs])
+              for part, q in (("derived", "p50"), ("derived", "p99"), ("raw", "p50"),
+                              ("raw", "p99"))),
+        ))  # fmt: skip
+    return results
 
 
 def _derived_latency(seen: Observed) -> dict[str, float]:
@@ -302,19 +416,33 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=REPLAY_FRAMES, help="raw frames replayed")
     parser.add_argument("--repeats", type=int, default=3, help="replay runs (median)")
     parser.add_argument("--fixtures", type=int, default=500, help="live fixtures (latency)")
-    parser.add_argument("--only", choices=["replay", "latency"], help="run one benchmark")
+    parser.add_argument("--only", choices=["replay", "latency", "mixes"],
+                        help="run one benchmark (mixes: every feed mix's latency)")  # fmt: skip
     args = parser.parse_args()
     settings = load_settings()
     with stack_endpoints(settings, temporary=True) as stack:
-        if args.only != "latency":
+        if args.only in (None, "replay"):
             result = replay(stack, args.frames, args.repeats)
             print(f"replay of {result.frames:,} frames, frames/s (median, min, max):")
             print(f"  worker        {result.worker}")
             print(f"  pass-through  {result.pass_through}")
             print(f"  no-op Faust   {result.faust_floor}")
+            print(f"  plain loop    {result.plain_loop}")
+            cpu = {"worker": result.worker_cpu_ms, "plain loop": result.plain_loop_cpu_ms}
+            print(
+                "CPU ms per frame (median, min, max): "
+                + "; ".join(
+                    f"{name} {c.median:.3f} ({c.low:.3f}, {c.high:.3f})" for name, c in cpu.items()
+                )
+            )
             ratio = result.worker.median / result.pass_through.median
             print(f"  ratio worker/pass-through {ratio:.2f}")
-        if args.only != "replay":
+        if args.only == "mixes":
+            for row in feed_mixes(stack, args.fixtures, args.repeats):
+                print(f"{row.mix.name} ({row.frames_per_s:,.0f} frames/s), ms: derived p50 "
+                      f"{row.p50}, p99 {row.p99}; one Kafka hop p50 {row.hop_p50}, "
+                      f"p99 {row.hop_p99}")  # fmt: skip
+        if args.only in (None, "latency"):
             latency = end_to_end(stack, args.fixtures)
             print(f"end to end at {args.fixtures} live fixtures, ms:")
             for name, figures in latency.items():

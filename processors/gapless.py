@@ -24,8 +24,13 @@ from typing import Any
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from processors.fetching import FetchWaitThread
+
 
 class GaplessConsumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> FetchWaitThread:
+        return FetchWaitThread(self, loop=self.loop, beacon=self.beacon)
+
     def committed_offset(self, tp: Any) -> int | None:
         """The offset last committed (or sought to) for `tp`: where a seek resumes."""
         offset = self._committed_offset.get(tp)
@@ -50,7 +55,12 @@ class GaplessTransport(faust_aiokafka.Transport):
 
 
 class GaplessApp(faust.App):
-    """A Faust app whose consumer commits only offsets its agents acknowledged."""
+    """A Faust app whose consumer commits only offsets its agents acknowledged, and fetches
+    with `fetch_max_wait_ms` (see processors/fetching.py)."""
+
+    def __init__(self, id: str, *, fetch_max_wait_ms: int, **options: Any) -> None:
+        self.fetch_max_wait_ms = fetch_max_wait_ms
+        super().__init__(id, **options)
 
     def _new_transport(self) -> Any:
         return GaplessTransport(self.conf.broker_consumer, self)

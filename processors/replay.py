@@ -27,7 +27,7 @@ from infra.stack import Endpoints, stack_endpoints
 from processors.command import spawn_worker, stop_worker
 from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
-from sportsfeed.arguments import topic_prefix
+from sportsfeed.arguments import positive_int, topic_prefix
 from sportsfeed.errors import SettingsError
 from sportsfeed.progress import GroupWatch, raw_partitions
 from sportsfeed.settings import Settings
@@ -56,6 +56,9 @@ def register(verbs: Any) -> None:
     parser.add_argument("--since", type=dt.datetime.fromisoformat,
                         help="only records from this ISO time (state starts empty; "
                         "default: from the start)")  # fmt: skip
+    parser.add_argument("--workers", type=positive_int, default=1,
+                        help="worker processes sharing the replay (at most the partition "
+                             "count: SPORTSFEED_PARTITIONS)")  # fmt: skip
     parser.set_defaults(verb=run)
 
 
@@ -80,7 +83,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with stack_endpoints(settings) as endpoints:
         if selection != Selection():
             source = asyncio.run(_select(settings, endpoints, source, args.to_prefix, selection))
-        return asyncio.run(replay(settings, endpoints, source, args.to_prefix, Console()))
+        return asyncio.run(replay(settings, endpoints, source, args.to_prefix, Console(),
+                                  args.workers))  # fmt: skip
 
 
 async def _select(
@@ -94,27 +98,39 @@ async def _select(
 
 
 async def replay(
-    settings: Settings, endpoints: Endpoints, source: str, target: str, console: Console
+    settings: Settings,
+    endpoints: Endpoints,
+    source: str,
+    target: str,
+    console: Console,
+    workers: int = 1,
 ) -> int:
+    """Replay with `workers` processes in one group (more than the partitions would idle)."""
     raw, out = Topics(source), Topics(target)
     for topics in (raw, out):
         await ensure_topics(endpoints, topics, settings.partitions,
                             settings.replication, settings.raw_retention_ms)  # fmt: skip
     span = await _span(endpoints, raw, settings.partitions)
-    console.print(f"replaying {span.total:,} raw frames of {source}raw.* into {target}*")
-    worker = await spawn_worker(
-        endpoints, asyncio.subprocess.DEVNULL, SPORTSFEED_TOPIC_PREFIX=target,
-        SPORTSFEED_RAW_TOPIC_PREFIX=source, SPORTSFEED_LOG_LEVEL="WARNING",
-        SPORTSFEED_DATA_DIR=tempfile.mkdtemp(prefix="sportsfeed-replay-"),
-    )  # fmt: skip
+    count = min(workers, settings.partitions)
+    if count < workers:
+        console.print(f"{workers} workers asked, {count} used: the raw topics have "
+                      f"{settings.partitions} partitions each")  # fmt: skip
+    console.print(f"replaying {span.total:,} raw frames of {source}raw.* into {target}* with "
+                  f"{count} worker process{'es' if count > 1 else ''}")  # fmt: skip
+    env = {"SPORTSFEED_TOPIC_PREFIX": target, "SPORTSFEED_RAW_TOPIC_PREFIX": source,
+           "SPORTSFEED_LOG_LEVEL": "WARNING"}  # fmt: skip
+    processes = [await spawn_worker(endpoints, asyncio.subprocess.DEVNULL, **env,
+                                    SPORTSFEED_DATA_DIR=tempfile.mkdtemp(prefix="sportsfeed-replay-"))
+                 for _ in range(count)]  # fmt: skip
     started = time.monotonic()
     try:
-        done = await _follow(endpoints, out.processor_group, span, worker, console)
+        done = await _follow(endpoints, out.processor_group, span, processes, console)
     finally:
-        await stop_worker(worker, settings.shutdown_grace_s)
+        await asyncio.gather(*(stop_worker(p, settings.shutdown_grace_s) for p in processes))
     elapsed = time.monotonic() - started
     if not done:
-        console.print(f"the replay worker stopped early (exit {worker.returncode})")
+        codes = ", ".join(str(p.returncode) for p in processes)
+        console.print(f"a replay worker stopped early (exits: {codes})")
         return 1
     console.print(f"replayed {span.total:,} frames in {elapsed:.1f} s "
                   f"({span.total / elapsed:,.0f} frames/s, start-up included)")  # fmt: skip
@@ -134,16 +150,17 @@ async def _span(endpoints: Endpoints, raw: Topics, partitions: int) -> Span:
 
 
 async def _follow(
-    endpoints: Endpoints, group: str, span: Span, worker: Any, console: Console
+    endpoints: Endpoints, group: str, span: Span, workers: list[Any], console: Console
 ) -> bool:
-    """Show the worker's committed progress until it has every raw record (True) or exits."""
+    """Show the workers' committed progress until they have every raw record (True), or until
+    one of them exits."""
     columns = (TextColumn("frames"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>8,.0f}/s"), TimeRemainingColumn())  # fmt: skip
     async with GroupWatch(endpoints, group, list(span.end)) as watch:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("replay", total=span.total, rate=0.0)
             first: tuple[float, int] | None = None
-            while worker.returncode is None:
+            while all(worker.returncode is None for worker in workers):
                 committed = await watch.committed()
                 done = sum(max(0, min(committed[tp] or span.start[tp], end) - span.start[tp])
                            for tp, end in span.end.items())  # fmt: skip

@@ -332,6 +332,16 @@ class Settings(BaseSettings):
             ge=6,
         ),
     ] = 10.0
+    fetch_max_wait_ms: Annotated[
+        int,
+        Field(
+            validation_alias=_env("SPORTSFEED_FETCH_MAX_WAIT_MS"),
+            description="How long the processor's fetch waits at the broker for records that "
+            "have not arrived; a busy partition's next records can wait behind it.",
+            ge=0,
+            le=1500,
+        ),
+    ] = 10
     stall_limit_s: Annotated[
         float,
         Field(

@@ -58,13 +58,14 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
 
     target = prefix.rstrip(".") + "-replay."
     replay = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", "replay", "--to-prefix", target,
+        sys.executable, "-m", "sportsfeed", "replay", "--to-prefix", target, "--workers", "2",
         env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     shown = (await asyncio.wait_for(replay.communicate(), 300))[0].decode()
     assert replay.returncode == 0, shown[-3000:]
     total = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
     assert f"replayed {total:,} frames" in shown
+    assert "with 2 worker processes" in shown  # sharing the partitions, the same records below
 
     chosen = sorted(fixtures)[:2]
     subset = prefix.rstrip(".") + "-two."
