@@ -83,7 +83,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with stack_endpoints(settings) as endpoints:
         if selection != Selection():
             source = asyncio.run(_select(settings, endpoints, source, args.to_prefix, selection))
-        return asyncio.run(replay(settings, endpoints, source, args.to_prefix, Console(),
+        console = Console(soft_wrap=True)  # a line piped to a log stays one line
+        return asyncio.run(replay(settings, endpoints, source, args.to_prefix, console,
                                   args.workers))  # fmt: skip
 
 

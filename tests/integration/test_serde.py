@@ -25,7 +25,7 @@ from tests.integration.avro_strategies import as_read, records
 
 FIXTURE = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"
 MICROS = st.integers(0, 4_000_000_000_000_000)  # timestamps up to the year 2096
-TIMESTAMPS = {"since", "lastHeartbeatAt", "lastDataAt", "emittedAt"}
+TIMESTAMPS = {"since", "lastHeartbeatAt", "lastDataAt", "emittedAt", "validUntil"}
 
 feed_states = st.fixed_dictionaries({
     "feed": st.sampled_from(["ACTIONS", "STATISTICS"]),
@@ -44,6 +44,8 @@ statuses = st.fixed_dictionaries({
     "changed": st.sampled_from(["ACTIONS", "STATISTICS"]),
     "feeds": st.lists(feed_states, max_size=2),
     "emittedAt": MICROS,
+    "producerId": st.none() | st.text(max_size=40),
+    "validUntil": st.none() | MICROS,
 })  # fmt: skip
 
 
