@@ -12,9 +12,10 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,8 +190,22 @@ def register(verbs: Any) -> None:
     parser.set_defaults(verb=run)
 
 
+@contextlib.contextmanager
+def table_is_the_output(settings: Settings) -> Iterator[None]:
+    """Only warnings and errors logged meanwhile (all of them at SPORTSFEED_LOG_LEVEL=DEBUG):
+    INFO lines would scroll the table redrawn in place off the screen."""
+    root = logging.getLogger()
+    level = root.level
+    if settings.log_level != "DEBUG":
+        root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    with stack_endpoints(settings) as endpoints:
+    with table_is_the_output(settings), stack_endpoints(settings) as endpoints:
         follower = Follower(endpoints, Topics(settings.topic_prefix))
         asyncio.run(show(follower, Console(), args.seconds, once=args.once))
     return 0
