@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import signal
 import time
 from collections.abc import Iterator
@@ -35,7 +34,7 @@ from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.admin import ensure_topics
 from sportsfeed.arguments import positive_int, topic_prefix
 from sportsfeed.errors import InfrastructureError
-from sportsfeed.scoreboard import Follower, follow_live
+from sportsfeed.scoreboard import Follower, follow_live, table_is_the_output
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -72,16 +71,9 @@ def demo_prefix(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    root = logging.getLogger()
-    level = root.level
-    if settings.log_level != "DEBUG":  # the live view is the demo's output; logs only for trouble
-        root.setLevel(logging.WARNING)
     settings = settings.model_copy(update={"topic_prefix": demo_prefix(args, settings)})
-    try:
-        with stack_endpoints(settings) as endpoints:
-            return asyncio.run(_demo(settings, endpoints, args))
-    finally:
-        root.setLevel(level)
+    with table_is_the_output(settings), stack_endpoints(settings) as endpoints:
+        return asyncio.run(_demo(settings, endpoints, args))
 
 
 async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespace) -> int:

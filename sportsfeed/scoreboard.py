@@ -12,14 +12,14 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -135,7 +135,7 @@ COLUMNS = (
     Column("feeds", lambda row, _: row.feeds, drop=6),
     Column("last update (UTC)", _updated, drop=5),
 )
-GAP = 3  # between columns: a space of padding each side and the invisible vertical rule
+GAP = 2  # between columns: a space of padding each side (no rules: they cost a column each)
 
 
 def fitting(columns: Sequence[Column], cells: list[list[str | Text]], width: int) -> list[int]:
@@ -166,7 +166,7 @@ def render(
     rows = [row for _, row in sorted(board.rows.items(), key=lambda kv: (kv[1].sport, kv[0]))]
     cells = [[column.cell(row, now) for column in COLUMNS] for row in rows]
     kept = fitting(COLUMNS, cells, width)
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table = Table(title=title, box=None, pad_edge=False, header_style="bold underline")
     for i in kept:
         column = COLUMNS[i]
         table.add_column(column.title, max_width=column.max_width, no_wrap=True,
@@ -189,8 +189,22 @@ def register(verbs: Any) -> None:
     parser.set_defaults(verb=run)
 
 
+@contextlib.contextmanager
+def table_is_the_output(settings: Settings) -> Iterator[None]:
+    """Only warnings and errors logged meanwhile (all of them at SPORTSFEED_LOG_LEVEL=DEBUG):
+    INFO lines would scroll the table redrawn in place off the screen."""
+    root = logging.getLogger()
+    level = root.level
+    if settings.log_level != "DEBUG":
+        root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    with stack_endpoints(settings) as endpoints:
+    with table_is_the_output(settings), stack_endpoints(settings) as endpoints:
         follower = Follower(endpoints, Topics(settings.topic_prefix))
         asyncio.run(show(follower, Console(), args.seconds, once=args.once))
     return 0

@@ -52,8 +52,11 @@ def test_names_are_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_demo_keeps_off_your_topics_on_your_servers(
     monkeypatch: pytest.MonkeyPatch, external: bool, given: str | None, expected: str
 ) -> None:
-    if external:
-        monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
-        monkeypatch.setenv("SCHEMA_REGISTRY_URL", "http://registry:8081")
+    for variable, value in (("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"),
+                            ("SCHEMA_REGISTRY_URL", "http://registry:8081")):  # fmt: skip
+        if external:
+            monkeypatch.setenv(variable, value)
+        else:
+            monkeypatch.delenv(variable, raising=False)
     args = argparse.Namespace(prefix=given)
     assert demo_prefix(args, load_settings()) == expected
