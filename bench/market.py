@@ -144,7 +144,7 @@ def main() -> None:
     for fault, figure in found.items():
         met = "met" if figure.high <= LEASE_S + 1 else "**missed**"
         print(f"| {fault}: fault to every fixture SUSPENDED at a consumer, s "
-              f"| {figure} | the lease: {LEASE_S:g} | | max <= lease + 1 s | {met} |")  # fmt: skip
+              f"| {figure} | the lease: {LEASE_S:g} | | max <= lease + 1 s: {met} |")  # fmt: skip
 
 
 if __name__ == "__main__":
