@@ -44,6 +44,7 @@ from processors.frames import BadFrame, parse, read_meta
 from processors.gapless import GaplessApp, GaplessConsumer
 from processors.market import MARKET_STATE, MarketBook, install
 from processors.metrics import Metrics
+from schemas.errors import RecordMismatch
 from schemas.serde import AvroCodec
 from simulator.model import Feed
 from sportsfeed.settings import Settings
@@ -244,7 +245,7 @@ class Deriver:
         return encoded, applied.state
 
     async def _reject(self, feed: Feed, key: bytes, message: Any, exc: Exception) -> Awaitable[Any]:
-        if not isinstance(exc, BadFrame):
+        if not isinstance(exc, BadFrame | RecordMismatch):
             log.error("unexpected error on %s[%d]@%d", message.topic, message.partition,
                       message.offset, exc_info=exc)  # fmt: skip
         else:

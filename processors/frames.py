@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Final, TypeVar
 
 import orjson
 
+from schemas.validation import LONG_RANGE
 from simulator.model import Feed, Sport
 
 EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -284,9 +285,13 @@ def _optional(body: dict[str, Any], key: str, kind: type[T], where: str) -> T | 
 
 
 def _int(body: dict[str, Any], key: str, where: str) -> int:
+    """An integer a fixture's state can hold (sequences are stored even when nothing is
+    written; the Avro schemas' narrower `int` fields are checked as records are encoded)."""
     value = body.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadFrame(f"{where}.{key}: expected an integer, got {_kind(value)}")
+    if not LONG_RANGE[0] <= value <= LONG_RANGE[1]:
+        raise BadFrame(f"{where}.{key}: {value} is outside the 64-bit range of Avro's long")
     return value
 
 
