@@ -33,12 +33,14 @@ from producers.protocol import (
     marks_finished,
     raw_headers,
     source,
+    stand_in,
     stream_url,
 )
-from producers.publisher import Publisher
+from producers.publisher import Headers, Publisher
 from producers.status import GAVE_UP, State
 from simulator.model import Channel, Feed
 from sportsfeed.errors import SportsfeedError
+from sportsfeed.limits import FRAME_LIMIT
 from sportsfeed.redact import redacting_logger
 
 log = logging.getLogger(__name__)
@@ -271,6 +273,8 @@ class FeedStream:
             headers = raw_headers(self.stream, self._options.channel, self.position,
                                   time.time_ns() // 1000, source_url,
                                   self._options.feeds)  # fmt: skip
+            if len(value) > FRAME_LIMIT:
+                value, headers = self._oversized(len(value), headers)
             self._publishing = True
             delivery = await self._publisher.publish(topic, key, value, headers)
             self._publishing, self._last_seen = False, time.monotonic()
@@ -278,6 +282,13 @@ class FeedStream:
             frames.inc()
             sizes.inc(len(value))
             self._finished = self._finished or marks_finished(text)
+
+    def _oversized(self, size: int, headers: Headers) -> tuple[bytes, Headers]:
+        """Kafka would refuse the frame: a stand-in takes its position, and it is reported."""
+        self._metrics.oversized.labels(self.stream.sport.slug, self.stream.feed.value).inc()
+        log.warning("oversized frame stream=%s position=%d bytes=%d limit=%d: a stand-in is "
+                    "published", self.stream, self.position, size, FRAME_LIMIT)  # fmt: skip
+        return stand_in(headers, size)
 
     async def _went_live(self) -> bool:
         await self._report(self.stream, State.LIVE, None)
