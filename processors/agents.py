@@ -28,7 +28,7 @@ from faust.types import EventT, TableT
 from prometheus_client import generate_latest
 
 from infra.stack import Endpoints
-from processors.deadletter import dead_letter_headers
+from processors.deadletter import dead_letter
 from processors.derive.fixture import (
     FIXTURE_FINISHED,
     FIXTURE_SCORE,
@@ -44,13 +44,16 @@ from processors.frames import BadFrame, parse, read_meta
 from processors.gapless import GaplessApp, GaplessConsumer
 from processors.market import MARKET_STATE, MarketBook, install
 from processors.metrics import Metrics
+from schemas.errors import RecordMismatch
 from schemas.serde import AvroCodec
 from simulator.model import Feed
+from sportsfeed.limits import REQUEST_LIMIT
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
 EXIT_STALLED = 4
+EXIT_UNACKNOWLEDGED = 5
 MAX_IN_FLIGHT = 10_000  # records derived whose outputs are not yet acknowledged
 PERSIST_BATCH = 2_000  # records whose states are stored together
 SCHEMA_OF = {FIXTURE_SCORE: "fixture_score", PERIOD_DELTA: "period_delta",
@@ -226,10 +229,12 @@ class Deriver:
         self, feed: Feed, key: bytes, value: bytes | None, headers: Any
     ) -> tuple[list[tuple[str, bytes]], FixtureState | None]:
         """Encoded outputs and the new state (None: unchanged); raises for a bad record."""
+        meta = read_meta(headers or [])
+        if meta.feeds is None:
+            self.metrics.feeds_inferred.labels(feed.value).inc()
         frame = parse(feed, value or b"")
         if frame.fixture_id.encode() != key:
             raise BadFrame(f"record key {key!r:.60} is not the frame's fixtureId")
-        meta = read_meta(headers or [])
         state = self._state(key)
         applied = apply(state, frame, meta)
         if applied.repeat:
@@ -244,17 +249,16 @@ class Deriver:
         return encoded, applied.state
 
     async def _reject(self, feed: Feed, key: bytes, message: Any, exc: Exception) -> Awaitable[Any]:
-        if not isinstance(exc, BadFrame):
+        if not isinstance(exc, BadFrame | RecordMismatch):
             log.error("unexpected error on %s[%d]@%d", message.topic, message.partition,
                       message.offset, exc_info=exc)  # fmt: skip
         else:
             log.warning("dead letter %s[%d]@%d: %s", message.topic, message.partition,
                         message.offset, exc)  # fmt: skip
-        headers = dead_letter_headers(
-            message.headers or [], message.topic, message.partition, message.offset, exc
-        )
+        where = (message.topic, message.partition, message.offset)
+        value, headers = dead_letter(message.value or b"", list(message.headers or []), *where, exc)
         self.metrics.dead_letters.labels(feed.value, type(exc).__name__).inc()
-        return await self._send(self.rejected, key, message.value or b"", headers)
+        return await self._send(self.rejected, key, value, headers)
 
     async def _send(
         self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None
@@ -331,6 +335,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         producer_linger=0.0,
         producer_acks=-1,
+        producer_max_request_size=REQUEST_LIMIT,  # a dead letter always fits: sportsfeed.limits
         web_bind=settings.metrics_host,
         web_host=settings.metrics_host,
         web_port=settings.metrics_port or 6066,
@@ -358,7 +363,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
                 batch = [await in_flight.get()]
                 while not in_flight.empty() and len(batch) < PERSIST_BATCH:
                     batch.append(in_flight.get_nowait())
-                await deriver.persist(batch)
+                await _persist_or_end(deriver, batch)
                 for pending in batch:
                     await manual.ack(pending.event)
 
@@ -405,6 +410,20 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
 
     _pages(app, table, metrics)
     return app
+
+
+async def _persist_or_end(deriver: Deriver, batch: list[Pending]) -> None:
+    """Store the batch's states once Kafka took its outputs (and dead letters); if it did not,
+    end the worker before anything after them is acknowledged. Faust commits the first run of
+    consecutive acknowledged offsets, so an agent restarted in place would commit past the
+    record; a restarted worker resumes at it."""
+    try:
+        await deriver.persist(batch)
+    except Exception as exc:  # noqa: BLE001 (any failure: nothing may pass it)
+        first = batch[0].event.message
+        log.error("outputs of %s[%d]@%d onwards were not acknowledged by Kafka (%r); exiting to "  # noqa: TRY400 (the reason is enough)
+                  "be restarted", first.topic, first.partition, first.offset, exc)  # fmt: skip
+        os._exit(EXIT_UNACKNOWLEDGED)
 
 
 def _rocksdb_options(settings: Settings) -> dict[str, int]:

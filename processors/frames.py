@@ -15,11 +15,12 @@ from typing import Any, ClassVar, Final, TypeVar
 
 import orjson
 
+from schemas.validation import LONG_RANGE
 from simulator.model import Feed, Sport
+from sportsfeed.limits import FRAME_LIMIT, OVERSIZED_HEADER
 
 EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 T = TypeVar("T")
-MAX_FRAME_BYTES: Final = 2**20  # the largest real frames are tens of KB; Kafka's default is 1 MB
 
 
 class BadFrame(ValueError):
@@ -102,24 +103,32 @@ class Meta:
 
     sport: Sport
     position: int
-    feeds: frozenset[Feed] = frozenset(Feed)  # the fixture's subscribed feeds
+    feeds: frozenset[Feed] | None = frozenset(Feed)  # the fixture's feeds; None: not said
 
     @property
     def has_actions(self) -> bool:
-        return Feed.ACTIONS in self.feeds
+        """Whether the fixture's records say it has an actions feed (not said: assumed)."""
+        return self.feeds is None or Feed.ACTIONS in self.feeds
 
 
 def read_meta(headers: Iterable[tuple[str, bytes]]) -> Meta:
     """The sport, position and feeds headers the producer put on a raw record.
 
-    Without a `feeds` header (older records) the fixture is taken to have both feeds.
+    Without a `feeds` header (records another producer wrote) `feeds` is None. A
+    stand-in for a frame over the size limit (`sportsfeed.limits`) is refused, naming it.
     """
     found = dict(headers)
+    if OVERSIZED_HEADER in found:
+        size = found[OVERSIZED_HEADER].decode(errors="replace")
+        raise BadFrame(
+            f"a frame of {size} bytes at position {found.get('position', b'?').decode()} was over "
+            f"the {FRAME_LIMIT:,}-byte frame limit: only its stand-in was stored"
+        )
     try:
         sport = Sport(found["sport"].decode())
         position = int(found["position"])
-        listed = found.get("feeds", b"actions,statistics").decode().split(",")
-        feeds = frozenset(Feed(name) for name in listed if name)
+        listed = found["feeds"].decode().split(",") if "feeds" in found else None
+        feeds = None if listed is None else frozenset(Feed(name) for name in listed if name)
     except KeyError as exc:
         raise BadFrame(f"raw record lacks the {exc.args[0]!r} header") from exc
     except ValueError as exc:
@@ -129,8 +138,8 @@ def read_meta(headers: Iterable[tuple[str, bytes]]) -> Meta:
 
 def parse(feed: Feed, data: bytes) -> Frame:
     """The frame in `data`, a raw record value of `feed`'s topic."""
-    if len(data) > MAX_FRAME_BYTES:
-        raise BadFrame(f"frame of {len(data):,} bytes is over the {MAX_FRAME_BYTES:,} accepted")
+    if len(data) > FRAME_LIMIT:
+        raise BadFrame(f"frame of {len(data):,} bytes is over the {FRAME_LIMIT:,} accepted")
     try:
         body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -284,9 +293,13 @@ def _optional(body: dict[str, Any], key: str, kind: type[T], where: str) -> T | 
 
 
 def _int(body: dict[str, Any], key: str, where: str) -> int:
+    """An integer a fixture's state can hold (sequences are stored even when nothing is
+    written; the Avro schemas' narrower `int` fields are checked as records are encoded)."""
     value = body.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadFrame(f"{where}.{key}: expected an integer, got {_kind(value)}")
+    if not LONG_RANGE[0] <= value <= LONG_RANGE[1]:
+        raise BadFrame(f"{where}.{key}: {value} is outside the 64-bit range of Avro's long")
     return value
 
 

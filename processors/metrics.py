@@ -26,6 +26,11 @@ class Metrics:
             "sportsfeed_processor_dead_letters", "Raw records sent to the rejected topic",
             ["feed", "error"], registry=r,
         )  # fmt: skip
+        self.feeds_inferred = Counter(
+            "sportsfeed_processor_feeds_inferred",
+            "Raw records without the `feeds` header: who scores the fixture was inferred",
+            ["feed"], registry=r,
+        )  # fmt: skip
         self.repeats = Counter(
             "sportsfeed_processor_repeats_dropped", "Repeated or stale frames dropped",
             ["feed"], registry=r,

@@ -21,7 +21,7 @@ from producers.liveness import RENEW_S, Lease, producer_instance_id, release
 from producers.metrics import Metrics
 from producers.protocol import StreamId, parse_fixture_list, sport_by_name
 from producers.publisher import Publisher
-from producers.recovery import resume_points
+from producers.recovery import resume_points, unfinished_fixtures
 from producers.status import Finished, FixtureStatus, State, count_states
 from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
 from schemas.serde import AvroCodec, Registry
@@ -99,10 +99,19 @@ class Producer:
         await self._publisher.start()
         log.info("publisher connected schema_id=%d", self._codec.schema_id)
         try:
-            await self.add(fixtures)
+            # Kafka's unfinished streams too: discovery lists live fixtures only, and a fixture
+            # that ended while the producer was down must still get its last frames.
+            await self.add(fixtures + await self._unfinished())
             await self._supervise()
         finally:
             await self._shutdown()
+
+    async def _unfinished(self) -> list[tuple[Sport, str]]:
+        found = await unfinished_fixtures(
+            self._endpoints, self._topics, self._settings.partitions, self._codec
+        )
+        log.info("unfinished in feed-status fixtures=%d", len(found))
+        return found
 
     async def add(self, fixtures: Iterable[tuple[Sport, str]]) -> None:
         """Start streams for fixtures not yet running, resuming where Kafka says."""

@@ -21,6 +21,12 @@ class Metrics:
         self.bytes = Counter(
             "sportsfeed_producer_bytes", "Bytes of data frames published", labels, registry=r
         )
+        self.oversized = Counter(
+            "sportsfeed_producer_oversized_frames",
+            "Frames over the frame limit, published as a stand-in (sportsfeed.limits)",
+            labels,
+            registry=r,
+        )
         self.reconnects = Counter(
             "sportsfeed_producer_reconnects",
             "Reconnections after a drop, silence or refusal",

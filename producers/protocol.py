@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 
 from simulator.model import Channel, Feed, Sport
+from sportsfeed.limits import OVERSIZED_HEADER
 
 ACCEPT: Final = "application/vnd.imggaming.dde.api+json;version=1"
 _DATA_KEYS: Final = frozenset({"fixtureAction", "fixtureSummary", "seqNum", "teamActionAggregates"})
@@ -105,6 +106,12 @@ def raw_headers(
         ("source", source_url.encode()),
         ("feeds", ",".join(feed.value for feed in feeds).encode()),
     ]
+
+
+def stand_in(headers: list[tuple[str, bytes]], size: int) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The record published instead of a frame of `size` bytes over the frame limit: an empty
+    value and the frame's headers plus `oversized` (its size), so its position still counts."""
+    return b"", [*headers, (OVERSIZED_HEADER, str(size).encode())]
 
 
 def parse_fixture_list(text: str) -> list[tuple[Sport, str]]:

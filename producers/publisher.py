@@ -14,11 +14,13 @@ import itertools
 import time
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
 from infra.stack import Endpoints
 from sportsfeed.errors import InfrastructureError
+from sportsfeed.limits import REQUEST_LIMIT
 
 Headers = list[tuple[str, bytes]]
 
@@ -60,6 +62,7 @@ class Publisher:
             partitioner=KeyPartitioner(),
             retry_backoff_ms=200,
             client_id="sportsfeed-producer",
+            max_request_size=REQUEST_LIMIT,  # set on purpose: sportsfeed.limits
         )
         self._slots = asyncio.Semaphore(max_unacked)
         # send time of each record awaiting its ack, in send order: the first is the oldest
@@ -111,10 +114,14 @@ class Publisher:
 
     def _fail(self, topic: str, exc: BaseException | None) -> None:
         if not self._failed.done():
-            self._failed.set_exception(
-                KafkaUnavailable(
-                    f"Kafka did not acknowledge a record for {topic} ({exc!r}); ending so that a "
-                    "restart resumes from what Kafka holds. Is the cluster reachable? See "
-                    "SPORTSFEED_KAFKA_OUTAGE_LIMIT_S."
-                )
-            )
+            self._failed.set_exception(KafkaUnavailable(_failure(topic, exc)))
+
+
+def _failure(topic: str, exc: BaseException | None) -> str:
+    """Why the producer ends, naming the real cause when Kafka said it."""
+    said = f"Kafka did not acknowledge a record for {topic} ({exc!r}); ending so that a restart "
+    said += "resumes from what Kafka holds. "
+    if isinstance(exc, MessageSizeTooLargeError | RecordTooLargeError):
+        limit = f"{REQUEST_LIMIT:,}"
+        return said + f"The record is too large: `sportsfeed topics` sets max.message.bytes {limit}"
+    return said + "Is the cluster reachable? See SPORTSFEED_KAFKA_OUTAGE_LIMIT_S."

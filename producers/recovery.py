@@ -5,6 +5,11 @@ offset at that position. Records may have landed after the last checkpoint (a cr
 two), so each raw partition is scanned from the oldest checkpoint among our fixtures to its end,
 and the highest `position` header found per stream wins. A stream with no checkpoint scans its
 partition from the beginning. This holds across kill -9: nothing here trusts local state.
+
+`unfinished_fixtures` lists the fixtures `feed-status` last saw with a stream neither FINISHED
+nor given up: a producer resumes them on start whether or not discovery (which lists live
+fixtures only) or the fixture list still names them, so a restart across a match's end still
+publishes its last frames.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from infra.stack import Endpoints
 from producers.protocol import StreamId, marks_finished
+from producers.status import GAVE_UP, State
 from schemas.serde import AvroCodec
-from simulator.model import Feed
+from simulator.model import Feed, Sport
 from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -32,6 +38,30 @@ class Resume:
     finished: bool = False  # the last frame published said the fixture finished
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """A stream's latest feed-status entry."""
+
+    sport: Sport
+    state: State
+    reason: str | None
+    resume: Resume
+
+    @property
+    def unfinished(self) -> bool:
+        given_up = self.state is State.FAILED and (self.reason or "").startswith(GAVE_UP)
+        return self.state is not State.FINISHED and not given_up
+
+
+async def unfinished_fixtures(
+    endpoints: Endpoints, topics: Topics, partitions: int, status_codec: AvroCodec
+) -> list[tuple[Sport, str]]:
+    """Fixtures with a stream that feed-status last saw unfinished, in fixture order."""
+    checkpoints = await _checkpoints(endpoints, _all(topics.feed_status, partitions), status_codec)
+    found = {(c.sport, fixture_id) for (fixture_id, _), c in checkpoints.items() if c.unfinished}
+    return sorted(found, key=lambda item: item[1])
+
+
 async def resume_points(
     endpoints: Endpoints,
     topics: Topics,
@@ -41,13 +71,17 @@ async def resume_points(
 ) -> dict[StreamId, Resume]:
     """The position every stream in `streams` resumes from (topics have `partitions` each)."""
     checkpoints = await _checkpoints(endpoints, _all(topics.feed_status, partitions), status_codec)
-    found = {s: checkpoints.get((s.fixture_id, s.feed), Resume()) for s in streams}
+    found = {s: _resume(checkpoints.get((s.fixture_id, s.feed))) for s in streams}
     for feed in Feed:
         mine = [s for s in streams if s.feed is feed]
         if mine:
             raw = _all(topics.raw(feed), partitions)
             found.update(await _scan_raw(endpoints, raw, mine, found))
     return found
+
+
+def _resume(checkpoint: Checkpoint | None) -> Resume:
+    return Resume() if checkpoint is None else checkpoint.resume
 
 
 def _all(topic: str, partitions: int) -> list[TopicPartition]:
@@ -76,7 +110,7 @@ async def _read_to_end(
 
 async def _checkpoints(
     endpoints: Endpoints, tps: list[TopicPartition], codec: AvroCodec
-) -> dict[tuple[str, Feed], Resume]:
+) -> dict[tuple[str, Feed], Checkpoint]:
     consumer = AIOKafkaConsumer(**endpoints.kafka(enable_auto_commit=False))
     await consumer.start()
     try:
@@ -85,13 +119,16 @@ async def _checkpoints(
         records = await _read_to_end(consumer, starts)
     finally:
         await consumer.stop()
-    latest: dict[tuple[str, Feed], Resume] = {}
+    latest: dict[tuple[str, Feed], Checkpoint] = {}
     for message in records:
         status = codec.decode(message.value)  # type: ignore[attr-defined]
+        sport = Sport[status["sport"]]
         for feed_state in status["feeds"]:
             key = (str(status["fixtureId"]), Feed[feed_state["feed"]])
-            finished = feed_state["state"] == "FINISHED"
-            latest[key] = Resume(feed_state["position"], feed_state["rawOffset"], finished)
+            state = State(feed_state["state"])
+            resume = Resume(feed_state["position"], feed_state["rawOffset"],
+                            state is State.FINISHED)  # fmt: skip
+            latest[key] = Checkpoint(sport, state, feed_state["reason"], resume)
     return latest
 
 

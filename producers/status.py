@@ -17,6 +17,10 @@ from typing import Any
 from producers.protocol import StreamId
 from simulator.model import Channel, Feed
 
+# The reason of a FAILED stream the producer stopped trying (see `producers.stream`); such a
+# stream is not resumed on start, every other unfinished one is.
+GAVE_UP = "given up"
+
 
 class State(enum.Enum):
     CONNECTING = "CONNECTING"

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidHandshake
+from websockets.exceptions import (
+    ConnectionClosed,
+    ConnectionClosedOK,
+    InvalidHandshake,
+    InvalidStatus,
+)
 
 from producers.metrics import Metrics
 from producers.protocol import (
@@ -28,19 +33,26 @@ from producers.protocol import (
     marks_finished,
     raw_headers,
     source,
+    stand_in,
     stream_url,
 )
-from producers.publisher import Publisher
-from producers.status import State
+from producers.publisher import Headers, Publisher
+from producers.status import GAVE_UP, State
 from simulator.model import Channel, Feed
 from sportsfeed.errors import SportsfeedError
+from sportsfeed.limits import FRAME_LIMIT
 from sportsfeed.redact import redacting_logger
 
 log = logging.getLogger(__name__)
 _WEBSOCKET_LOG = redacting_logger("producers.websocket")  # frame-level debug logs, token-free
 
 _CAUGHT_UP_QUIET_S = 0.25  # a wait this long for a frame: the replay burst is over
-_MAX_FRAME_BYTES = 4 << 20
+# Frames are read whatever their size, so that one over the raw topics' limit is reported and
+# skipped (`producers.publisher`) instead of closing the connection at the same frame forever.
+_MAX_FRAME_BYTES = 64 << 20
+# A stream the vendor answers with HTTP 404 (unknown fixture or feed) this many times in a row
+# is given up: FAILED, and not resumed on the next start (`producers.recovery`).
+GIVE_UP_AFTER_NOT_FOUND = 5
 
 
 class AuthRejected(SportsfeedError):
@@ -135,6 +147,7 @@ class FeedStream:
 
     async def run(self) -> None:
         backoff = Backoff()
+        not_found = 0  # HTTP 404 answers in a row
         while True:
             await self._limiter.wait()
             await self._report(self.stream, State.CONNECTING, None)
@@ -143,6 +156,7 @@ class FeedStream:
             try:
                 finished = await self._session(url)
                 backoff.reset()
+                not_found = 0
                 if finished:
                     await self._report(self.stream, State.FINISHED, None)
                     return
@@ -158,10 +172,20 @@ class FeedStream:
                 await self._report(self.stream, State.STALE, "no heartbeat nor data")
                 log.warning("stale stream=%s after=%.0fs", self.stream, self._options.liveness_s)
             except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
+                not_found = not_found + 1 if _not_found(exc) else 0
+                if not_found >= GIVE_UP_AFTER_NOT_FOUND:
+                    await self._give_up(f"the vendor answered HTTP 404 {not_found} times in a row")
+                    return
                 await self._report(self.stream, State.DOWN, _reason(exc))
                 log.warning("down stream=%s reason=%s", self.stream, _reason(exc))
             self._metrics.reconnects.labels(self.stream.sport.slug, self.stream.feed.value).inc()
             await asyncio.sleep(backoff.next())
+
+    async def _give_up(self, why: str) -> None:
+        reason = f"{GAVE_UP}: {why}"
+        await self._report(self.stream, State.FAILED, reason)
+        log.error("stream given up stream=%s position=%d reason=%s", self.stream, self.position,
+                  reason)  # fmt: skip
 
     async def _session(self, url: str) -> bool:
         """One connection; whether the fixture finished on it."""
@@ -249,6 +273,8 @@ class FeedStream:
             headers = raw_headers(self.stream, self._options.channel, self.position,
                                   time.time_ns() // 1000, source_url,
                                   self._options.feeds)  # fmt: skip
+            if len(value) > FRAME_LIMIT:
+                value, headers = self._oversized(len(value), headers)
             self._publishing = True
             delivery = await self._publisher.publish(topic, key, value, headers)
             self._publishing, self._last_seen = False, time.monotonic()
@@ -256,6 +282,13 @@ class FeedStream:
             frames.inc()
             sizes.inc(len(value))
             self._finished = self._finished or marks_finished(text)
+
+    def _oversized(self, size: int, headers: Headers) -> tuple[bytes, Headers]:
+        """Kafka would refuse the frame: a stand-in takes its position, and it is reported."""
+        self._metrics.oversized.labels(self.stream.sport.slug, self.stream.feed.value).inc()
+        log.warning("oversized frame stream=%s position=%d bytes=%d limit=%d: a stand-in is "
+                    "published", self.stream, self.position, size, FRAME_LIMIT)  # fmt: skip
+        return stand_in(headers, size)
 
     async def _went_live(self) -> bool:
         await self._report(self.stream, State.LIVE, None)
@@ -269,6 +302,10 @@ class FeedStream:
             self._acknowledged(self.stream, position, delivery.result().offset)  # type: ignore[attr-defined]
 
         return done
+
+
+def _not_found(exc: BaseException) -> bool:
+    return isinstance(exc, InvalidStatus) and exc.response.status_code == 404
 
 
 def _reason(exc: BaseException) -> str:

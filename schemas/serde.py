@@ -25,6 +25,7 @@ from schema_registry.client import SchemaRegistryClient
 from schema_registry.client.schema import AvroSchema
 
 from schemas.errors import RecordMismatch, RegistryUnavailable, SchemaError, UnknownSchemaId
+from schemas.validation import Validator
 
 MAGIC: Final = 0
 HEADER: Final = struct.Struct(">bI")
@@ -46,6 +47,11 @@ def _parse(schema: dict[str, Any]) -> dict[str, Any]:
 @cache
 def parsed_schema(name: str) -> dict[str, Any]:
     return _parse(json.loads(schema_text(name)))
+
+
+@cache
+def validator(name: str) -> Validator:
+    return Validator(json.loads(schema_text(name)))
 
 
 _REGISTER_TRIES = 5
@@ -120,11 +126,17 @@ class AvroCodec:
     def __init__(self, topic: str, schema_name: str, registry: Registry) -> None:
         self.topic = topic
         self.schema = parsed_schema(schema_name)
+        self._validator = validator(schema_name)
         self._registry = registry
         self.schema_id = registry.register(f"{topic}-value", schema_text(schema_name))
         self._header = HEADER.pack(MAGIC, self.schema_id)
 
     def encode(self, record: Record) -> bytes:
+        """The record in the wire format; RecordMismatch names a field no reader could take."""
+        try:
+            self._validator.check(record)
+        except RecordMismatch as exc:
+            raise RecordMismatch(f"{self.topic}: {exc}") from None
         out = io.BytesIO()
         out.write(self._header)
         try:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from simulator.model import Feed
+from sportsfeed.limits import RECORD_LIMIT
 
 PREFIX_SEPARATORS = ".-_"
 _LEGAL_PREFIX = re.compile(r"[A-Za-z0-9._-]{1,200}")  # Kafka's topic characters, room for names
@@ -70,7 +71,8 @@ class Topics:
     def all(self, raw_retention_ms: int = -1) -> dict[str, dict[str, str]]:
         """Every topic with its configuration."""
         compacted = {"cleanup.policy": "compact"}
-        raw = {"cleanup.policy": "delete", "retention.ms": str(raw_retention_ms)}
+        sized = {"max.message.bytes": str(RECORD_LIMIT)}  # set on purpose: sportsfeed.limits
+        raw = {"cleanup.policy": "delete", "retention.ms": str(raw_retention_ms)} | sized
         return {
             self.raw(Feed.ACTIONS): raw,
             self.raw(Feed.STATISTICS): raw,
@@ -79,6 +81,6 @@ class Topics:
             self.period_delta: {"cleanup.policy": "delete"},
             self.fixture_finished: compacted,
             self.market_state: compacted,
-            self.rejected: {"cleanup.policy": "delete"},
+            self.rejected: {"cleanup.policy": "delete"} | sized,
             self.fixtures_changelog: compacted,
         }

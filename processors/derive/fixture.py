@@ -8,6 +8,7 @@ the last one applied on that feed), then derives every output the frame implies:
 - statistics frame: a period-delta against the previous snapshot; and, for a fixture without
   an actions feed (the raw record's `feeds` header) whose sport can be scored from statistics,
   a fixture-score when it changed and the fixture-finished on the first finished snapshot.
+  Without the header, statistics score the fixture until its first actions frame.
 
 Which feed scores a fixture is decided by the record, not by which topic happened to be read
 first, so the outputs depend only on each feed's own frames: a replay gives the same records.
@@ -95,10 +96,20 @@ def _apply_statistics(state: FixtureState, frame: StatisticsFrame, meta: Meta) -
     delta = period_delta(state.snapshot, state.statistics_sequence or None, frame, meta.sport)
     outputs = [(PERIOD_DELTA, delta | {"source": source(frame, meta)})]
     state = replace(state, statistics_sequence=frame.sequence, snapshot=frame.aggregates)
-    score = None if meta.has_actions else from_statistics(frame, meta.sport)
+    score = from_statistics(frame, meta.sport) if _scored_by_statistics(state, meta) else None
     if score is None:
         return Applied(state, outputs)
     return _scored(state, score, frame, meta, outputs)
+
+
+def _scored_by_statistics(state: FixtureState, meta: Meta) -> bool:
+    """Whether statistics score the fixture: its records say it has no actions feed, or they
+    do not say (records another producer wrote) and no actions frame of it was applied yet.
+    The guess depends on which topic was read first, so only the `feeds` header makes the
+    outputs independent of it; a fixture scored by nothing would be worse."""
+    if meta.feeds is None:
+        return state.actions_sequence == 0
+    return not meta.has_actions
 
 
 def _scored(

@@ -44,7 +44,7 @@ def run(
     fixture: SimFixture,
     raws: Iterable[Raw],
     into: Run | None = None,
-    feeds: frozenset[Feed] = frozenset(Feed),
+    feeds: frozenset[Feed] | None = frozenset(Feed),  # None: the records do not say
 ) -> Run:
     """Parse and apply `raws` in order, for a fixture subscribed to `feeds`."""
     result = into or Run()
