@@ -20,7 +20,7 @@ from infra.stack import Endpoints
 from producers.liveness import RENEW_S, Lease, producer_instance_id, release
 from producers.metrics import Metrics
 from producers.protocol import StreamId, parse_fixture_list, sport_by_name
-from producers.publisher import Publisher
+from producers.publisher import Publisher, transactional_id
 from producers.recovery import resume_points
 from producers.status import Finished, FixtureStatus, State, count_states
 from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
@@ -93,6 +93,7 @@ class Producer:
             self._endpoints,
             self._settings.max_unacked,
             self._settings.kafka_outage_limit_s,
+            transactional_id(self._settings.topic_prefix, self._settings.shard),
         )
         self._metrics.oldest_unacked.set_function(self._publisher.oldest_unacked_s)
         self._metrics.outage_limit.set(self._settings.kafka_outage_limit_s)

@@ -26,6 +26,7 @@ from tests.integration.pipeline import (
     environment,
     finish,
     fresh_topics,
+    output_of,
     read_raw,
     read_status,
     running_simulator,
@@ -124,6 +125,30 @@ async def test_kill_9_mid_match_and_restart(stack: Endpoints) -> None:
         assert 0 < partial < total  # killed mid-match
         await finish(await spawn("produce", env), 120)
     assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+
+
+async def test_two_producers_for_one_shard_write_every_frame_once(stack: Endpoints) -> None:
+    """A second producer for a shard (a reshard, a node cut off yet running) fences the first:
+    Kafka refuses the first one's writes, it ends, and the raw topics read committed hold every
+    frame once, in order, as the simulator sent them."""
+    prefix, topics = await fresh_topics(stack)
+    fixtures = generate_catalogue(4, seed=35)
+    longest = max(f.stream(feed).frames[-1].at for f in fixtures.values() for feed in Feed)
+    async with running_simulator(fixtures, multiplier=longest / 10) as simulator:  # ~10 s
+        env = environment(stack, prefix, simulator, SPORTSFEED_SHARD="0/1")
+        first = await spawn("produce", env)
+        await asyncio.sleep(4)
+        second = await spawn("produce", env)
+        await finish(second, 120)
+        try:
+            await asyncio.wait_for(first.wait(), 30)
+        finally:
+            if first.returncode is None:
+                first.kill()
+                await first.wait()
+    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+    assert first.returncode != 0, output_of(first)[-3000:]
+    assert "fenced" in output_of(first)
 
 
 async def test_sigterm_drains_and_flushes(stack: Endpoints) -> None:
