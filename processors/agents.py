@@ -354,6 +354,13 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         web_host=settings.metrics_host,
         web_port=settings.metrics_port or 6066,
         web_enabled=settings.metrics_port != 0,
+        # only /health, /ready and /metrics (below) and Faust's "OK" index: its table, router,
+        # graph and stats pages would show per-fixture state to anyone reaching the port
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        web_metrics_enabled=False,
         autodiscover=False,
     )
     raw = {Topics(settings.raw_prefix).raw(feed): feed for feed in Feed}

@@ -76,9 +76,17 @@ class Producer:
         self._finished = Finished(settings.finished_state_ttl_s)
         self._stop = asyncio.Event()
         self._lease = Lease(producer_instance_id(), settings.lease_s)
+        self._started = False  # positions recovered and the configured streams started
 
     def stop(self) -> None:
         self._stop.set()
+
+    def readiness(self) -> tuple[bool, dict[str, int]]:
+        """Ready once started while every stream held is LIVE or finished (or none is held);
+        with the streams per state."""
+        counts = {state.value: n for state, n in count_states(self._status.values()).items() if n}
+        waiting = set(counts) - {State.LIVE.value, State.FINISHED.value}
+        return self._started and not waiting, counts
 
     @property
     def status(self) -> dict[str, FixtureStatus]:
@@ -101,6 +109,7 @@ class Producer:
         log.info("publisher connected schema_id=%d", self._codec.schema_id)
         try:
             await self.add(fixtures)
+            self._started = True
             await self._supervise()
         finally:
             await self._shutdown()

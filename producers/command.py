@@ -8,10 +8,9 @@ import logging
 import signal
 from typing import Any
 
-from prometheus_client import start_http_server
-
 from infra.stack import Endpoints, stack_endpoints
 from producers.app import Producer, configured_fixtures
+from producers.health import serve
 from producers.metrics import Metrics
 from sportsfeed.admin import ensure_topics
 from sportsfeed.errors import SettingsError
@@ -67,8 +66,6 @@ def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
         )
     require_free_metrics_port(settings)
     metrics = Metrics()
-    if settings.metrics_port:
-        start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)
     with stack_endpoints(settings) as endpoints:
         asyncio.run(_produce(settings, endpoints, metrics))
     return 0
@@ -76,10 +73,18 @@ def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
 
 async def _produce(settings: Settings, endpoints: Endpoints, metrics: Metrics) -> None:
     log.info("producer starting kafka=%s", endpoints.bootstrap_servers)
-    await _topics(settings, endpoints)
-    log.info("topics checked")
     producer = Producer(settings, endpoints, metrics)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, producer.stop)
-    await producer.run()
+    pages = None
+    if settings.metrics_port:  # from this loop: /health answering means the loop runs
+        pages = await serve(settings.metrics_host, settings.metrics_port, metrics.registry,
+                            producer.readiness)  # fmt: skip
+    try:
+        await _topics(settings, endpoints)
+        log.info("topics checked")
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, producer.stop)
+        await producer.run()
+    finally:
+        if pages is not None:
+            pages.close()

@@ -6,10 +6,12 @@ import asyncio
 import logging
 import signal
 
+import httpx
 import pytest
 from prometheus_client import generate_latest
 
 from infra.kafka import KafkaBroker
+from infra.processes import free_port
 from infra.stack import Endpoints
 from producers.app import Producer
 from producers.metrics import Metrics
@@ -149,6 +151,40 @@ async def test_two_producers_for_one_shard_write_every_frame_once(stack: Endpoin
     assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
     assert first.returncode != 0, output_of(first)[-3000:]
     assert "fenced" in output_of(first)
+
+
+async def test_ready_only_once_every_stream_is_live(stack: Endpoints) -> None:
+    """The producer's readiness probe: 503 while its streams are refused by the vendor, 200 once
+    they are LIVE; its liveness page answers throughout (served by the producer's loop)."""
+    prefix, _ = await fresh_topics(stack)
+    fixtures = generate_catalogue(2, seed=36)
+    for fixture in fixtures.values():
+        fixture.set_faults(FaultPlan(refuse_first=4))  # about 3 s of refused connections
+    port = free_port()
+    longest = max(f.stream(feed).frames[-1].at for f in fixtures.values() for feed in Feed)
+    async with running_simulator(fixtures, multiplier=longest / 12) as simulator:
+        env = environment(stack, prefix, simulator, SPORTSFEED_METRICS_PORT=str(port))
+        producer = await spawn("produce", env)
+        seen: list[tuple[int, int]] = []
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as client:
+            for _ in range(300):
+                try:
+                    health = (await client.get("/health")).status_code
+                    ready = (await client.get("/ready")).status_code
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)  # not listening yet
+                    continue
+                seen.append((health, ready))
+                if ready == 200:
+                    break
+                await asyncio.sleep(0.1)
+            metrics = (await client.get("/metrics")).text
+        await finish(producer, 120)
+    assert {health for health, _ in seen} == {200}
+    readiness = [ready for _, ready in seen]
+    assert readiness[0] == 503
+    assert readiness[-1] == 200
+    assert "sportsfeed_producer_frames_total" in metrics
 
 
 async def test_sigterm_drains_and_flushes(stack: Endpoints) -> None:
