@@ -35,25 +35,35 @@ def register(verbs: Any) -> None:
     produce.set_defaults(verb=run_produce)
     topics = verbs.add_parser(
         "topics",
-        help="create every sportsfeed topic (one partition count)",
-        description="Create the missing topics under SPORTSFEED_TOPIC_PREFIX with "
-        "SPORTSFEED_PARTITIONS partitions, and refuse existing ones with another count.",
+        help="create every sportsfeed topic (one partition count), or check them",
+        description=(
+            "Create the missing topics under SPORTSFEED_TOPIC_PREFIX with SPORTSFEED_PARTITIONS "
+            "partitions and alter the configs of existing ones that differ from "
+            "the settings (retention, cleanup policy); refuse, naming it, a partition count or "
+            "replication factor that differs (Kafka cannot change those in place)."
+        ),
     )
+    topics.add_argument(
+        "--check", action="store_true",
+        help="change nothing; exit non-zero naming every difference (a missing topic included)",
+    )  # fmt: skip
     topics.set_defaults(verb=run_topics)
 
 
-def run_topics(_args: argparse.Namespace, settings: Settings) -> int:
+def run_topics(args: argparse.Namespace, settings: Settings) -> int:
     with stack_endpoints(settings) as endpoints:
-        counts = asyncio.run(_topics(settings, endpoints))
+        counts = asyncio.run(_topics(settings, endpoints, check_only=args.check))
     for name, partitions in sorted(counts.items()):
         print(f"{name}: {partitions} partitions")  # noqa: T201
     return 0
 
 
-async def _topics(settings: Settings, endpoints: Endpoints) -> dict[str, int]:
+async def _topics(
+    settings: Settings, endpoints: Endpoints, *, check_only: bool = False
+) -> dict[str, int]:
     return await ensure_topics(endpoints, Topics(settings.topic_prefix),
                                settings.partitions, settings.replication,
-                               settings.raw_retention_ms)  # fmt: skip
+                               settings.raw_retention_ms, check_only=check_only)  # fmt: skip
 
 
 def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
