@@ -17,7 +17,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /src
 COPY requirements.lock ./
-RUN python -m venv /opt/sportsfeed \
+RUN python3 -m venv /opt/sportsfeed \
  && /opt/sportsfeed/bin/pip install --require-hashes --only-binary=:all: -r requirements.lock
 
 COPY pyproject.toml README.md ./
@@ -35,7 +35,7 @@ FROM ${BASE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PATH=/opt/sportsfeed/bin:/usr/local/bin:/usr/bin:/bin \
+    PATH=/opt/sportsfeed/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     SPORTSFEED_DATA_DIR=/var/lib/sportsfeed \
     SPORTSFEED_METRICS_HOST=0.0.0.0
 

@@ -41,7 +41,7 @@ def test_two_stages_on_one_base_pinned_at_build_and_the_user_is_not_root() -> No
     steps = instructions()
     assert ("ARG", "BASE") in steps  # no default: the build names a digest (see the Dockerfile)
     assert [args for kind, args in steps if kind == "FROM"] == ["${BASE} AS build", "${BASE}"]
-    runtime = steps[max(i for i, (kind, _) in enumerate(steps) if kind == "FROM"):]
+    runtime = steps[max(i for i, (kind, _) in enumerate(steps) if kind == "FROM") :]
     assert ("COPY", f"--from=build {VENV} {VENV}") in runtime
     assert not [args for kind, args in runtime if kind == "COPY" and "--from" not in args]
     final = dict(runtime)
@@ -95,7 +95,7 @@ def test_the_install_steps_work_and_the_entry_point_answers(tmp_path: Path) -> N
         if kind != "RUN":
             continue
         for command in args.split("&&"):
-            if command.strip().startswith(("useradd", f"python -m venv {VENV}")):
+            if command.strip().startswith(("useradd", f"python3 -m venv {VENV}")):
                 continue
             done = subprocess.run([BASH, "-c", command.replace(VENV, str(environment))],
                                   cwd=context, env=env, check=False, capture_output=True,
