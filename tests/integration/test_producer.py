@@ -34,6 +34,7 @@ from tests.integration.pipeline import (
     running_simulator,
     settings_from,
     spawn,
+    stop,
 )
 
 
@@ -159,31 +160,31 @@ async def test_ready_only_once_every_stream_is_live(stack: Endpoints) -> None:
     prefix, _ = await fresh_topics(stack)
     fixtures = generate_catalogue(2, seed=36)
     for fixture in fixtures.values():
-        fixture.set_faults(FaultPlan(refuse_first=4))  # about 3 s of refused connections
+        fixture.set_faults(FaultPlan(refuse_first=3))  # a few seconds of refused connections
     port = free_port()
     longest = max(f.stream(feed).frames[-1].at for f in fixtures.values() for feed in Feed)
-    async with running_simulator(fixtures, multiplier=longest / 12) as simulator:
+    async with running_simulator(fixtures, multiplier=longest / 40) as simulator:  # ~40 s
         env = environment(stack, prefix, simulator, SPORTSFEED_METRICS_PORT=str(port))
         producer = await spawn("produce", env)
-        seen: list[tuple[int, int]] = []
+        seen: list[tuple[int, int, str]] = []
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as client:
-            for _ in range(300):
+            for _ in range(600):
                 try:
                     health = (await client.get("/health")).status_code
-                    ready = (await client.get("/ready")).status_code
+                    ready = await client.get("/ready")
                 except httpx.TransportError:
-                    await asyncio.sleep(0.1)  # not listening yet
+                    await asyncio.sleep(0.05)  # not listening yet
                     continue
-                seen.append((health, ready))
-                if ready == 200:
+                seen.append((health, ready.status_code, ready.text))
+                if ready.status_code == 200:
                     break
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.05)
             metrics = (await client.get("/metrics")).text
-        await finish(producer, 120)
-    assert {health for health, _ in seen} == {200}
-    readiness = [ready for _, ready in seen]
-    assert readiness[0] == 503
-    assert readiness[-1] == 200
+        await stop(producer, 60)
+    assert {health for health, _, _ in seen} == {200}
+    assert seen[0][1] == 503, seen[0]
+    assert seen[-1][1] == 200, (seen[-1], output_of(producer)[-3000:])
+    assert '"LIVE":4' in seen[-1][2]
     assert "sportsfeed_producer_frames_total" in metrics
 
 
