@@ -51,20 +51,21 @@ def test_every_component_is_scraped_with_configurable_labels(helm: Path) -> None
     documents = render(helm, *REQUIRED, "--set", "metrics.serviceMonitor.enabled=true",
                        "--set", labels)  # fmt: skip
     (monitor,) = [d for d in documents if d["kind"] == "ServiceMonitor"]
-    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
-    selector = monitor["spec"]["selector"]
-    (expression,) = selector["matchExpressions"]
-    assert expression["key"] == "app.kubernetes.io/component"
-    for component in ("producer", "processor"):
-        assert component in expression["values"]
-        service = _kind(documents, "Service", component)
-        labels = service["metadata"]["labels"]
-        assert selector["matchLabels"].items() <= labels.items()
-        assert [p["name"] for p in service["spec"]["ports"]] == ["metrics"]
-        pods = _kind(documents, "StatefulSet", component)["spec"]["template"]["metadata"]
-        assert service["spec"]["selector"].items() <= pods["labels"].items()
+    (pods,) = [d for d in documents if d["kind"] == "PodMonitor"]
+    for scraper in (monitor, pods):
+        assert scraper["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    service = _kind(documents, "Service", "processor")
+    selected = monitor["spec"]["selector"]["matchLabels"]
+    assert selected.items() <= service["metadata"]["labels"].items()
+    assert [p["name"] for p in service["spec"]["ports"]] == ["metrics"]
+    for scraper, component in ((service, "processor"), (pods, "producer")):
+        template = _kind(documents, "StatefulSet", component)["spec"]["template"]
+        selector = scraper["spec"]["selector"]
+        selector = selector.get("matchLabels", selector)
+        assert selector.items() <= template["metadata"]["labels"].items(), component
         (container,) = _containers(_kind(documents, "StatefulSet", component))
         assert [p["name"] for p in container["ports"]] == ["metrics"]
+    assert pods["spec"]["podMetricsEndpoints"][0]["port"] == "metrics"
 
 
 def _processor(helm: Path, *values: str) -> tuple[dict[str, Any], dict[str, str]]:
