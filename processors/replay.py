@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from infra.stack import Endpoints, stack_endpoints
+from processors.agents import EXIT_STALLED
 from processors.command import spawn_worker, stop_worker
 from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
@@ -122,17 +123,16 @@ async def replay(
                   f"{count} worker process{'es' if count > 1 else ''}")  # fmt: skip
     env = {"SPORTSFEED_TOPIC_PREFIX": target, "SPORTSFEED_RAW_TOPIC_PREFIX": source,
            "SPORTSFEED_LOG_LEVEL": "WARNING"}  # fmt: skip
-    processes = [await spawn_worker(endpoints, asyncio.subprocess.DEVNULL, **env,
-                                    SPORTSFEED_DATA_DIR=tempfile.mkdtemp(prefix="sportsfeed-replay-"))
-                 for _ in range(count)]  # fmt: skip
+    crew = Crew(endpoints, env, console)
     started = time.monotonic()
     try:
-        done = await _follow(endpoints, out.processor_group, span, processes, console)
+        await crew.start(count)
+        done = await _follow(endpoints, out.processor_group, span, crew, console)
     finally:
-        await asyncio.gather(*(stop_worker(p, settings.shutdown_grace_s) for p in processes))
+        await crew.stop(settings.shutdown_grace_s)
     elapsed = time.monotonic() - started
     if not done:
-        codes = ", ".join(str(p.returncode) for p in processes)
+        codes = ", ".join(str(p.returncode) for p in crew.processes)
         console.print(f"a replay worker stopped early (exits: {codes})")
         return 1
     rate = span.total / elapsed
@@ -158,18 +158,48 @@ async def _span(endpoints: Endpoints, raw: Topics, partitions: int) -> Span:
     return Span(start, end)
 
 
+class Crew:
+    """The replay's worker processes. One that ends itself as stalled is started again, as an
+    orchestrator restarts a live worker: it resumes from the group's committed offsets."""
+
+    def __init__(self, endpoints: Endpoints, env: dict[str, str], console: Console) -> None:
+        self.endpoints, self.env, self.console = endpoints, env, console
+        self.processes: list[Any] = []
+
+    async def start(self, count: int) -> None:
+        self.processes = [await self._spawn() for _ in range(count)]
+
+    async def working(self) -> bool:
+        """False once a worker ended for any other reason than a stall."""
+        for i, process in enumerate(self.processes):
+            if process.returncode == EXIT_STALLED:
+                self.console.print("a replay worker stalled and ended itself; starting another")
+                self.processes[i] = await self._spawn()
+            elif process.returncode is not None:
+                return False
+        return True
+
+    async def stop(self, grace_s: float) -> None:
+        await asyncio.gather(*(stop_worker(p, grace_s) for p in self.processes))
+
+    async def _spawn(self) -> Any:
+        data_dir = tempfile.mkdtemp(prefix="sportsfeed-replay-")  # state comes from changelogs
+        return await spawn_worker(self.endpoints, asyncio.subprocess.DEVNULL, **self.env,
+                                  SPORTSFEED_DATA_DIR=data_dir)  # fmt: skip
+
+
 async def _follow(
-    endpoints: Endpoints, group: str, span: Span, workers: list[Any], console: Console
+    endpoints: Endpoints, group: str, span: Span, crew: Crew, console: Console
 ) -> bool:
     """Show the workers' committed progress until they have every raw record (True), or until
-    one of them exits."""
+    one of them ends for good."""
     columns = (TextColumn("frames"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>8,.0f}/s"), TimeRemainingColumn())  # fmt: skip
     async with GroupWatch(endpoints, group, list(span.end)) as watch:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("replay", total=span.total, rate=0.0)
             first: tuple[float, int] | None = None
-            while all(worker.returncode is None for worker in workers):
+            while await crew.working():
                 committed = await watch.committed()
                 done = sum(max(0, min(committed[tp] or span.start[tp], end) - span.start[tp])
                            for tp, end in span.end.items())  # fmt: skip

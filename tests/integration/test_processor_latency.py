@@ -30,7 +30,7 @@ from simulator.model import Channel, Feed, Sport
 from sportsfeed.topics import Topics
 from tests.integration.pipeline import PARTITIONS, fresh_topics, spawn, stop
 
-PROBES = 20
+PROBES = 30  # the first half absorbs the worker's start-up backlog; the second half is measured
 LOAD_FIXTURES = 500  # each writes an actions frame a second: the benchmark's live pace
 
 
@@ -127,8 +127,9 @@ async def test_scores_arrive_well_under_a_second_with_the_statistics_topic_idle(
         finally:
             load.cancel()
             output = await stop(worker, 30)
-    # The first waits for the worker's start; the others are live records.
-    assert statistics.median(latencies[1:]) < 0.5, (
+    # The first probes wait for the worker's start and the load it found waiting; the last half
+    # are live records (with Faust's 1.5 s fetch wait their median was 1.47 s).
+    assert statistics.median(latencies[-(PROBES // 2) :]) < 0.5, (
         [round(s, 3) for s in latencies],
         output[-3000:],
     )
