@@ -55,6 +55,11 @@ ROWS: Final[dict[str, tuple[Graph, ...]]] = {
         Graph("Frames in by sport and feed", "ops",
               ((f"sum by (sport, feed) (rate(sportsfeed_producer_frames_total{{{PRODUCER}}}"
                 "[$__rate_interval]))", "{{sport}} {{feed}}"),)),
+        Graph("Market states (fixtures per state)", "short",
+              ((f"sum by (state) (sportsfeed_processor_market_states{{{PROCESSOR}}})",
+                "{{state}}"),),
+              "OPEN only while the producer's lease runs and no decision is pending; most of "
+              "them SUSPENDED at once is the pipeline, not the matches.", stacked=True),
         Graph("Open streams", "short",
               ((f"sum(sportsfeed_producer_open_streams{{{PRODUCER}}})", "open"),)),
         Graph("Publish latency (frame received to Kafka ack)", "s",
