@@ -16,9 +16,10 @@ import pytest
 from infra.kafka import KafkaBroker
 from infra.stack import Endpoints
 from processors.agents import SCHEMA_OF
-from simulator.catalogue import generate_catalogue
+from simulator.catalogue import SimFixture, generate_catalogue
 from simulator.faults import FaultPlan
 from simulator.model import Feed, Sport
+from sportsfeed.topics import Topics
 from tests.integration.pipeline import (
     ALIVE,
     Supervisor,
@@ -43,9 +44,12 @@ MATCH_S = 100.0  # how long the longest match lasts at the chosen pace
 
 @pytest.mark.faults
 @pytest.mark.timeout(900)
+@pytest.mark.parametrize("discovery", [False, True], ids=["fixture-list", "discovery"])
 async def test_the_pipeline_keeps_its_promises_under_faults(
-    stack: Endpoints, private_broker: KafkaBroker, tmp_path: Path
+    stack: Endpoints, private_broker: KafkaBroker, tmp_path: Path, discovery: bool
 ) -> None:
+    """With discovery the producer learns fixtures from the vendor's REST listing, which names
+    live fixtures only: one that ends while the producer is down is resumed from Kafka's record."""
     own = Endpoints(private_broker.bootstrap_servers, stack.registry_url, private_broker.server_log)
     prefix, topics = await fresh_topics(own)
     fixtures = generate_catalogue(20, seed=101)
@@ -63,12 +67,19 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
     async with running_simulator(fixtures, multiplier=longest / MATCH_S) as simulator:
         env = environment(own, prefix, simulator, SPORTSFEED_DATA_DIR=str(tmp_path / "data"),
                           SPORTSFEED_METRICS_PORT="0")  # fmt: skip
+        if discovery:
+            env |= {"SPORTSFEED_FIXTURES": "", "SPORTSFEED_DISCOVERY_INTERVAL_S": "1",
+                    "SPORTSFEED_DISCOVERY_URL": f"http://127.0.0.1:{simulator.port}"}  # fmt: skip
         producer = Supervisor("produce", env, tmp_path / "producer.log")
         worker = Supervisor("process", env, tmp_path / "worker.log")
         running = [asyncio.create_task(s.run()) for s in (producer, worker)]
         try:
             await _inflict(rng, producer, worker, private_broker)
-            await asyncio.wait_for(producer.done.wait(), 300)  # every stream finished
+            if discovery:  # a producer following discovery never ends by itself
+                await asyncio.wait_for(_every_frame_published(own, topics, fixtures), 300)
+                await producer.stop()
+            else:
+                await asyncio.wait_for(producer.done.wait(), 300)  # every stream finished
             raw_topics = [topics.raw(feed) for feed in Feed]
             consumed = await wait_until_consumed(own, topics.processor_group, raw_topics, 240,
                                                  ALIVE)  # fmt: skip
@@ -95,6 +106,12 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
     )
     assert sorted(str(f["fixtureId"]) for f in finished) == sorted(fixtures)  # one each
 
+    await _assert_dead_letters(own, topics, fixtures)
+
+
+async def _assert_dead_letters(own: Endpoints, topics: Topics,
+                               fixtures: dict[str, SimFixture]) -> None:  # fmt: skip
+    """Every malformed frame dead-lettered, each raw record under one reference."""
     malformed = {
         (fixture_id, feed.value, position)
         for fixture_id, fixture in fixtures.items()
@@ -113,6 +130,18 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
     # (source-topic/partition/offset); one raw record is one reference.
     assert len(references) == len(malformed)
     assert sum(references.values()) >= len(malformed)
+
+
+async def _every_frame_published(own: Endpoints, topics: Topics,
+                                 fixtures: dict[str, SimFixture]) -> None:  # fmt: skip
+    """Until the raw topics hold exactly the vendor's frames (a test of its own comes after)."""
+    while True:
+        try:
+            assert_raw_is_exactly_the_streams(await read_raw(own, topics), fixtures)
+        except AssertionError:
+            await asyncio.sleep(5)
+        else:
+            return
 
 
 async def _inflict(
