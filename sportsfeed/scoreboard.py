@@ -1,9 +1,9 @@
 """`sportsfeed scoreboard`: a live terminal table of every fixture, read from Kafka.
 
 A downstream consumer like any other: it reads fixture-score, feed-status and market-state
-(all compacted)
-from the beginning, folds them into a `Board`, and redraws a table in place. The fold and the
-table are plain functions of the records, so the rendering is tested without a terminal.
+(all compacted) from the beginning, folds them into a `Board`, and redraws a table in place.
+The fold and the table are plain functions of the records, so the rendering is tested without
+a terminal.
 """
 
 from __future__ import annotations
@@ -246,11 +246,27 @@ class Follower:
         if self._consumer is not None:
             await self._consumer.stop()
 
+    async def read_to_now(self, stop: asyncio.Event) -> None:
+        """Apply every record written before this call, or until `stop`. Not "until a second
+        passes without records": feed-status and market-state are renewed every second."""
+        consumer = self._started()
+        while not consumer.assignment() and not stop.is_set():
+            await self.poll(100)  # the topics' partitions are assigned on the first fetches
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+        while not stop.is_set():
+            positions = {tp: await consumer.position(tp) for tp in ends}
+            if all(positions[tp] >= end for tp, end in ends.items()):
+                return
+            await self.poll(200)
+
+    def _started(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            raise RuntimeError("reading outside `async with follower:`")
+        return self._consumer
+
     async def poll(self, timeout_ms: int = 500) -> int:
         """Apply what arrived within `timeout_ms`; how many records that was."""
-        if self._consumer is None:
-            raise RuntimeError("poll() outside `async with follower:`")
-        batch = await self._consumer.getmany(timeout_ms=timeout_ms)
+        batch = await self._started().getmany(timeout_ms=timeout_ms)
         count = 0
         for tp, messages in batch.items():
             for message in messages:
@@ -278,8 +294,7 @@ async def show(follower: Follower, console: Console, seconds: float, once: bool 
     deadline = time.monotonic() + seconds if seconds else float("inf")
     async with follower:
         if once:
-            while await follower.poll(1000):
-                pass
+            await follower.read_to_now(stop)
             console.print(render(follower.board, width=console.width))
             return
         await follow_live(follower, console, lambda: stop.is_set() or time.monotonic() > deadline)
