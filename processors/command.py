@@ -29,7 +29,7 @@ EXIT_STUCK = 3
 def register(verbs: Any) -> None:
     process = verbs.add_parser(
         "process",
-        help="derive fixture-score, period-delta and fixture-finished from the raw topics",
+        help="derive fixture-score, period-delta, fixture-finished and market-state",
         description=(
             "Run one Faust worker: consume the raw topics, keep each fixture's state in a table "
             "(SPORTSFEED_STORE), write the Avro topics keyed by fixtureId and dead-letter what "

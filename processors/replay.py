@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from processors.agents import EXIT_STALLED
 from processors.command import spawn_worker, stop_worker
 from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
-from sportsfeed.arguments import positive_int, topic_prefix
+from sportsfeed.arguments import iso_time, positive_int, topic_prefix
 from sportsfeed.errors import SettingsError
 from sportsfeed.markers import RecordProbe
 from sportsfeed.progress import GroupWatch, raw_partitions
@@ -55,7 +54,7 @@ def register(verbs: Any) -> None:
     )
     parser.add_argument("--fixture", action="append", default=[],
                         help="only this fixture (repeat for more; default: all)")  # fmt: skip
-    parser.add_argument("--since", type=dt.datetime.fromisoformat,
+    parser.add_argument("--since", type=iso_time,
                         help="only records from this ISO time (state starts empty; "
                         "default: from the start)")  # fmt: skip
     parser.add_argument("--workers", type=positive_int, default=1,

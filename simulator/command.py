@@ -17,6 +17,13 @@ from simulator.catalogue import SimFixture, generate_catalogue, load_recorded, w
 from simulator.faults import FaultPlan
 from simulator.model import Sport
 from simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.arguments import (
+    existing_dir,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    share,
+)
 from sportsfeed.errors import SettingsError
 from sportsfeed.settings import Settings
 
@@ -34,34 +41,45 @@ def register(verbs: Any) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
-    parser.add_argument("--fixtures", type=int, default=12, help="generated fixtures to serve")
+    parser.add_argument(
+        "--fixtures", type=positive_int, default=12, help="generated fixtures to serve"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated matches")
     parser.add_argument(
         "--sports", default=",".join(s.slug for s in Sport), help="comma-separated sports"
     )
     parser.add_argument(
-        "--multiplier", type=float, default=1.0, help="speed=normal runs this many times faster"
+        "--multiplier",
+        type=positive_float,
+        default=1.0,
+        help="speed=normal runs this many times faster",
     )
-    parser.add_argument("--heartbeat", type=float, default=10.0, help="heartbeat period, s")
     parser.add_argument(
-        "--kickoff-spacing", type=float, default=0.0, help="seconds between kick-offs"
+        "--heartbeat", type=positive_float, default=10.0, help="heartbeat period, s"
+    )
+    parser.add_argument(
+        "--kickoff-spacing", type=non_negative_float, default=0.0, help="seconds between kick-offs"
     )
     parser.add_argument(
         "--tls-cert", type=Path, help="serve wss://: PEM certificate chain (with --tls-key)"
     )
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
-    parser.add_argument("--recorded", type=Path, help="also serve recorded fixtures from DIR")
+    parser.add_argument(
+        "--recorded", type=existing_dir, help="also serve recorded fixtures from DIR"
+    )
     parser.add_argument("--truth", type=Path, help="write every fixture's ground truth (JSON)")
     parser.add_argument("--record", type=Path, help="write generated fixtures to DIR and exit")
     parser.add_argument(
         "--warm", action="store_true", help="render every stream before serving (benchmarks)"
     )
     faults = parser.add_argument_group("faults (for every generated fixture)")
-    faults.add_argument("--duplicates", type=float, default=0.0, help="share of repeated frames")
-    faults.add_argument("--malformed", type=float, default=0.0, help="share of malformed frames")
-    faults.add_argument("--drop-rate", type=float, default=0.0, help="chance of a drop per frame")
-    faults.add_argument("--drop-after", type=int, help="drop each connection after N frames")
-    faults.add_argument("--silence-after", type=int, help="go silent after N frames")
+    faults.add_argument("--duplicates", type=share, default=0.0, help="share of repeated frames")
+    faults.add_argument("--malformed", type=share, default=0.0, help="share of malformed frames")
+    faults.add_argument("--drop-rate", type=share, default=0.0, help="chance of a drop per frame")
+    faults.add_argument(
+        "--drop-after", type=positive_int, help="drop each connection after N frames"
+    )
+    faults.add_argument("--silence-after", type=positive_int, help="go silent after N frames")
     faults.add_argument("--refuse-first", type=int, default=0, help="refuse N connections first")
     faults.add_argument("--faulty-connections", type=int, help="faults hit only the first N")
     parser.set_defaults(verb=run)

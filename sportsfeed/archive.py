@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from infra.stack import Endpoints, stack_endpoints
 from simulator.model import Feed, Sport
 from sportsfeed.admin import ensure_topics, require_topics
+from sportsfeed.arguments import iso_time
 from sportsfeed.errors import SettingsError
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
@@ -77,8 +78,8 @@ def register(verbs: Any) -> None:
     )
     export.add_argument("directory", type=Path, help="where to write (created if missing)")
     export.add_argument("--fixture", action="append", default=[], help="only this fixture (repeat)")
-    export.add_argument("--since", type=dt.datetime.fromisoformat, help="records from (ISO time)")
-    export.add_argument("--until", type=dt.datetime.fromisoformat, help="records before (ISO time)")
+    export.add_argument("--since", type=iso_time, help="records from (ISO time)")
+    export.add_argument("--until", type=iso_time, help="records before (ISO time)")
     export.set_defaults(verb=run_export)
     imported = actions.add_parser(
         "import",

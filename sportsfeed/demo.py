@@ -32,7 +32,7 @@ from producers.metrics import Metrics
 from simulator.catalogue import generate_catalogue
 from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.admin import ensure_topics
-from sportsfeed.arguments import positive_int, topic_prefix
+from sportsfeed.arguments import non_negative_float, positive_float, positive_int, topic_prefix
 from sportsfeed.errors import InfrastructureError
 from sportsfeed.scoreboard import Follower, follow_live, table_is_the_output
 from sportsfeed.settings import Settings
@@ -49,8 +49,12 @@ def register(verbs: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--fixtures", type=positive_int, default=12, help="simulated fixtures")
-    parser.add_argument("--multiplier", type=float, default=30.0, help="match time speed-up")
-    parser.add_argument("--seconds", type=float, default=0.0, help="stop after N s (0: Ctrl-C)")
+    parser.add_argument(
+        "--multiplier", type=positive_float, default=30.0, help="match time speed-up"
+    )
+    parser.add_argument(
+        "--seconds", type=non_negative_float, default=0.0, help="stop after N s (0: Ctrl-C)"
+    )
     parser.add_argument(
         "--prefix",
         type=topic_prefix,

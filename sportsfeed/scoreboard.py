@@ -28,6 +28,7 @@ from rich.text import Text
 from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import Registry, parsed_schema
 from sportsfeed.admin import require_topics
+from sportsfeed.arguments import non_negative_float
 from sportsfeed.market_view import market_cell
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
@@ -181,10 +182,12 @@ def register(verbs: Any) -> None:
     parser = verbs.add_parser(
         "scoreboard",
         help="a live table of every fixture's score and feeds, read from Kafka",
-        description="Read fixture-score and feed-status from the beginning and keep a table of "
-        "every fixture up to date in place (works over SSH). Ctrl-C exits.",
+        description="Read fixture-score, feed-status and market-state from the beginning and "
+        "keep a table of every fixture up to date in place (works over SSH). Ctrl-C exits.",
     )
-    parser.add_argument("--seconds", type=float, default=0.0, help="stop after N s (0: Ctrl-C)")
+    parser.add_argument(
+        "--seconds", type=non_negative_float, default=0.0, help="stop after N s (0: Ctrl-C)"
+    )
     parser.add_argument("--once", action="store_true", help="print the table once, caught up")
     parser.set_defaults(verb=run)
 
@@ -211,7 +214,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class Follower:
-    """Folds fixture-score and feed-status records into a board as they arrive.
+    """Folds fixture-score, feed-status and market-state records into a board as they arrive.
 
     It only reads: values are decoded by their writer schema's id, nothing is registered.
     `only` keeps the board to those fixtures (the demo's, among earlier runs' records).

@@ -110,6 +110,13 @@ BAD_INPUTS = {
     "archive-import-missing": (["archive", "import", "/nonexistent"], {}, 1, ["/nonexistent"]),
     "archive-without-action": (["archive"], {}, 2, ["ACTION"]),
     "simulate-sport": (["simulate", "--sports", "curling"], {}, 1, ["--sports", "curling"]),
+    "simulate-multiplier": (["simulate", "--multiplier", "-3"], {}, 2, ["--multiplier", "-3"]),
+    "simulate-rate": (["simulate", "--drop-rate", "2"], {}, 2, ["--drop-rate", "between 0 and 1"]),
+    "simulate-recorded": (["simulate", "--recorded", "/nonexistent"], {}, 2,
+                          ["--recorded", "/nonexistent"]),
+    "demo-seconds": (["demo", "--seconds", "-1"], {}, 2, ["--seconds", "negative"]),
+    "replay-since": (["replay", "--to-prefix", "r.", "--since", "yesterday"], {}, 2,
+                     ["--since", "yesterday", "ISO"]),
     "no-verb": ([], {}, 2, ["VERB"]),
 }  # fmt: skip
 
