@@ -29,7 +29,6 @@ from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
 from sportsfeed.arguments import iso_time, positive_int, topic_prefix
 from sportsfeed.errors import SettingsError
-from sportsfeed.markers import RecordProbe
 from sportsfeed.progress import GroupWatch, raw_partitions
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
@@ -65,8 +64,7 @@ def register(verbs: Any) -> None:
 
 @dataclass(frozen=True)
 class Span:
-    """The raw records to replay: per partition, where it starts and ends (after its last
-    record). Offsets count the producers' transaction markers as well as the frames."""
+    """The raw records to replay: per partition, where it starts and ends."""
 
     start: dict[TopicPartition, int]
     end: dict[TopicPartition, int]
@@ -118,7 +116,7 @@ async def replay(
     if count < workers:
         console.print(f"{workers} workers asked, {count} used: the raw topics have "
                       f"{settings.partitions} partitions each")  # fmt: skip
-    console.print(f"replaying {span.total:,} raw offsets of {source}raw.* into {target}* with "
+    console.print(f"replaying {span.total:,} raw frames of {source}raw.* into {target}* with "
                   f"{count} worker process{'es' if count > 1 else ''}")  # fmt: skip
     env = {"SPORTSFEED_TOPIC_PREFIX": target, "SPORTSFEED_RAW_TOPIC_PREFIX": source,
            "SPORTSFEED_LOG_LEVEL": "WARNING"}  # fmt: skip
@@ -134,9 +132,8 @@ async def replay(
         codes = ", ".join(str(p.returncode) for p in crew.processes)
         console.print(f"a replay worker stopped early (exits: {codes})")
         return 1
-    rate = span.total / elapsed
-    console.print(f"replayed {span.total:,} offsets (frames and transaction markers) in "
-                  f"{elapsed:.1f} s ({rate:,.0f}/s, start-up included)")  # fmt: skip
+    console.print(f"replayed {span.total:,} frames in {elapsed:.1f} s "
+                  f"({span.total / elapsed:,.0f} frames/s, start-up included)")  # fmt: skip
     return 0
 
 
@@ -149,11 +146,6 @@ async def _span(endpoints: Endpoints, raw: Topics, partitions: int) -> Span:
         end = await consumer.end_offsets(tps)
     finally:
         await consumer.stop()
-    probe = RecordProbe(endpoints)  # a worker's commits end at the last record, before markers
-    try:
-        end = {tp: await probe.end_of_records(tp, start[tp], end[tp]) for tp in tps}
-    finally:
-        await probe.close()
     return Span(start, end)
 
 
