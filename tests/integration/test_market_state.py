@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -160,6 +162,23 @@ def sequence(record: Record) -> int:
     return int(record["source"]["sequence"]) if record["source"] else 0
 
 
+async def scoreboard_once_while_live(run: Pipeline) -> None:
+    """`scoreboard --once` on a live pipeline, whose records are renewed every second, prints
+    every fixture OPEN and ends (it used to wait for a quiet second that never came)."""
+    board = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sportsfeed", "scoreboard", "--once", env={**os.environ, **run.env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        shown = (await asyncio.wait_for(board.communicate(), 60))[0].decode()
+    finally:
+        if board.returncode is None:
+            board.kill()
+            await board.wait()
+    assert board.returncode == 0, shown[-3000:]
+    assert sum(" OPEN " in f"{line} " for line in shown.splitlines()) == len(run.keys), shown
+
+
 async def producer_killed(run: Pipeline) -> None:
     """kill -9: each fixture SUSPENDED(PRODUCER_SILENT) within lease + 1 s; OPEN after a restart."""
     killed = await run.kill(run.producer)
@@ -205,6 +224,7 @@ async def test_market_state_through_producer_kill_worker_kill_clean_stop_and_a_p
     ends = [f.stream(feed).frames[-1].at / multiplier for f in fixtures.values() for feed in Feed]
     assert min(ends) > 100  # every fixture is live for the faults below
     async with running(stack, fixtures, multiplier, tmp_path) as (run, topics):
+        await scoreboard_once_while_live(run)
         await producer_killed(run)
         await worker_killed(run)
         await producer_stopped(run, stack, topics)
