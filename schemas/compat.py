@@ -3,7 +3,8 @@
 `schemas/released/` keeps the last released version of each `.avsc`. The check asks a real
 Confluent-compatible registry (the rules are the registry's, not ours): the released version is
 registered under a scratch subject with BACKWARD compatibility, and the working-tree version is
-tested against it, as a deploy would be.
+tested against it, as a deploy would be. The working-tree version is the one registered, shared
+types inlined, so an edit to a shared type is checked in every topic schema that uses it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 import httpx
+
+from schemas.contract import contract_text
 
 SCHEMA_NAMES = ("feed_status", "fixture_score", "period_delta", "fixture_finished", "market_state")
 _JSON = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
@@ -30,13 +33,9 @@ def released_text(name: str) -> str:
     return folder.joinpath(f"{name}.avsc").read_text(encoding="utf-8")
 
 
-def current_text(name: str) -> str:
-    return resources.files("schemas").joinpath(f"{name}.avsc").read_text(encoding="utf-8")
-
-
 def check(registry_url: str, pairs: dict[str, tuple[str, str]] | None = None) -> list[Verdict]:
     """For each schema name: is `current` BACKWARD compatible with `released`?"""
-    pairs = pairs or {n: (released_text(n), current_text(n)) for n in SCHEMA_NAMES}
+    pairs = pairs or {n: (released_text(n), contract_text(n)) for n in SCHEMA_NAMES}
     verdicts = []
     with httpx.Client(base_url=registry_url, headers=_JSON, timeout=10) as registry:
         for name, (released, current) in pairs.items():

@@ -14,7 +14,6 @@ import random
 import struct
 import time
 from functools import cache
-from importlib import resources
 from typing import Any, Final
 
 import fastavro
@@ -24,17 +23,13 @@ from fastavro.validation import validate
 from schema_registry.client import SchemaRegistryClient
 from schema_registry.client.schema import AvroSchema
 
+from schemas.contract import contract_text
 from schemas.errors import RecordMismatch, RegistryUnavailable, SchemaError, UnknownSchemaId
 from schemas.validation import Validator
 
 MAGIC: Final = 0
 HEADER: Final = struct.Struct(">bI")
 Record = dict[str, Any]
-
-
-def schema_text(name: str) -> str:
-    """The `.avsc` file `name` (e.g. "feed_status") shipped in this package."""
-    return resources.files("schemas").joinpath(f"{name}.avsc").read_text(encoding="utf-8")
 
 
 def _parse(schema: dict[str, Any]) -> dict[str, Any]:
@@ -46,12 +41,12 @@ def _parse(schema: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def parsed_schema(name: str) -> dict[str, Any]:
-    return _parse(json.loads(schema_text(name)))
+    return _parse(json.loads(contract_text(name)))
 
 
 @cache
 def validator(name: str) -> Validator:
-    return Validator(json.loads(schema_text(name)))
+    return Validator(json.loads(contract_text(name)))
 
 
 _REGISTER_TRIES = 5
@@ -128,7 +123,7 @@ class AvroCodec:
         self.schema = parsed_schema(schema_name)
         self._validator = validator(schema_name)
         self._registry = registry
-        self.schema_id = registry.register(f"{topic}-value", schema_text(schema_name))
+        self.schema_id = registry.register(f"{topic}-value", contract_text(schema_name))
         self._header = HEADER.pack(MAGIC, self.schema_id)
 
     def encode(self, record: Record) -> bytes:

@@ -32,11 +32,11 @@ def records(schema: Any, named: dict[str, Any] | None = None) -> st.SearchStrate
     if logical == "timestamp-micros":
         return st.integers(0, 4_000_000_000_000_000)  # to the year 2096
     if kind == "record":
-        named[schema["name"]] = schema
+        _remember(schema, named)
         fields = {f["name"]: records(f["type"], named) for f in schema["fields"]}
         return st.fixed_dictionaries(fields)
     if kind == "enum":
-        named[schema["name"]] = schema
+        _remember(schema, named)
         return st.sampled_from(schema["symbols"])
     if kind == "array":
         return st.lists(records(schema["items"], named), max_size=3)
@@ -54,13 +54,20 @@ def as_read(value: Any, schema: Any, named: dict[str, Any] | None = None) -> Any
     if schema.get("logicalType") == "timestamp-micros":
         return EPOCH + dt.timedelta(microseconds=value)
     if schema["type"] == "record":
-        named[schema["name"]] = schema
+        _remember(schema, named)
         return {f["name"]: as_read(value[f["name"]], f["type"], named) for f in schema["fields"]}
     if schema["type"] == "enum":
-        named[schema["name"]] = schema
+        _remember(schema, named)
     if schema["type"] == "array":
         return [as_read(item, schema["items"], named) for item in value]
     return value
+
+
+def _remember(schema: dict[str, Any], named: dict[str, Any]) -> None:
+    """A named type, for later references by its short or (shared types) its full name."""
+    named[schema["name"]] = schema
+    if "namespace" in schema:
+        named[f"{schema['namespace']}.{schema['name']}"] = schema
 
 
 def _fits(value: Any, branch: Any, named: dict[str, Any]) -> bool:

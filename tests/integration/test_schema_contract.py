@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from infra.stack import Endpoints
-from schemas.compat import SCHEMA_NAMES, check, current_text, released_text
+from schemas.compat import SCHEMA_NAMES, check, released_text
+from schemas.contract import contract_text, shared_types
 
 
 def _fields(schema: Any) -> list[dict[str, Any]]:
@@ -27,7 +28,7 @@ def _fields(schema: Any) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_every_field_is_documented(name: str) -> None:
-    schema = json.loads(current_text(name))
+    schema = json.loads(contract_text(name))
     assert schema.get("doc")
     undocumented = [f["name"] for f in _fields(schema) if not f.get("doc")]
     assert undocumented == []
@@ -67,3 +68,20 @@ def test_check_accepts_an_optional_field(stack: Endpoints) -> None:
     )
     (verdict,) = check(stack.registry_url, {"fixture_score": (released, json.dumps(schema))})
     assert verdict.compatible
+
+
+def test_check_sees_an_edit_to_a_shared_type(stack: Endpoints) -> None:
+    """A field without a default added to the one shared Source breaks every topic using it."""
+    edited = json.loads(json.dumps(shared_types()))
+    edited["sportsfeed.fixture.Source"]["fields"].append(
+        {"name": "brandNew", "type": "int", "doc": "no default"}
+    )
+    pairs = {name: (released_text(name), contract_text(name, edited)) for name in SCHEMA_NAMES}
+    verdicts = {v.name: v.compatible for v in check(stack.registry_url, pairs)}
+    assert verdicts == {
+        "feed_status": True,
+        "fixture_score": False,
+        "period_delta": False,
+        "fixture_finished": False,
+        "market_state": False,
+    }

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from infra.stack import Endpoints
 from producers.status import State
-from schemas.compat import SCHEMA_NAMES, current_text
+from schemas.compat import SCHEMA_NAMES
+from schemas.contract import contract_text
 from schemas.errors import RecordMismatch, RegistryUnavailable, UnknownSchemaId
 from schemas.faust_codec import avro_codec
 from schemas.serde import AvroCodec, Registry
@@ -106,7 +107,7 @@ def test_workers_starting_together_all_register_the_same_schema(stack: Endpoints
     """Eight processes' worth of registrations of one new subject at once (a StatefulSet's
     workers starting in parallel): each gets the schema's id, none fails."""
     subject = f"together{uuid.uuid4().hex[:10]}.fixture-score-value"
-    schema = current_text("fixture_score")
+    schema = contract_text("fixture_score")
     with ThreadPoolExecutor(8) as pool:
         ids = list(pool.map(lambda _: Registry(stack.registry_url).register(subject, schema),
                             range(8)))  # fmt: skip
@@ -128,7 +129,7 @@ def test_unknown_schema_id_is_named(codec: AvroCodec) -> None:
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_every_schema_round_trips_through_the_registry(stack: Endpoints, name: str) -> None:
     codec = AvroCodec(f"serde-{uuid.uuid4().hex[:8]}.{name}", name, Registry(stack.registry_url))
-    schema = json.loads(current_text(name))
+    schema = json.loads(contract_text(name))
 
     @settings(max_examples=40, deadline=None)
     @given(record=records(schema))

@@ -12,7 +12,8 @@ import fastavro
 import pytest
 from hypothesis import given, settings
 
-from schemas.compat import SCHEMA_NAMES, current_text
+from schemas.compat import SCHEMA_NAMES
+from schemas.contract import contract_text
 from schemas.errors import RecordMismatch
 from schemas.serde import parsed_schema, validator
 from tests.integration.avro_strategies import records
@@ -92,7 +93,7 @@ def test_limits_are_inclusive() -> None:
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_every_record_fastavro_round_trips_passes(name: str) -> None:
     @settings(max_examples=60, deadline=None)
-    @given(record=records(json.loads(current_text(name))))
+    @given(record=records(json.loads(contract_text(name))))
     def passes(record: dict[str, object]) -> None:
         validator(name).check(record)
 
