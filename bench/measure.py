@@ -85,7 +85,12 @@ class Spread:
     high: float
 
     def __str__(self) -> str:
-        return f"{self.median:,.1f} (min {self.low:,.1f}, max {self.high:,.1f})"
+        return self.text()
+
+    def text(self, digits: int = 1) -> str:
+        return (
+            f"{self.median:,.{digits}f} (min {self.low:,.{digits}f}, max {self.high:,.{digits}f})"
+        )
 
 
 def spread(values: list[float]) -> Spread:

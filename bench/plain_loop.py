@@ -12,7 +12,6 @@ Run by `bench.processor`: prints "RATE <frames/s> CPU <ms per frame>" once it ha
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import resource
 import time
@@ -20,6 +19,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from bench.consumer_cli import consumer_arguments
 from processors.agents import SCHEMA_OF
 from processors.derive.fixture import FixtureState, apply
 from processors.frames import BadFrame, parse, read_meta
@@ -77,13 +77,7 @@ async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frame
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--registry", required=True)
-    parser.add_argument("--raw-prefix", required=True, help="prefix of the raw topics read")
-    parser.add_argument("--prefix", required=True, help="prefix of the derived topics written")
-    parser.add_argument("--frames", type=int, required=True)
-    args = parser.parse_args()
+    args = consumer_arguments(__doc__.split("\n\n")[0])
     line = asyncio.run(run(args.bootstrap, args.registry, Topics(args.raw_prefix),
                            Topics(args.prefix), args.frames))  # fmt: skip
     print(line, flush=True)

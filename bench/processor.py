@@ -1,8 +1,5 @@
 """Benchmark: the processor against its baselines, on the local stack.
 
-- replay: raw frames/s through one `sportsfeed process` worker, for at least 200,000 frames of
-  mixed sports already in the raw topics; baseline: a plain aiokafka consume-parse-produce
-  pass-through of the same frames in the same run;
 - end-to-end latency at 500 live fixtures (about a frame per second each, every stream open
   from the start): from the producer receiving a frame (the raw record's `received-at`, a
   loopback hop after the simulator sent it) to a downstream consumer receiving the derived
@@ -10,7 +7,9 @@
   by the same consumer. Also the part spent in the worker, from its own histogram (a raw
   record's Kafka timestamp to its outputs sent; bucket bounds).
 
-Run: `python -m bench.processor` (starts a temporary local stack).
+Also the pieces `bench.replay` and `bench.season` share: the worker replaying raw topics, the
+pass-through, the no-op Faust agent. Run: `python -m bench.processor` (starts a temporary
+local stack unless KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL name one).
 """
 
 from __future__ import annotations
@@ -46,7 +45,6 @@ from sportsfeed.settings import load_settings
 from sportsfeed.topics import Topics
 
 PROCESS = [sys.executable, "-m", "sportsfeed", "process"]
-REPLAY_FRAMES = 200_000
 DERIVED = ("fixture_score", "period_delta", "fixture_finished")
 WORKER_LATENCY = "sportsfeed_processor_latency_seconds"
 # Match time 9 times real time: about one frame per second per fixture over both feeds (521
@@ -163,46 +161,6 @@ def _replay_once(stack: Endpoints, raw: Topics, run: int) -> tuple[str, float, f
     return prefix, seconds, cpu
 
 
-def _plain_loop(stack: Endpoints, raw: Topics, frames: int) -> tuple[str, float, float]:
-    """bench.plain_loop over the raw topics: its output prefix, frames/s, CPU ms per frame."""
-    prefix = f"plain{time.time_ns()}."
-    asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
-    argv = [sys.executable, "-m", "bench.plain_loop", "--bootstrap", stack.bootstrap_servers,
-            "--registry", stack.registry_url, "--raw-prefix", raw.prefix, "--prefix", prefix,
-            "--frames", str(frames)]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=900, check=False)
-    found = re.search(r"RATE ([0-9.]+) CPU ([0-9.]+)", done.stdout)
-    if found is None:
-        raise RuntimeError(f"the plain aiokafka loop did not finish: {done.stderr[-2000:]}")
-    return prefix, float(found[1]), float(found[2])
-
-
-async def _outputs(stack: Endpoints, topics: Topics) -> dict[tuple[str, bytes], list[bytes]]:
-    """Every derived record's Avro body (the schema id left out), per output and fixture."""
-    found: dict[tuple[str, bytes], list[bytes]] = {}
-    for name in DERIVED:
-        consumer = AIOKafkaConsumer(getattr(topics, name), **stack.kafka(
-            auto_offset_reset="earliest", enable_auto_commit=False))  # fmt: skip
-        await consumer.start()
-        try:
-            while batch := await consumer.getmany(timeout_ms=2000, max_records=50_000):
-                for message in (m for ms in batch.values() for m in ms):
-                    found.setdefault((name, message.key), []).append(message.value[HEADER.size :])
-        finally:
-            await consumer.stop()
-    return found
-
-
-def _same_outputs(stack: Endpoints, ours: str, theirs: str) -> None:
-    """A baseline counts only if it wrote the worker's records, record for record."""
-    mine, other = (asyncio.run(_outputs(stack, Topics(p))) for p in (ours, theirs))
-    if mine != other:
-        differ = [key for key in mine.keys() | other.keys() if mine.get(key) != other.get(key)]
-        raise RuntimeError(f"{theirs} differs from the worker's output for {len(differ)} "
-                           f"fixtures' outputs, e.g. {differ[:3]}")  # fmt: skip
-    print(f"  {theirs}: the same {sum(map(len, mine.values())):,} records as the worker")
-
-
 def _faust_floor(stack: Endpoints, raw: Topics, frames: int) -> float:
     """Frames/s of a Faust agent that does nothing: what any Faust worker pays per record."""
     argv = [sys.executable, "-m", "bench.noop_agent", "--bootstrap", stack.bootstrap_servers,
@@ -213,46 +171,6 @@ def _faust_floor(stack: Endpoints, raw: Topics, frames: int) -> float:
     if rate is None:
         raise RuntimeError(f"the no-op Faust agent did not finish: {output[-2000:]}")
     return float(rate[1])
-
-
-@dataclass(frozen=True)
-class Replay:
-    frames: int
-    worker: Spread
-    pass_through: Spread
-    faust_floor: Spread
-    plain_loop: Spread
-    worker_cpu_ms: Spread  # per frame, start-up included
-    plain_loop_cpu_ms: Spread
-
-
-def replay(stack: Endpoints, frames: int = REPLAY_FRAMES, repeats: int = 3) -> Replay:
-    raw = Topics(f"raw{int(time.time())}.")
-    asyncio.run(ensure_topics(stack, raw, PARTITIONS, 1, -1))
-    frames = asyncio.run(_publish_catalogue(stack, raw, frames))
-    print(f"replay: {frames:,} raw frames published")
-    worker_rates, bare_rates, floor_rates, plain_rates = [], [], [], []
-    worker_cpu, plain_cpu = [], []
-    for run in range(1, repeats + 1):
-        floor_rates.append(_faust_floor(stack, raw, frames))
-        prefix, seconds, cpu_s = _replay_once(stack, raw, run)
-        worker_rates.append(frames / seconds)
-        worker_cpu.append(1000 * cpu_s / frames)
-        plain_prefix, plain_rate, plain_ms = _plain_loop(stack, raw, frames)
-        _same_outputs(stack, prefix, plain_prefix)
-        plain_rates.append(plain_rate)
-        plain_cpu.append(plain_ms)
-        out = Topics(f"pass{run}x{int(time.time())}.")
-        asyncio.run(ensure_topics(stack, out, PARTITIONS, 1, -1))
-        bare_rates.append(asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames)))
-        print(
-            f"  run {run}: worker {worker_rates[-1]:,.0f} frames/s, "
-            f"pass-through {bare_rates[-1]:,.0f}, no-op Faust agent {floor_rates[-1]:,.0f}, "
-            f"plain aiokafka loop {plain_rate:,.0f}; CPU ms per frame: worker "
-            f"{worker_cpu[-1]:.3f}, plain loop {plain_ms:.3f}"
-        )
-    return Replay(frames, spread(worker_rates), spread(bare_rates), spread(floor_rates),
-                  spread(plain_rates), spread(worker_cpu), spread(plain_cpu))  # fmt: skip
 
 
 @dataclass
@@ -413,30 +331,13 @@ def _derived_latency(seen: Observed) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--frames", type=int, default=REPLAY_FRAMES, help="raw frames replayed")
-    parser.add_argument("--repeats", type=int, default=3, help="replay runs (median)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each feed mix (median)")
     parser.add_argument("--fixtures", type=int, default=500, help="live fixtures (latency)")
-    parser.add_argument("--only", choices=["replay", "latency", "mixes"],
+    parser.add_argument("--only", choices=["latency", "mixes"],
                         help="run one benchmark (mixes: every feed mix's latency)")  # fmt: skip
     args = parser.parse_args()
     settings = load_settings()
     with stack_endpoints(settings, temporary=True) as stack:
-        if args.only in (None, "replay"):
-            result = replay(stack, args.frames, args.repeats)
-            print(f"replay of {result.frames:,} frames, frames/s (median, min, max):")
-            print(f"  worker        {result.worker}")
-            print(f"  pass-through  {result.pass_through}")
-            print(f"  no-op Faust   {result.faust_floor}")
-            print(f"  plain loop    {result.plain_loop}")
-            cpu = {"worker": result.worker_cpu_ms, "plain loop": result.plain_loop_cpu_ms}
-            print(
-                "CPU ms per frame (median, min, max): "
-                + "; ".join(
-                    f"{name} {c.median:.3f} ({c.low:.3f}, {c.high:.3f})" for name, c in cpu.items()
-                )
-            )
-            ratio = result.worker.median / result.pass_through.median
-            print(f"  ratio worker/pass-through {ratio:.2f}")
         if args.only == "mixes":
             for row in feed_mixes(stack, args.fixtures, args.repeats):
                 print(f"{row.mix.name} ({row.frames_per_s:,.0f} frames/s), ms: derived p50 "
