@@ -107,7 +107,7 @@ def season_rows(
 def replay_rows(stack: Endpoints, report: Report, frames: int, repeats: int) -> None:
     found = replay(stack, frames, repeats)
     consumers = found.consumers
-    figure = "frames/s; CPU ms per frame (the process's, start-up included)"
+    figure = "frames/s; CPU ms per frame (the process's, from its first record)"
     described = {
         WORKER: "`sportsfeed process` (the Faust worker)",
         QUIX: f"{found.quixstreams.replace('==', ' ')} app over the same pure core (RocksDB "

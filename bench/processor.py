@@ -31,7 +31,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastavro import schemaless_reader
 
-from bench.measure import Spread, histogram_bound, scrape, spread, usage
+from bench.measure import Spread, cpu_seconds, histogram_bound, metric_total, scrape, spread, usage
 from bench.producer import PARTITIONS, producer_env, running_simulator
 from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
@@ -47,6 +47,7 @@ from sportsfeed.topics import Topics
 PROCESS = [sys.executable, "-m", "sportsfeed", "process"]
 DERIVED = ("fixture_score", "period_delta", "fixture_finished")
 WORKER_LATENCY = "sportsfeed_processor_latency_seconds"
+FRAMES_METRIC = "sportsfeed_processor_frames_total"
 # Match time 9 times real time: about one frame per second per fixture over both feeds (521
 # frames/s from 500 fixtures, measured), the targets' live pace.
 LIVE_MULTIPLIER = 9
@@ -78,8 +79,11 @@ async def _publish_catalogue(stack: Endpoints, topics: Topics, frames: int) -> i
     return sent
 
 
-async def _pass_through(stack: Endpoints, source: Topics, out: str, total: int) -> float:
-    """Frames/s of a plain consume-parse-produce loop over the raw topics (first to last)."""
+async def _pass_through(
+    stack: Endpoints, source: Topics, out: str, total: int
+) -> tuple[float, float]:
+    """Frames/s of a plain consume-parse-produce loop over the raw topics, and the CPU seconds
+    it used (both from the first record to the last output sent)."""
     consumer = AIOKafkaConsumer(source.raw(Feed.ACTIONS), source.raw(Feed.STATISTICS),
                                 bootstrap_servers=stack.bootstrap_servers,
                                 group_id=f"bench-pass-{time.time_ns()}",
@@ -88,18 +92,19 @@ async def _pass_through(stack: Endpoints, source: Topics, out: str, total: int) 
                                 enable_idempotence=True, linger_ms=0)  # fmt: skip
     await consumer.start()
     await producer.start()
-    done, started = 0, 0.0
+    done, started, cpu = 0, 0.0, 0.0
     try:
         while done < total:
             batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            started = started or time.monotonic()
+            if batch and not started:  # not the wait for the group's first assignment
+                started, cpu = time.monotonic(), cpu_seconds()
             for messages in batch.values():
                 for m in messages:
                     frame = orjson.loads(m.value)
                     await producer.send(out, orjson.dumps(frame), key=m.key)
                     done += 1
         await producer.flush()
-        return done / (time.monotonic() - started)
+        return done / (time.monotonic() - started), cpu_seconds() - cpu
     finally:
         await consumer.stop()
         await producer.stop()
@@ -135,30 +140,52 @@ def _worker_env(stack: Endpoints, prefix: str, raw_prefix: str, **extra: str) ->
     }
 
 
-def _replay_once(stack: Endpoints, raw: Topics, run: int) -> tuple[str, float, float]:
-    """The worker's output prefix, its derived records' span in seconds, and its CPU seconds
-    (start-up included)."""
+@dataclass(frozen=True)
+class WorkerReplay:
+    prefix: str  # of the topics it wrote
+    seconds: float  # from its first derived record to its last (their Kafka timestamps)
+    cpu_s: float  # its CPU time from its first raw frame to the end
+    start_up_cpu_s: float  # its CPU time before its first raw frame
+
+
+def _replay_once(stack: Endpoints, raw: Topics, run: int) -> WorkerReplay:
+    """One `sportsfeed process` worker replaying the raw topics into topics of its own."""
     prefix = f"replay{run}x{int(time.time())}."
     profile = os.environ.get("BENCH_PROFILE")  # a file: record the worker with py-spy
     spy_bin = str(Path(sys.executable).with_name("py-spy"))  # installed beside this Python
     spy = [spy_bin, "record", "--format", "raw", "-o", profile, "--"] if profile else []
-    worker = subprocess.Popen([*spy, *PROCESS], env=_worker_env(stack, prefix, raw.prefix))
+    env = _worker_env(stack, prefix, raw.prefix)
+    worker = subprocess.Popen([*spy, *PROCESS], env=env)
     try:
         deadline = time.monotonic() + 900
         started = time.monotonic()
+        start_up = _cpu_at_first_frame(worker, int(env["SPORTSFEED_METRICS_PORT"]), deadline)
         group, partitions = Topics(prefix).processor_group, raw_partitions(raw, PARTITIONS)
         while not asyncio.run(group_progress(stack, group, partitions)).caught_up:
             if time.monotonic() > deadline or worker.poll() is not None:
                 raise RuntimeError("the worker did not finish the replay")
             time.sleep(2)
-        cpu = usage(worker.pid).cpu_seconds
-        print(f"  run {run}: worker used {cpu:.1f} s of CPU in {time.monotonic() - started:.1f} s")
+        cpu = usage(worker.pid).cpu_seconds - start_up
+        print(f"  run {run}: worker used {start_up:.1f} s of CPU starting, {cpu:.1f} s from its "
+              f"first frame, in {time.monotonic() - started:.1f} s")  # fmt: skip
     finally:
         worker.send_signal(2) if profile else worker.terminate()
         worker.wait(60)
     records, seconds = asyncio.run(_output_span(stack, Topics(prefix)))
     print(f"  run {run}: {records:,} derived records in {seconds:.1f} s")
-    return prefix, seconds, cpu
+    return WorkerReplay(prefix, seconds, cpu, start_up)
+
+
+def _cpu_at_first_frame(worker: subprocess.Popen[bytes], port: int, deadline: float) -> float:
+    """The worker's CPU seconds once its metrics count a raw frame (polled every 50 ms)."""
+    while time.monotonic() < deadline and worker.poll() is None:
+        try:
+            if metric_total(scrape(port), FRAMES_METRIC) > 0:
+                return usage(worker.pid).cpu_seconds
+        except OSError:
+            pass  # its metrics port is not open yet
+        time.sleep(0.05)
+    raise RuntimeError("the worker never took a raw frame")
 
 
 def _faust_floor(stack: Endpoints, raw: Topics, frames: int) -> float:

@@ -9,9 +9,9 @@ in the same Avro encoding (`AvroCodec` as the topic's serializer), no headers on
 
 Quix Streams pins pydantic below the project's pins, so this runs in a virtualenv of its own
 (`bench.quix_env`) with the repository on PYTHONPATH: it imports only the pure modules, never
-Faust, aiokafka or pydantic. Run by `bench.processor`; prints "FRAMES <n>" once it has
-processed `--frames` raw records and committed them, and the seconds from the first record
-to that commit.
+Faust, aiokafka or pydantic. Run by `bench.replay`; prints "FRAMES <n>" once it has
+processed `--frames` raw records and committed them, with the seconds and the CPU seconds
+(every thread: librdkafka's too) from the first record to that commit.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from quixstreams.state import State
 from quixstreams.state.rocksdb import RocksDBOptions
 
 from bench.consumer_cli import consumer_arguments
+from bench.measure import cpu_seconds
 from processors.derive.fixture import (
     FIXTURE_FINISHED,
     FIXTURE_SCORE,
@@ -63,14 +64,14 @@ class Deriver:
 
     def __init__(self, app: Application, feeds: dict[str, Feed], frames: int) -> None:
         self.app, self.feeds, self.frames, self.done = app, feeds, frames, 0
-        self.started = 0.0
+        self.started, self.cpu = 0.0, 0.0
 
     def __call__(
         self, value: bytes, key: bytes, timestamp: int, headers: Any, state: State
     ) -> list[tuple[str, dict[str, Any]]]:
         self.done += 1
         if self.done == 1:
-            self.started = time.monotonic()
+            self.started, self.cpu = time.monotonic(), cpu_seconds()
         if self.done >= self.frames:
             self.app.stop()  # after this record: Quix then commits its checkpoint
         try:
@@ -122,8 +123,8 @@ def main() -> None:
         app, deriver = build(args.bootstrap, args.registry, Topics(args.raw_prefix),
                              Topics(args.prefix), args.frames, state_dir)  # fmt: skip
         app.run()
-        seconds = time.monotonic() - deriver.started
-    print(f"FRAMES {deriver.done} SECONDS {seconds:.3f}", flush=True)
+        seconds, cpu = time.monotonic() - deriver.started, cpu_seconds() - deriver.cpu
+    print(f"FRAMES {deriver.done} SECONDS {seconds:.3f} CPU {cpu:.3f}", flush=True)
 
 
 if __name__ == "__main__":

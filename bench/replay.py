@@ -14,7 +14,9 @@ one process each:
 The Quix app's and the plain loop's outputs must equal the worker's, record for record (per
 output topic and fixture, the Avro bodies in order), or the run fails. Figures: frames/s from
 the first record to the last output (the worker's: the span of its outputs' timestamps) and
-CPU ms per frame, the process's CPU time (every thread, start-up included) over the frames.
+CPU ms per frame, the process's CPU time (every thread) from its first record to its end over
+the frames: start-up (imports, joining the group, opening state) is left out of both, and the
+worker's is printed apart.
 
 Run: `python -m bench.replay` (starts a temporary local stack unless KAFKA_BOOTSTRAP_SERVERS
 and SCHEMA_REGISTRY_URL name one), or `python -m bench --only replay`.
@@ -25,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -96,24 +97,14 @@ class Measured:
     prefix: str = ""
 
 
-def _cpu_seconds(who: int) -> float:
-    used = resource.getrusage(who)
-    return used.ru_utime + used.ru_stime
-
-
-def _finished(
-    argv: list[str], env: dict[str, str] | None, line: str
-) -> tuple[re.Match[str], float]:
-    """Run a consumer process to its end: its last line matching `line`, and its CPU seconds
-    (every thread, start-up included: what the kernel counted for the child)."""
-    before = _cpu_seconds(resource.RUSAGE_CHILDREN)
+def _finished(argv: list[str], env: dict[str, str] | None, line: str) -> re.Match[str]:
+    """Run a consumer process to its end; the line it printed matching `line`."""
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, check=False)
-    cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - before
     found = re.search(line, done.stdout)
     if done.returncode != 0 or found is None:
         raise RuntimeError(f"{argv[2]} did not finish (exit {done.returncode}): "
                            f"{(done.stdout + done.stderr)[-2000:]}")  # fmt: skip
-    return found, cpu
+    return found
 
 
 def _consumer_argv(python: Path | str, module: str, stack: Endpoints, raw: Topics,
@@ -126,29 +117,29 @@ def _quix(stack: Endpoints, raw: Topics, frames: int, python: Path) -> Measured:
     prefix = f"quix{time.time_ns()}."
     asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
     argv = _consumer_argv(python, "bench.quix_app", stack, raw, prefix, frames)
-    found, cpu = _finished(argv, quix_env(), r"FRAMES (\d+) SECONDS ([0-9.]+)")
-    return Measured(int(found[1]) / float(found[2]), 1000 * cpu / frames, prefix)
+    found = _finished(argv, quix_env(), r"FRAMES (\d+) SECONDS ([0-9.]+) CPU ([0-9.]+)")
+    return Measured(int(found[1]) / float(found[2]), 1000 * float(found[3]) / int(found[1]), prefix)
 
 
 def _plain(stack: Endpoints, raw: Topics, frames: int) -> Measured:
     prefix = f"plain{time.time_ns()}."
     asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
     argv = _consumer_argv(sys.executable, "bench.plain_loop", stack, raw, prefix, frames)
-    found, cpu = _finished(argv, None, r"RATE ([0-9.]+)")
-    return Measured(float(found[1]), 1000 * cpu / frames, prefix)
+    found = _finished(argv, None, r"RATE ([0-9.]+) CPU ([0-9.]+)")
+    return Measured(float(found[1]), float(found[2]), prefix)
 
 
 def _worker(stack: Endpoints, raw: Topics, frames: int, run: int) -> Measured:
-    prefix, seconds, cpu = _replay_once(stack, raw, run)
-    return Measured(frames / seconds, 1000 * cpu / frames, prefix)
+    found = _replay_once(stack, raw, run)
+    return Measured(frames / found.seconds, 1000 * found.cpu_s / frames, found.prefix)
 
 
 def _bare(stack: Endpoints, raw: Topics, frames: int, run: int) -> Measured:
     out = Topics(f"pass{run}x{time.time_ns()}.")
     asyncio.run(ensure_topics(stack, out, PARTITIONS, 1, -1))
-    before = _cpu_seconds(resource.RUSAGE_SELF)  # in this process, which does nothing else
-    rate = asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames))
-    return Measured(rate, 1000 * (_cpu_seconds(resource.RUSAGE_SELF) - before) / frames)
+    # in this process, which does nothing else meanwhile
+    rate, cpu = asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames))
+    return Measured(rate, 1000 * cpu / frames)
 
 
 @dataclass(frozen=True)
@@ -203,9 +194,10 @@ def main() -> None:
         found = replay(stack, args.frames, args.repeats)
     print(f"replay of {found.frames:,} frames, median (min, max):")
     for name, consumer in found.consumers.items():
-        print(f"  {name:<20} {consumer.rate} frames/s, CPU {consumer.cpu_ms} ms per frame, "
+        print(f"  {name:<20} {consumer.rate.text(0)} frames/s, "
+              f"CPU {consumer.cpu_ms.text(3)} ms per frame, "
               f"{found.ratio(name):.2f}x the pass-through")  # fmt: skip
-    print(f"  no-op Faust agent    {found.faust_floor} frames/s")
+    print(f"  no-op Faust agent    {found.faust_floor.text(0)} frames/s")
     print(f"  worker / Quix Streams app: {found.ratio(WORKER, QUIX):.2f}")
 
 
