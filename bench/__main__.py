@@ -11,8 +11,9 @@ In order, each a section of RESULTS.md (`--only NAME` measures one and keeps the
 - market: from a fault to SUSPENDED at a consumer, against the lease (3 runs; `bench.market`).
 
 Each figure sits beside a baseline measured in the same run; medians of repeated runs come
-with their min and max. The whole takes about 50 minutes on a 2-core machine (producer about
-8, latency 12, replay 10, season 9, market 8); `--quick` checks every section in a few.
+with their min and max. The whole takes about 50 minutes on a 2-core machine: the replay
+section took 8 minutes on a busy one, and the rest 17 minutes before the feed mixes (12 runs
+of about 50 s) and the fail-safe section joined; `--quick` checks every section in a few.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ class Section:
     measure: Callable[[Endpoints, Report], None]
 
 
-def sections(quick: bool, report: Report) -> dict[str, Section]:
+def sections(quick: bool) -> dict[str, Section]:
     """Every benchmark by its `--only` name, in the order of a full run."""
     if quick:
         sizes, repeats, fixtures, window, frames = (20, 50, 100), 1, 100, (10.0, 10.0), 5_000
@@ -189,13 +190,13 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="small sizes, one run each: checks every benchmark"
     )
-    parser.add_argument("--only", action="append", choices=list(sections(False, Report({}))),
+    parser.add_argument("--only", action="append", choices=list(sections(quick=False)),
                         help="measure this section only (repeatable); the others in --output "
                         "are kept")  # fmt: skip
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the table")
     args = parser.parse_args()
     report = Report(machine_facts())
-    chosen = {name: section for name, section in sections(args.quick, report).items()
+    chosen = {name: section for name, section in sections(args.quick).items()
               if not args.only or name in args.only}  # fmt: skip
     started = time.monotonic()
     settings = load_settings()
@@ -209,9 +210,13 @@ def main() -> None:
             section.measure(stack, report)
             command = f"python -m bench --only {name}{' --quick' if args.quick else ''}"
             how = report.notes.get(section.name, "")
-            report.note(section.name, f"Measured by `{command}` on {time.strftime('%Y-%m-%d')} "
-                        f"in {(time.monotonic() - began) / 60:.1f} minutes, against {where}. "
-                        f"{how}".rstrip())  # fmt: skip
+            minutes, cpu, day = (
+                (time.monotonic() - began) / 60,
+                report.facts["cpu"],
+                time.strftime("%F"),
+            )
+            note = f"Measured by `{command}` on {day} in {minutes:.1f} minutes on {cpu}, "
+            report.note(section.name, f"{note}against {where}. {how}".rstrip())
     print(report.table())
     old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
     text = merged(old, report.markdown()) if args.only else report.markdown()
