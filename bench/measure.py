@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,6 +71,12 @@ class Usage:
     rss_bytes: int
 
 
+def cpu_seconds() -> float:
+    """CPU time this process has used, every thread of it."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
 def usage(pid: int) -> Usage:
     """CPU seconds used so far and resident memory of a process (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -85,7 +92,12 @@ class Spread:
     high: float
 
     def __str__(self) -> str:
-        return f"{self.median:,.1f} (min {self.low:,.1f}, max {self.high:,.1f})"
+        return self.text()
+
+    def text(self, digits: int = 1) -> str:
+        return (
+            f"{self.median:,.{digits}f} (min {self.low:,.{digits}f}, max {self.high:,.{digits}f})"
+        )
 
 
 def spread(values: list[float]) -> Spread:

@@ -6,31 +6,26 @@ output sent keyed by fixtureId, and the offsets committed once a batch's sends a
 acknowledged (at least once). Not fault-tolerant (its state is lost with the process), so it
 is a floor for the shell around the core, not an alternative design.
 
-Run by `bench.processor`: prints "RATE <frames/s> CPU <ms per frame>" once it has processed
+Run by `bench.replay`: prints "RATE <frames/s> CPU <ms per frame>" once it has processed
 `--frames` raw records.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import resource
 import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from bench.consumer_cli import consumer_arguments
+from bench.measure import cpu_seconds
 from processors.agents import SCHEMA_OF
 from processors.derive.fixture import FixtureState, apply
 from processors.frames import BadFrame, parse, read_meta
 from schemas.serde import AvroCodec, Registry
 from simulator.model import Feed
 from sportsfeed.topics import Topics
-
-
-def _cpu_seconds() -> float:
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    return used.ru_utime + used.ru_stime
 
 
 async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frames: int) -> str:
@@ -49,8 +44,8 @@ async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frame
     try:
         while done < frames:
             batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            if not started:
-                started, cpu = time.monotonic(), _cpu_seconds()
+            if batch and not started:
+                started, cpu = time.monotonic(), cpu_seconds()
             sent: list[Any] = []
             for tp, messages in batch.items():
                 feed = feeds[tp.topic]
@@ -69,7 +64,7 @@ async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frame
                     done += 1
             await asyncio.gather(*sent)
             await consumer.commit()
-        seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+        seconds, cpu = time.monotonic() - started, cpu_seconds() - cpu
         return f"RATE {done / seconds:.1f} CPU {1000 * cpu / done:.4f}"
     finally:
         await consumer.stop()
@@ -77,13 +72,7 @@ async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frame
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--registry", required=True)
-    parser.add_argument("--raw-prefix", required=True, help="prefix of the raw topics read")
-    parser.add_argument("--prefix", required=True, help="prefix of the derived topics written")
-    parser.add_argument("--frames", type=int, required=True)
-    args = parser.parse_args()
+    args = consumer_arguments(__doc__.split("\n\n")[0])
     line = asyncio.run(run(args.bootstrap, args.registry, Topics(args.raw_prefix),
                            Topics(args.prefix), args.frames))  # fmt: skip
     print(line, flush=True)

@@ -1,8 +1,5 @@
 """Benchmark: the processor against its baselines, on the local stack.
 
-- replay: raw frames/s through one `sportsfeed process` worker, for at least 200,000 frames of
-  mixed sports already in the raw topics; baseline: a plain aiokafka consume-parse-produce
-  pass-through of the same frames in the same run;
 - end-to-end latency at 500 live fixtures (about a frame per second each, every stream open
   from the start): from the producer receiving a frame (the raw record's `received-at`, a
   loopback hop after the simulator sent it) to a downstream consumer receiving the derived
@@ -10,7 +7,9 @@
   by the same consumer. Also the part spent in the worker, from its own histogram (a raw
   record's Kafka timestamp to its outputs sent; bucket bounds).
 
-Run: `python -m bench.processor` (starts a temporary local stack).
+Also the pieces `bench.replay` and `bench.season` share: the worker replaying raw topics, the
+pass-through, the no-op Faust agent. Run: `python -m bench.processor` (starts a temporary
+local stack unless KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL name one).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastavro import schemaless_reader
 
-from bench.measure import Spread, histogram_bound, scrape, spread, usage
+from bench.measure import Spread, cpu_seconds, histogram_bound, metric_total, scrape, spread, usage
 from bench.producer import PARTITIONS, producer_env, running_simulator
 from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
@@ -46,9 +45,9 @@ from sportsfeed.settings import load_settings
 from sportsfeed.topics import Topics
 
 PROCESS = [sys.executable, "-m", "sportsfeed", "process"]
-REPLAY_FRAMES = 200_000
 DERIVED = ("fixture_score", "period_delta", "fixture_finished")
 WORKER_LATENCY = "sportsfeed_processor_latency_seconds"
+FRAMES_METRIC = "sportsfeed_processor_frames_total"
 # Match time 9 times real time: about one frame per second per fixture over both feeds (521
 # frames/s from 500 fixtures, measured), the targets' live pace.
 LIVE_MULTIPLIER = 9
@@ -80,8 +79,11 @@ async def _publish_catalogue(stack: Endpoints, topics: Topics, frames: int) -> i
     return sent
 
 
-async def _pass_through(stack: Endpoints, source: Topics, out: str, total: int) -> float:
-    """Frames/s of a plain consume-parse-produce loop over the raw topics (first to last)."""
+async def _pass_through(
+    stack: Endpoints, source: Topics, out: str, total: int
+) -> tuple[float, float]:
+    """Frames/s of a plain consume-parse-produce loop over the raw topics, and the CPU seconds
+    it used (both from the first record to the last output sent)."""
     consumer = AIOKafkaConsumer(source.raw(Feed.ACTIONS), source.raw(Feed.STATISTICS),
                                 bootstrap_servers=stack.bootstrap_servers,
                                 group_id=f"bench-pass-{time.time_ns()}",
@@ -90,18 +92,19 @@ async def _pass_through(stack: Endpoints, source: Topics, out: str, total: int) 
                                 enable_idempotence=True, linger_ms=0)  # fmt: skip
     await consumer.start()
     await producer.start()
-    done, started = 0, 0.0
+    done, started, cpu = 0, 0.0, 0.0
     try:
         while done < total:
             batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            started = started or time.monotonic()
+            if batch and not started:  # not the wait for the group's first assignment
+                started, cpu = time.monotonic(), cpu_seconds()
             for messages in batch.values():
                 for m in messages:
                     frame = orjson.loads(m.value)
                     await producer.send(out, orjson.dumps(frame), key=m.key)
                     done += 1
         await producer.flush()
-        return done / (time.monotonic() - started)
+        return done / (time.monotonic() - started), cpu_seconds() - cpu
     finally:
         await consumer.stop()
         await producer.stop()
@@ -137,70 +140,52 @@ def _worker_env(stack: Endpoints, prefix: str, raw_prefix: str, **extra: str) ->
     }
 
 
-def _replay_once(stack: Endpoints, raw: Topics, run: int) -> tuple[str, float, float]:
-    """The worker's output prefix, its derived records' span in seconds, and its CPU seconds
-    (start-up included)."""
+@dataclass(frozen=True)
+class WorkerReplay:
+    prefix: str  # of the topics it wrote
+    seconds: float  # from its first derived record to its last (their Kafka timestamps)
+    cpu_s: float  # its CPU time from its first raw frame to the end
+    start_up_cpu_s: float  # its CPU time before its first raw frame
+
+
+def _replay_once(stack: Endpoints, raw: Topics, run: int) -> WorkerReplay:
+    """One `sportsfeed process` worker replaying the raw topics into topics of its own."""
     prefix = f"replay{run}x{int(time.time())}."
     profile = os.environ.get("BENCH_PROFILE")  # a file: record the worker with py-spy
     spy_bin = str(Path(sys.executable).with_name("py-spy"))  # installed beside this Python
     spy = [spy_bin, "record", "--format", "raw", "-o", profile, "--"] if profile else []
-    worker = subprocess.Popen([*spy, *PROCESS], env=_worker_env(stack, prefix, raw.prefix))
+    env = _worker_env(stack, prefix, raw.prefix)
+    worker = subprocess.Popen([*spy, *PROCESS], env=env)
     try:
         deadline = time.monotonic() + 900
         started = time.monotonic()
+        start_up = _cpu_at_first_frame(worker, int(env["SPORTSFEED_METRICS_PORT"]), deadline)
         group, partitions = Topics(prefix).processor_group, raw_partitions(raw, PARTITIONS)
         while not asyncio.run(group_progress(stack, group, partitions)).caught_up:
             if time.monotonic() > deadline or worker.poll() is not None:
                 raise RuntimeError("the worker did not finish the replay")
             time.sleep(2)
-        cpu = usage(worker.pid).cpu_seconds
-        print(f"  run {run}: worker used {cpu:.1f} s of CPU in {time.monotonic() - started:.1f} s")
+        cpu = usage(worker.pid).cpu_seconds - start_up
+        print(f"  run {run}: worker used {start_up:.1f} s of CPU starting, {cpu:.1f} s from its "
+              f"first frame, in {time.monotonic() - started:.1f} s")  # fmt: skip
     finally:
         worker.send_signal(2) if profile else worker.terminate()
         worker.wait(60)
     records, seconds = asyncio.run(_output_span(stack, Topics(prefix)))
     print(f"  run {run}: {records:,} derived records in {seconds:.1f} s")
-    return prefix, seconds, cpu
+    return WorkerReplay(prefix, seconds, cpu, start_up)
 
 
-def _plain_loop(stack: Endpoints, raw: Topics, frames: int) -> tuple[str, float, float]:
-    """bench.plain_loop over the raw topics: its output prefix, frames/s, CPU ms per frame."""
-    prefix = f"plain{time.time_ns()}."
-    asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
-    argv = [sys.executable, "-m", "bench.plain_loop", "--bootstrap", stack.bootstrap_servers,
-            "--registry", stack.registry_url, "--raw-prefix", raw.prefix, "--prefix", prefix,
-            "--frames", str(frames)]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=900, check=False)
-    found = re.search(r"RATE ([0-9.]+) CPU ([0-9.]+)", done.stdout)
-    if found is None:
-        raise RuntimeError(f"the plain aiokafka loop did not finish: {done.stderr[-2000:]}")
-    return prefix, float(found[1]), float(found[2])
-
-
-async def _outputs(stack: Endpoints, topics: Topics) -> dict[tuple[str, bytes], list[bytes]]:
-    """Every derived record's Avro body (the schema id left out), per output and fixture."""
-    found: dict[tuple[str, bytes], list[bytes]] = {}
-    for name in DERIVED:
-        consumer = AIOKafkaConsumer(getattr(topics, name), **stack.kafka(
-            auto_offset_reset="earliest", enable_auto_commit=False))  # fmt: skip
-        await consumer.start()
+def _cpu_at_first_frame(worker: subprocess.Popen[bytes], port: int, deadline: float) -> float:
+    """The worker's CPU seconds once its metrics count a raw frame (polled every 50 ms)."""
+    while time.monotonic() < deadline and worker.poll() is None:
         try:
-            while batch := await consumer.getmany(timeout_ms=2000, max_records=50_000):
-                for message in (m for ms in batch.values() for m in ms):
-                    found.setdefault((name, message.key), []).append(message.value[HEADER.size :])
-        finally:
-            await consumer.stop()
-    return found
-
-
-def _same_outputs(stack: Endpoints, ours: str, theirs: str) -> None:
-    """A baseline counts only if it wrote the worker's records, record for record."""
-    mine, other = (asyncio.run(_outputs(stack, Topics(p))) for p in (ours, theirs))
-    if mine != other:
-        differ = [key for key in mine.keys() | other.keys() if mine.get(key) != other.get(key)]
-        raise RuntimeError(f"{theirs} differs from the worker's output for {len(differ)} "
-                           f"fixtures' outputs, e.g. {differ[:3]}")  # fmt: skip
-    print(f"  {theirs}: the same {sum(map(len, mine.values())):,} records as the worker")
+            if metric_total(scrape(port), FRAMES_METRIC) > 0:
+                return usage(worker.pid).cpu_seconds
+        except OSError:
+            pass  # its metrics port is not open yet
+        time.sleep(0.05)
+    raise RuntimeError("the worker never took a raw frame")
 
 
 def _faust_floor(stack: Endpoints, raw: Topics, frames: int) -> float:
@@ -213,46 +198,6 @@ def _faust_floor(stack: Endpoints, raw: Topics, frames: int) -> float:
     if rate is None:
         raise RuntimeError(f"the no-op Faust agent did not finish: {output[-2000:]}")
     return float(rate[1])
-
-
-@dataclass(frozen=True)
-class Replay:
-    frames: int
-    worker: Spread
-    pass_through: Spread
-    faust_floor: Spread
-    plain_loop: Spread
-    worker_cpu_ms: Spread  # per frame, start-up included
-    plain_loop_cpu_ms: Spread
-
-
-def replay(stack: Endpoints, frames: int = REPLAY_FRAMES, repeats: int = 3) -> Replay:
-    raw = Topics(f"raw{int(time.time())}.")
-    asyncio.run(ensure_topics(stack, raw, PARTITIONS, 1, -1))
-    frames = asyncio.run(_publish_catalogue(stack, raw, frames))
-    print(f"replay: {frames:,} raw frames published")
-    worker_rates, bare_rates, floor_rates, plain_rates = [], [], [], []
-    worker_cpu, plain_cpu = [], []
-    for run in range(1, repeats + 1):
-        floor_rates.append(_faust_floor(stack, raw, frames))
-        prefix, seconds, cpu_s = _replay_once(stack, raw, run)
-        worker_rates.append(frames / seconds)
-        worker_cpu.append(1000 * cpu_s / frames)
-        plain_prefix, plain_rate, plain_ms = _plain_loop(stack, raw, frames)
-        _same_outputs(stack, prefix, plain_prefix)
-        plain_rates.append(plain_rate)
-        plain_cpu.append(plain_ms)
-        out = Topics(f"pass{run}x{int(time.time())}.")
-        asyncio.run(ensure_topics(stack, out, PARTITIONS, 1, -1))
-        bare_rates.append(asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames)))
-        print(
-            f"  run {run}: worker {worker_rates[-1]:,.0f} frames/s, "
-            f"pass-through {bare_rates[-1]:,.0f}, no-op Faust agent {floor_rates[-1]:,.0f}, "
-            f"plain aiokafka loop {plain_rate:,.0f}; CPU ms per frame: worker "
-            f"{worker_cpu[-1]:.3f}, plain loop {plain_ms:.3f}"
-        )
-    return Replay(frames, spread(worker_rates), spread(bare_rates), spread(floor_rates),
-                  spread(plain_rates), spread(worker_cpu), spread(plain_cpu))  # fmt: skip
 
 
 @dataclass
@@ -413,30 +358,13 @@ def _derived_latency(seen: Observed) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--frames", type=int, default=REPLAY_FRAMES, help="raw frames replayed")
-    parser.add_argument("--repeats", type=int, default=3, help="replay runs (median)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each feed mix (median)")
     parser.add_argument("--fixtures", type=int, default=500, help="live fixtures (latency)")
-    parser.add_argument("--only", choices=["replay", "latency", "mixes"],
+    parser.add_argument("--only", choices=["latency", "mixes"],
                         help="run one benchmark (mixes: every feed mix's latency)")  # fmt: skip
     args = parser.parse_args()
     settings = load_settings()
     with stack_endpoints(settings, temporary=True) as stack:
-        if args.only in (None, "replay"):
-            result = replay(stack, args.frames, args.repeats)
-            print(f"replay of {result.frames:,} frames, frames/s (median, min, max):")
-            print(f"  worker        {result.worker}")
-            print(f"  pass-through  {result.pass_through}")
-            print(f"  no-op Faust   {result.faust_floor}")
-            print(f"  plain loop    {result.plain_loop}")
-            cpu = {"worker": result.worker_cpu_ms, "plain loop": result.plain_loop_cpu_ms}
-            print(
-                "CPU ms per frame (median, min, max): "
-                + "; ".join(
-                    f"{name} {c.median:.3f} ({c.low:.3f}, {c.high:.3f})" for name, c in cpu.items()
-                )
-            )
-            ratio = result.worker.median / result.pass_through.median
-            print(f"  ratio worker/pass-through {ratio:.2f}")
         if args.only == "mixes":
             for row in feed_mixes(stack, args.fixtures, args.repeats):
                 print(f"{row.mix.name} ({row.frames_per_s:,.0f} frames/s), ms: derived p50 "

@@ -1,7 +1,13 @@
-"""The benchmark report: rows of figures beside their baselines, as a table and as RESULTS.md."""
+"""The benchmark report: rows of figures beside their baselines, as a table and as RESULTS.md.
+
+Each `## ` section of RESULTS.md is one benchmark, with a line saying when and by which command
+it was measured, so that one section can be measured again (`python -m bench --only NAME`) and
+put in place of its old self without touching the others.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -23,10 +29,13 @@ class Row:
 class Report:
     facts: dict[str, str]
     sections: dict[str, list[Row]] = field(default_factory=dict)
-    minutes: float = 0.0
+    notes: dict[str, str] = field(default_factory=dict)  # per section: how it was measured
 
     def add(self, section: str, row: Row) -> None:
         self.sections.setdefault(section, []).append(row)
+
+    def note(self, section: str, text: str) -> None:
+        self.notes[section] = text
 
     def table(self) -> str:
         """Plain text for the terminal."""
@@ -45,8 +54,10 @@ class Report:
         out = [
             "# Benchmark results",
             "",
-            "Written by `python -m bench` (a temporary local stack; every process shares the "
-            f"machine) in {self.minutes:.1f} minutes on {facts['date']}.",
+            "Written by `python -m bench`, every process sharing the machine. Each section says "
+            "when and by which command it was measured; `python -m bench --only NAME` measures "
+            "one section again and keeps the others. What the figures mean, where the time "
+            "goes and why targets are missed: [NOTES.md](NOTES.md).",
             "",
             f"Machine: {facts['cpu']}, {facts['cores']} cores, {facts['memory']}; Python "
             f"{facts['python']}; {facts['packages']}; Apache Kafka 4.1.1 (one local KRaft node).",
@@ -54,13 +65,34 @@ class Report:
             "",
         ]
         for section, rows in self.sections.items():
-            out += [f"## {section}", "", "| figure | sportsfeed | baseline, same run | ratio | "
-                    "target |", "|---|---|---|---|---|"]  # fmt: skip
+            out += [f"## {section}", "", self.notes.get(section, ""), "",
+                    "| figure | sportsfeed | baseline, same run | ratio | target |",
+                    "|---|---|---|---|---|"]  # fmt: skip
             for row in rows:
                 ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
                 target = f"{row.target}: {row.verdict}" if row.target else ""
                 out.append(f"| {row.figure} | {row.ours} | {row.baseline} | {ratio} | {target} |")
             out.append("")
-        out.append("What the figures mean, where the time goes and why targets are missed: "
-                   "[NOTES.md](NOTES.md).")  # fmt: skip
-        return "\n".join(out) + "\n"
+        return "\n".join(out)
+
+
+_SECTION = re.compile(r"^## (.+)$", re.M)
+
+
+def split(markdown: str) -> tuple[str, dict[str, str]]:
+    """A RESULTS.md as its preamble and its `## ` sections (name: text, heading included)."""
+    starts = list(_SECTION.finditer(markdown))
+    bounds = [match.start() for match in starts] + [len(markdown)]
+    sections = {match[1].strip(): markdown[bounds[n] : bounds[n + 1]]
+                for n, match in enumerate(starts)}  # fmt: skip
+    return markdown[: bounds[0]], sections
+
+
+def merged(old: str, new: str) -> str:
+    """`new`'s preamble and sections, and `old`'s sections that `new` does not measure, each
+    where it was; sections new to the file go at the end, in `new`'s order."""
+    _, before = split(old)
+    preamble, after = split(new)
+    kept = {name: after.get(name, text) for name, text in before.items()}
+    ordered = [*kept.values(), *(text for name, text in after.items() if name not in before)]
+    return preamble + "".join(text.rstrip("\n") + "\n\n" for text in ordered).rstrip("\n") + "\n"

@@ -105,7 +105,7 @@ def season(stack: Endpoints, fixtures: int = FIXTURES) -> tuple[Season, Topics]:
     print(f"  season: replayed in {replayed:.1f} s", flush=True)
     out = Topics(f"pass{raw.prefix}")
     asyncio.run(ensure_topics(stack, out, PARTITIONS, 1, -1))
-    bare = asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames))
+    bare, _ = asyncio.run(_pass_through(stack, raw, out.raw(Feed.ACTIONS), frames))
     return Season(fixtures, frames, imported, replayed, bare), raw
 
 
