@@ -362,8 +362,8 @@ class Settings(BaseSettings):
         int,
         Field(
             validation_alias=_env("SPORTSFEED_METRICS_PORT"),
-            description="Port of the Prometheus metrics and health endpoint (unset: 9464 for "
-            "produce, 9465 for process); 0: none.",
+            description="Port of the Prometheus metrics and health endpoint; 0: none "
+            "(process: 9465 unless set).",
             ge=0,
             le=65535,
         ),
