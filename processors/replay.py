@@ -92,6 +92,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.to_prefix == source:
         raise SettingsError(f"--to-prefix {args.to_prefix} is where the raw topics are; give "
                             "another prefix, e.g. --to-prefix replay1.")  # fmt: skip
+    if (args.delete or args.replace) and args.to_prefix == settings.topic_prefix:
+        raise SettingsError(f"--to-prefix {args.to_prefix} is SPORTSFEED_TOPIC_PREFIX, the "
+                            "pipeline's own: --delete and --replace never delete it")  # fmt: skip
     selection = Selection.from_args(args)
     with stack_endpoints(settings) as endpoints:
         console = Console(soft_wrap=True)  # a line piped to a log stays one line

@@ -123,6 +123,9 @@ BAD_INPUTS = {
     "no-verb": ([], {}, 2, ["VERB"]),
     "half-mutual-tls": (["topics"], {"KAFKA_SSL_CERT_FILE": "/etc/hostname"}, 2,
                         ["KAFKA_SSL_CERT_FILE", "KAFKA_SSL_KEY_FILE"]),
+    "replay-delete-own-prefix": (["replay", "--from-prefix", "r.", "--to-prefix", "sportsfeed.",
+                                  "--delete"], {}, 1, ["--to-prefix sportsfeed.",
+                                                       "SPORTSFEED_TOPIC_PREFIX"]),
     "replay-delete-and-replace": (["replay", "--to-prefix", "r.", "--delete", "--replace"], {},
                                   2, ["--replace", "--delete"]),
 }  # fmt: skip
