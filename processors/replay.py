@@ -34,6 +34,7 @@ from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
 from sportsfeed.arguments import iso_time, positive_int, topic_prefix
 from sportsfeed.errors import SettingsError
+from sportsfeed.log_noise import output_only
 from sportsfeed.progress import GroupWatch, raw_partitions
 from sportsfeed.replay_topics import delete_replay, derived_topics, held_records
 from sportsfeed.settings import Settings
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise SettingsError(f"--to-prefix {args.to_prefix} is SPORTSFEED_TOPIC_PREFIX, the "
                             "pipeline's own: --delete and --replace never delete it")  # fmt: skip
     selection = Selection.from_args(args)
-    with stack_endpoints(settings) as endpoints:
+    with output_only(settings), stack_endpoints(settings) as endpoints:
         console = Console(soft_wrap=True)  # a line piped to a log stays one line
         if args.delete or args.replace:
             deleted = asyncio.run(delete_replay(endpoints, args.to_prefix))
@@ -116,9 +117,9 @@ async def _refuse_a_used_prefix(endpoints: Endpoints, target: str) -> None:
     nothing: say so, and what to do."""
     held = await held_records(endpoints, derived_topics(Topics(target)))
     if held:
-        listed = ", ".join(f"{count:,} in {topic}" for topic, count in held.items())
+        listed = ", ".join(f"{count:,} records in {topic}" for topic, count in held.items())
         raise SettingsError(
-            f"--to-prefix {target} already holds a replay ({listed} records); give a new "
+            f"--to-prefix {target} already holds a replay ({listed}); give a new "
             "--to-prefix, or add --replace to delete its topics and replay again (--delete "
             "only deletes them)"
         )
