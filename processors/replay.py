@@ -90,12 +90,7 @@ class Span:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     source = args.from_prefix or settings.topic_prefix
-    if args.to_prefix == source:
-        raise SettingsError(f"--to-prefix {args.to_prefix} is where the raw topics are; give "
-                            "another prefix, e.g. --to-prefix replay1.")  # fmt: skip
-    if (args.delete or args.replace) and args.to_prefix == settings.topic_prefix:
-        raise SettingsError(f"--to-prefix {args.to_prefix} is SPORTSFEED_TOPIC_PREFIX, the "
-                            "pipeline's own: --delete and --replace never delete it")  # fmt: skip
+    _refuse_a_pipeline_prefix(args, source, settings.topic_prefix)
     selection = Selection.from_args(args)
     with output_only(settings), stack_endpoints(settings) as endpoints:
         console = Console(soft_wrap=True)  # a line piped to a log stays one line
@@ -110,6 +105,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             source = asyncio.run(_select(settings, endpoints, source, args.to_prefix, selection))
         return asyncio.run(replay(settings, endpoints, source, args.to_prefix, console,
                                   args.workers))  # fmt: skip
+
+
+def _refuse_a_pipeline_prefix(args: argparse.Namespace, source: str, own: str) -> None:
+    if args.to_prefix == source:
+        raise SettingsError(f"--to-prefix {args.to_prefix} is where the raw topics are; give "
+                            "another prefix, e.g. --to-prefix replay1.")  # fmt: skip
+    if (args.delete or args.replace) and args.to_prefix == own:
+        raise SettingsError(f"--to-prefix {args.to_prefix} is SPORTSFEED_TOPIC_PREFIX, the "
+                            "pipeline's own: --delete and --replace never delete it")  # fmt: skip
 
 
 async def _refuse_a_used_prefix(endpoints: Endpoints, target: str) -> None:
