@@ -29,6 +29,6 @@ RUN pip install --no-deps . \
  && useradd --system --uid 10001 --home-dir /var/lib/sportsfeed --create-home sportsfeed
 
 USER 10001
-EXPOSE 9464
+EXPOSE 9464 9465
 ENTRYPOINT ["sportsfeed"]
 CMD ["--help"]

@@ -18,7 +18,7 @@ from processors.agents import SCHEMA_OF, build_app
 from processors.metrics import Metrics
 from schemas.serde import AvroCodec, Registry
 from sportsfeed.admin import cluster_id, ensure_topics
-from sportsfeed.metrics_port import require_free_metrics_port
+from sportsfeed.metrics_port import PROCESSOR_METRICS_PORT, claim_metrics_port
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -43,7 +43,7 @@ def register(verbs: Any) -> None:
 
 def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    require_free_metrics_port(settings)
+    settings = claim_metrics_port(settings, PROCESSOR_METRICS_PORT)
     with stack_endpoints(settings) as endpoints:
         topics = Topics(settings.topic_prefix)
         for prefix in {settings.topic_prefix, settings.raw_prefix}:

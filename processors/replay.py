@@ -7,6 +7,11 @@ the selected raw records are first copied to `<to-prefix>selected.raw.*` and rep
 there (from a time, each fixture's state starts empty at that time). Derivations depend only on
 the raw frames, so a replay of a live run's raw topics gives the live run's records again.
 Progress (frames done, rate, time left) comes from the worker's committed offsets.
+
+A prefix that already holds a replay is refused (its group has committed everything, so a
+second replay would add nothing): give a new one, or --replace to delete its topics and
+consumer groups first; --delete only deletes them. A prefix whose raw topics hold frames (a
+pipeline's, not a replay's) is never deleted.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
 from sportsfeed.arguments import iso_time, positive_int, topic_prefix
 from sportsfeed.errors import SettingsError
+from sportsfeed.log_noise import output_only
 from sportsfeed.progress import GroupWatch, raw_partitions
+from sportsfeed.replay_topics import delete_replay, derived_topics, held_records
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -59,6 +66,13 @@ def register(verbs: Any) -> None:
     parser.add_argument("--workers", type=positive_int, default=1,
                         help="worker processes sharing the replay (at most the partition "
                              "count: SPORTSFEED_PARTITIONS)")  # fmt: skip
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument("--replace", action="store_true",
+                       help="delete the topics and consumer groups under --to-prefix first, "
+                       "then replay (a used prefix is refused without it)")  # fmt: skip
+    again.add_argument("--delete", action="store_true",
+                       help="only delete the topics and consumer groups under --to-prefix "
+                       "(refused for a prefix whose raw topics hold frames)")  # fmt: skip
     parser.set_defaults(verb=run)
 
 
@@ -76,16 +90,43 @@ class Span:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     source = args.from_prefix or settings.topic_prefix
+    _refuse_a_pipeline_prefix(args, source, settings.topic_prefix)
+    selection = Selection.from_args(args)
+    with output_only(settings), stack_endpoints(settings) as endpoints:
+        console = Console(soft_wrap=True)  # a line piped to a log stays one line
+        if args.delete or args.replace:
+            deleted = asyncio.run(delete_replay(endpoints, args.to_prefix))
+            console.print(f"deleted {len(deleted)} topics under {args.to_prefix} and the "
+                          "replay's consumer groups")  # fmt: skip
+            if args.delete:
+                return 0
+        asyncio.run(_refuse_a_used_prefix(endpoints, args.to_prefix))
+        if selection != Selection():
+            source = asyncio.run(_select(settings, endpoints, source, args.to_prefix, selection))
+        return asyncio.run(replay(settings, endpoints, source, args.to_prefix, console,
+                                  args.workers))  # fmt: skip
+
+
+def _refuse_a_pipeline_prefix(args: argparse.Namespace, source: str, own: str) -> None:
     if args.to_prefix == source:
         raise SettingsError(f"--to-prefix {args.to_prefix} is where the raw topics are; give "
                             "another prefix, e.g. --to-prefix replay1.")  # fmt: skip
-    selection = Selection.from_args(args)
-    with stack_endpoints(settings) as endpoints:
-        if selection != Selection():
-            source = asyncio.run(_select(settings, endpoints, source, args.to_prefix, selection))
-        console = Console(soft_wrap=True)  # a line piped to a log stays one line
-        return asyncio.run(replay(settings, endpoints, source, args.to_prefix, console,
-                                  args.workers))  # fmt: skip
+    if (args.delete or args.replace) and args.to_prefix == own:
+        raise SettingsError(f"--to-prefix {args.to_prefix} is SPORTSFEED_TOPIC_PREFIX, the "
+                            "pipeline's own: --delete and --replace never delete it")  # fmt: skip
+
+
+async def _refuse_a_used_prefix(endpoints: Endpoints, target: str) -> None:
+    """A replay into a prefix that holds one would find its group's commits at the end and add
+    nothing: say so, and what to do."""
+    held = await held_records(endpoints, derived_topics(Topics(target)))
+    if held:
+        listed = ", ".join(f"{count:,} records in {topic}" for topic, count in held.items())
+        raise SettingsError(
+            f"--to-prefix {target} already holds a replay ({listed}); give a new "
+            "--to-prefix, or add --replace to delete its topics and replay again (--delete "
+            "only deletes them)"
+        )
 
 
 async def _select(

@@ -15,7 +15,7 @@ from producers.app import Producer, configured_fixtures
 from producers.metrics import Metrics
 from sportsfeed.admin import ensure_topics
 from sportsfeed.errors import SettingsError
-from sportsfeed.metrics_port import require_free_metrics_port
+from sportsfeed.metrics_port import PRODUCER_METRICS_PORT, claim_metrics_port
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -65,7 +65,7 @@ def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
             "nothing to stream: set SPORTSFEED_FIXTURES (sport:fixtureId,...), "
             "SPORTSFEED_FIXTURES_FILE, or SPORTSFEED_DISCOVERY_URL to discover live fixtures"
         )
-    require_free_metrics_port(settings)
+    settings = claim_metrics_port(settings, PRODUCER_METRICS_PORT)
     metrics = Metrics()
     if settings.metrics_port:
         start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)

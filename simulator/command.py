@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import ssl
 import sys
@@ -146,7 +147,15 @@ def _tls(args: argparse.Namespace) -> ssl.SSLContext | None:
 async def _serve(
     simulator: FeedSimulator, host: str, port: int, tls: ssl.SSLContext | None
 ) -> None:
-    await simulator.start(host, port, tls)
+    try:
+        await simulator.start(host, port, tls)
+    except OSError as exc:  # asyncio words it "error while attempting to bind on ..."
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise SettingsError(
+            f"--port {port}: {host}:{port} cannot be bound ({reason}); another "
+            "process (a simulator already running?) holds it: give another --port, or "
+            "--port 0 for any free port (--host must be an address of this machine)"
+        ) from None
     scheme = "wss" if tls is not None else "ws"
     print(f"simulating {len(simulator.fixtures)} fixtures on {scheme}://{host}:{simulator.port}",  # noqa: T201
           flush=True)  # fmt: skip

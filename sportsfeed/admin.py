@@ -18,6 +18,7 @@ from aiokafka.errors import KafkaConnectionError, SaslAuthenticationFailed, Topi
 
 from infra.stack import Endpoints
 from sportsfeed.errors import InfrastructureError, SettingsError
+from sportsfeed.log_noise import kafka_client_silenced
 from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ async def ensure_topics(
 ) -> dict[str, int]:
     """Create the missing topics; raise SettingsError if one exists with another partition count."""
     wanted = topics.all(raw_retention_ms)
-    admin = await _connect(endpoints)
+    admin = await connect(endpoints)
     try:
         existing = set(await admin.list_topics())
         missing = [name for name in wanted if name not in existing]
@@ -68,7 +69,7 @@ async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dic
 
 async def cluster_id(endpoints: Endpoints) -> str:
     """The Kafka cluster's id: tells a fresh cluster from another one at the same address."""
-    admin = await _connect(endpoints)
+    admin = await connect(endpoints)
     try:
         described = await admin.describe_cluster()
     finally:
@@ -78,7 +79,7 @@ async def cluster_id(endpoints: Endpoints) -> str:
 
 async def require_topics(endpoints: Endpoints, names: list[str]) -> dict[str, int]:
     """Partitions per topic; SettingsError naming the first that does not exist."""
-    admin = await _connect(endpoints)
+    admin = await connect(endpoints)
     try:
         described = await admin.describe_topics(names)
     finally:
@@ -93,13 +94,15 @@ async def require_topics(endpoints: Endpoints, names: list[str]) -> dict[str, in
     return {d["topic"]: len(d["partitions"]) for d in described}
 
 
-async def _connect(endpoints: Endpoints) -> AIOKafkaAdminClient:
+async def connect(endpoints: Endpoints) -> AIOKafkaAdminClient:
     admin = AIOKafkaAdminClient(**endpoints.kafka(client_id="sportsfeed-admin"))
     try:
-        await admin.start()
+        with kafka_client_silenced():  # a refusal is explained below, in one line
+            await admin.start()
     except KafkaConnectionError as exc:
         await admin.close()
-        raise InfrastructureError(await explain_refusal(endpoints)) from exc
+        with kafka_client_silenced():
+            raise InfrastructureError(await explain_refusal(endpoints)) from exc
     return admin
 
 

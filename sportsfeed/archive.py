@@ -28,6 +28,7 @@ from simulator.model import Feed, Sport
 from sportsfeed.admin import ensure_topics, require_topics
 from sportsfeed.arguments import iso_time
 from sportsfeed.errors import SettingsError
+from sportsfeed.log_noise import output_only
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -92,7 +93,7 @@ def register(verbs: Any) -> None:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    with stack_endpoints(settings) as endpoints:
+    with output_only(settings), stack_endpoints(settings) as endpoints:
         topics = Topics(settings.topic_prefix)
         selection = Selection.from_args(args)
         streams = asyncio.run(read_raw(endpoints, topics, settings.partitions, selection))
@@ -107,7 +108,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     streams = read_archive(args.directory)
-    with stack_endpoints(settings) as endpoints:
+    with output_only(settings), stack_endpoints(settings) as endpoints:
         asyncio.run(publish(endpoints, settings, Topics(settings.topic_prefix), streams))
     print(f"imported {sum(map(len, streams.values())):,} frames")  # noqa: T201
     return 0

@@ -34,7 +34,8 @@ from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.admin import ensure_topics
 from sportsfeed.arguments import non_negative_float, positive_float, positive_int, topic_prefix
 from sportsfeed.errors import InfrastructureError
-from sportsfeed.scoreboard import Follower, follow_live, table_is_the_output
+from sportsfeed.log_noise import output_only
+from sportsfeed.scoreboard import Follower, follow_live
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -76,7 +77,7 @@ def demo_prefix(args: argparse.Namespace, settings: Settings) -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.model_copy(update={"topic_prefix": demo_prefix(args, settings)})
-    with table_is_the_output(settings), stack_endpoints(settings) as endpoints:
+    with output_only(settings), stack_endpoints(settings) as endpoints:
         return asyncio.run(_demo(settings, endpoints, args))
 
 

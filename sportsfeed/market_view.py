@@ -21,8 +21,9 @@ def seconds_between(earlier: Moment, later: Moment) -> float:
 
 
 def market_cell(market: dict[str, Any] | None, liveness_at: Moment | None, now: Moment) -> Text:
-    """`OPEN 0.4s`, `SUSPENDED pending decision 0.4s`, `EXPIRED 12s` (red): the state by the
-    consumer's rule, then the age of the fixture's last feed-status record."""
+    """`OPEN 0.4s`, `SUSPENDED 0.4s` (yellow), `EXPIRED 12.0s` (red): the state by the
+    consumer's rule, then the age of the fixture's last feed-status record. Compact, so a
+    narrow board keeps it beside the sport; the reasons have a cell of their own."""
     age = "" if liveness_at is None else f" {seconds_between(liveness_at, now):.1f}s"
     if market is None:
         return Text(f"-{age}", style="dim")
@@ -31,8 +32,14 @@ def market_cell(market: dict[str, Any] | None, liveness_at: Moment | None, now: 
         return Text(f"OPEN{age}", style="green")
     if market["state"] == "OPEN":
         return Text(f"EXPIRED{age}", style="bold red")
-    reasons = ", ".join(r.lower().replace("_", " ") for r in market["reasons"])
-    return Text(f"SUSPENDED {reasons}{age}", style="red" if expired else "yellow")
+    return Text(f"SUSPENDED{age}", style="red" if expired else "yellow")
+
+
+def market_reasons(market: dict[str, Any] | None) -> str:
+    """Why a market is suspended, in words: `feed not live, pending decision`."""
+    if market is None or market["state"] == "OPEN":
+        return ""
+    return ", ".join(r.lower().replace("_", " ") for r in market["reasons"])
 
 
 def lease_fields(value: object, now: Moment) -> dict[str, object]:

@@ -12,10 +12,9 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import logging
 import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +28,8 @@ from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import Registry, parsed_schema
 from sportsfeed.admin import require_topics
 from sportsfeed.arguments import non_negative_float
-from sportsfeed.market_view import market_cell
+from sportsfeed.log_noise import output_only
+from sportsfeed.market_view import market_cell, market_reasons
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -124,15 +124,17 @@ def _updated(row: Row, _now: dt.datetime) -> str:
 
 
 # To add a column, add a line: its place here is its place on screen, `drop` its priority.
+# The sport outlasts the period: a period ("3rd Frame 35-25") means little without it.
 COLUMNS = (
-    Column("sport", lambda row, _: row.sport, drop=3),
+    Column("sport", lambda row, _: row.sport, drop=2),
     Column("home", lambda row, _: row.home, drop=0, max_width=TEAM_WIDTH),
     Column("score", lambda row, _: row.score, drop=0),
     Column("away", lambda row, _: row.away, drop=0, max_width=TEAM_WIDTH),
-    Column("period", lambda row, _: row.period, drop=2),
+    Column("period", lambda row, _: row.period, drop=3),
     Column("clock", lambda row, _: row.clock, drop=4),
     Column("status", _status, drop=1),
     Column("market", lambda row, now: market_cell(row.market, row.liveness_at, now), drop=1),
+    Column("why", lambda row, _: market_reasons(row.market), drop=7),
     Column("feeds", lambda row, _: row.feeds, drop=6),
     Column("last update (UTC)", _updated, drop=5),
 )
@@ -192,22 +194,8 @@ def register(verbs: Any) -> None:
     parser.set_defaults(verb=run)
 
 
-@contextlib.contextmanager
-def table_is_the_output(settings: Settings) -> Iterator[None]:
-    """Only warnings and errors logged meanwhile (all of them at SPORTSFEED_LOG_LEVEL=DEBUG):
-    INFO lines would scroll the table redrawn in place off the screen."""
-    root = logging.getLogger()
-    level = root.level
-    if settings.log_level != "DEBUG":
-        root.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        root.setLevel(level)
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    with table_is_the_output(settings), stack_endpoints(settings) as endpoints:
+    with output_only(settings), stack_endpoints(settings) as endpoints:
         follower = Follower(endpoints, Topics(settings.topic_prefix))
         asyncio.run(show(follower, Console(), args.seconds, once=args.once))
     return 0

@@ -362,7 +362,8 @@ class Settings(BaseSettings):
         int,
         Field(
             validation_alias=_env("SPORTSFEED_METRICS_PORT"),
-            description="Port of the Prometheus metrics and health endpoint; 0: none.",
+            description="Port of the Prometheus metrics and health endpoint; 0: none "
+            "(process: 9465 unless set).",
             ge=0,
             le=65535,
         ),
@@ -558,11 +559,14 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            # pydantic locates a field by its alias, which is the environment variable's name
-            where = str(error["loc"][0]) if error["loc"] else "settings"
             message = error["msg"].removeprefix("Value error, ")
+            if not error["loc"]:  # a check across settings: its message names each of them
+                problems.append(message)
+                continue
+            # pydantic locates a field by its alias, which is the environment variable's name
+            where = str(error["loc"][0])
             shown = repr(error.get("input"))
-            if where not in SECRET_VARIABLES and shown not in message and error["loc"]:
+            if where not in SECRET_VARIABLES and shown not in message:
                 message += f" (got {shown})"
             problems.append(f"{where}: {message}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None

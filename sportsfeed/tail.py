@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import Registry, is_confluent_avro
 from sportsfeed.admin import require_topics
+from sportsfeed.log_noise import output_only
 from sportsfeed.market_view import lease_fields
 from sportsfeed.settings import Settings
 
@@ -64,7 +65,7 @@ def start_position(text: str) -> str | int | dt.datetime:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     prefix = settings.topic_prefix
     topic = args.topic if args.topic.startswith(prefix) else prefix + args.topic
-    with stack_endpoints(settings) as endpoints:
+    with output_only(settings), stack_endpoints(settings) as endpoints:
         registry = Registry(endpoints.registry_url)
         asyncio.run(_tail(endpoints, registry, topic, args))
     return 0

@@ -9,6 +9,7 @@ run one short pipeline on the real local stack, each under its own topic prefix.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -25,6 +26,7 @@ import pytest
 
 from infra.processes import free_port
 from infra.stack import Endpoints
+from simulator.model import Sport
 
 SPORTSFEED = str(Path(sys.executable).parent / "sportsfeed")  # what `make` installs
 FIXTURE = "0d5c8a36-0000-4000-8000-000000000001"
@@ -65,6 +67,7 @@ def assert_refused(ran: Ran, code: int, *named: str) -> None:
     assert ran.said.startswith("sportsfeed"), ran.err[-2000:]  # "sportsfeed: " or argparse's
     for name in named:
         assert name in ran.said, (name, ran.err[-2000:])
+    assert ran.said.count("settings:") <= 1, ran.said  # said once
     noise = [line for line in ran.err.splitlines() if " ERROR " in line or " WARNING " in line]
     assert len(noise) <= 3, ran.err[-3000:]  # a line or two of context, never a flood
 
@@ -118,6 +121,13 @@ BAD_INPUTS = {
     "replay-since": (["replay", "--to-prefix", "r.", "--since", "yesterday"], {}, 2,
                      ["--since", "yesterday", "ISO"]),
     "no-verb": ([], {}, 2, ["VERB"]),
+    "half-mutual-tls": (["topics"], {"KAFKA_SSL_CERT_FILE": "/etc/hostname"}, 2,
+                        ["KAFKA_SSL_CERT_FILE", "KAFKA_SSL_KEY_FILE"]),
+    "replay-delete-own-prefix": (["replay", "--from-prefix", "r.", "--to-prefix", "sportsfeed.",
+                                  "--delete"], {}, 1, ["--to-prefix sportsfeed.",
+                                                       "SPORTSFEED_TOPIC_PREFIX"]),
+    "replay-delete-and-replace": (["replay", "--to-prefix", "r.", "--delete", "--replace"], {},
+                                  2, ["--replace", "--delete"]),
 }  # fmt: skip
 
 
@@ -136,6 +146,8 @@ def test_an_empty_directory_is_no_archive(tmp_path: Path) -> None:
 
 
 SERVERS_DOWN = {
+    "produce": ["produce"],
+    "process": ["process"],
     "tail": ["tail", "fixture-score"],
     "archive-export": ["archive", "export", "{tmp}/archive"],
     "scoreboard": ["scoreboard", "--once"],
@@ -147,8 +159,10 @@ SERVERS_DOWN = {
 @pytest.mark.parametrize("verb", list(SERVERS_DOWN))
 def test_kafka_not_answering_is_named(verb: str, tmp_path: Path) -> None:
     args = [arg.format(tmp=tmp_path) for arg in SERVERS_DOWN[verb]]
-    ran = sportsfeed(*args, env=servers_down())
+    env = servers_down(SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}", SPORTSFEED_METRICS_PORT="0")
+    ran = sportsfeed(*args, env=env)
     assert_refused(ran, 1, "KAFKA_BOOTSTRAP_SERVERS", NOBODY)
+    assert " ERROR " not in ran.err, ran.err  # the client's own lines only repeat ours
     assert not (tmp_path / "archive").exists()
 
 
@@ -182,6 +196,33 @@ def test_a_taken_metrics_port_is_named(verb: str, taken_port: int, stack: Endpoi
     env = on_stack(stack, SPORTSFEED_TOPIC_PREFIX=_prefix(), SPORTSFEED_METRICS_PORT=port,
                    SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}")  # fmt: skip
     assert_refused(sportsfeed(verb, env=env), 1, "SPORTSFEED_METRICS_PORT", str(taken_port))
+
+
+@pytest.mark.parametrize("verb", ["produce", "process"])
+def test_a_bad_metrics_host_is_named_as_the_host(verb: str) -> None:
+    env = servers_down(SPORTSFEED_METRICS_HOST="nosuch.invalid",
+                       SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}")  # fmt: skip
+    ran = sportsfeed(verb, env=env)
+    assert_refused(ran, 1, "SPORTSFEED_METRICS_HOST=nosuch.invalid")
+    assert "METRICS_PORT" not in ran.said, ran.said
+
+
+def test_simulate_names_its_taken_port(taken_port: int) -> None:
+    ran = sportsfeed("simulate", "--port", str(taken_port), "--fixtures", "1", env=fresh_shell())
+    assert_refused(ran, 1, f"--port {taken_port}", "Address already in use")
+    assert "SPORTSFEED_" not in ran.said, ran.said
+
+
+@pytest.mark.parametrize(("verb", "held"), [("process", 9464), ("produce", 9465)])
+def test_produce_and_process_default_to_their_own_metrics_ports(verb: str, held: int) -> None:
+    """The README's terminals run both without SPORTSFEED_METRICS_PORT: with the other one's
+    port held, each gets past its port and meets Kafka (here: not there)."""
+    with socket.socket() as holder:
+        with contextlib.suppress(OSError):  # already held by someone: held all the same
+            holder.bind(("127.0.0.1", held))
+            holder.listen()
+        ran = sportsfeed(verb, env=servers_down(SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}"))
+    assert_refused(ran, 1, "KAFKA_BOOTSTRAP_SERVERS")
 
 
 def test_reading_verbs_name_a_missing_topic(stack: Endpoints) -> None:
@@ -287,11 +328,23 @@ def test_scoreboard_once_shows_every_fixture_within_80_columns(pipeline: Pipelin
     assert max(len(line) for line in lines) <= 80
     rows = [line for line in lines if "FINISHED" in line]
     assert len(rows) == len(pipeline.truth), ran.out
-    # Found by the final score: at 80 columns the sport may be dropped, and a fixture whose
-    # actions frames never name its teams shows "?" for them.
+    # Found by sport and final score (a fixture whose actions frames never name its teams
+    # shows "?" for them); at 80 columns the sport outlasts the period and the market's reasons.
     for fixture in pipeline.truth.values():
         score = f" {fixture['homeScore']}-{fixture['awayScore']} "
-        assert any(score in row for row in rows), (score, ran.out)
+        sport = Sport(fixture["sport"]).name.lower().replace("_", " ")  # as the board says it
+        assert any(row.startswith(sport) and score in row for row in rows), (sport, ran.out)
+    assert ran.err == ""  # the table and nothing else
+
+
+def test_reading_verbs_print_only_their_output_unless_a_log_level_is_set(
+    pipeline: Pipeline,
+) -> None:
+    for args in (["tail", "fixture-score", "--limit", "1"], ["scoreboard", "--once"]):
+        ran = sportsfeed(*args, env=pipeline.env)
+        assert (ran.code, ran.err) == (0, ""), (args, ran.err[-3000:])
+        asked = sportsfeed(*args, env=pipeline.env | {"SPORTSFEED_LOG_LEVEL": "INFO"})
+        assert " INFO " in asked.err, (args, asked.err[-3000:])
 
 
 def test_tail_prints_json_lines(pipeline: Pipeline) -> None:
@@ -308,7 +361,7 @@ def test_tail_prints_json_lines(pipeline: Pipeline) -> None:
 
 def test_archive_export_then_import_elsewhere(pipeline: Pipeline, tmp_path: Path) -> None:
     exported = sportsfeed("archive", "export", str(tmp_path), env=pipeline.env)
-    assert exported.code == 0, exported.err
+    assert (exported.code, exported.err) == (0, ""), exported.err  # its summary, no INFO lines
     frames = sum(sum(t["frames"].values()) for t in pipeline.truth.values())  # type: ignore[attr-defined]
     assert f"exported {frames:,} frames of 3 fixtures" in exported.out
     elsewhere = pipeline.env | {"SPORTSFEED_TOPIC_PREFIX": _prefix()}
@@ -326,6 +379,28 @@ def test_replay_into_a_prefix_without_separator(pipeline: Pipeline) -> None:
     finished = sportsfeed("tail", "fixture-finished", env=rebuilt)
     keys = {json.loads(line)["key"] for line in finished.out.splitlines()}
     assert keys == set(pipeline.truth), ran.out
+
+
+def test_replay_refuses_a_used_prefix_replaces_and_deletes_it(pipeline: Pipeline) -> None:
+    target = _prefix()
+    first = sportsfeed("replay", "--to-prefix", target, env=pipeline.env, timeout_s=180)
+    assert (first.code, first.err) == (0, ""), first.err[-3000:]  # its progress, no INFO lines
+    again = sportsfeed("replay", "--to-prefix", target, env=pipeline.env, timeout_s=60)
+    assert_refused(again, 1, f"--to-prefix {target}", "already holds", "--replace")
+    replaced = sportsfeed("replay", "--to-prefix", target, "--replace", env=pipeline.env,
+                          timeout_s=180)  # fmt: skip
+    assert replaced.code == 0, replaced.err[-3000:]
+    rebuilt = pipeline.env | {"SPORTSFEED_TOPIC_PREFIX": target}
+    finished = sportsfeed("tail", "fixture-finished", env=rebuilt).out.splitlines()
+    assert sorted(json.loads(line)["key"] for line in finished) == sorted(pipeline.truth)
+    deleted = sportsfeed("replay", "--to-prefix", target, "--delete", env=pipeline.env)
+    assert deleted.code == 0, deleted.err[-3000:]
+    assert_refused(sportsfeed("tail", "fixture-score", env=rebuilt), 1, f"{target}fixture-score")
+    # a pipeline's prefix (its raw topics hold frames) is never deleted
+    elsewhere = pipeline.env | {"SPORTSFEED_TOPIC_PREFIX": _prefix()}
+    refused = sportsfeed("replay", "--to-prefix", pipeline.prefix, "--delete", env=elsewhere)
+    assert_refused(refused, 1, f"--to-prefix {pipeline.prefix}", "raw topics hold frames")
+    assert sportsfeed("tail", "fixture-score", "--limit", "1", env=pipeline.env).code == 0
 
 
 def test_schemas_check_against_the_registry(stack: Endpoints) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from sportsfeed.market_view import lease_fields, market_cell
+from sportsfeed.market_view import lease_fields, market_cell, market_reasons
 from sportsfeed.scoreboard import Board, render
 
 NOW = dt.datetime(2026, 11, 28, 17, 0, 0, tzinfo=dt.UTC)
@@ -32,9 +32,12 @@ def test_an_open_market_past_its_lease_shows_expired_in_red() -> None:
     assert (cell.plain, str(cell.style)) == ("EXPIRED 12.0s", "bold red")
 
 
-def test_a_suspended_market_names_its_reasons() -> None:
-    cell = market_cell(market("SUSPENDED", 2, "FEED_NOT_LIVE", "PENDING_DECISION"), at(-1), NOW)
-    assert cell.plain == "SUSPENDED feed not live, pending decision 1.0s"
+def test_a_suspended_market_shows_its_state_and_names_its_reasons_apart() -> None:
+    suspended = market("SUSPENDED", 2, "FEED_NOT_LIVE", "PENDING_DECISION")
+    cell = market_cell(suspended, at(-1), NOW)
+    assert (cell.plain, str(cell.style)) == ("SUSPENDED 1.0s", "yellow")
+    assert market_reasons(suspended) == "feed not live, pending decision"
+    assert market_reasons(market("OPEN", 2)) == ""
 
 
 def test_a_fixture_without_market_state_shows_a_dash() -> None:

@@ -86,12 +86,30 @@ def test_the_table_fits_80_columns_dropping_the_least_important_first() -> None:
     lines = shown(long_board(), width=80)
     assert max(len(line) for line in lines) <= 80
     header = next(line for line in lines if "score" in line and "home" in line)
-    for kept in ("home", "score", "away", "period", "status", "market"):
+    for kept in ("sport", "home", "score", "away", "status", "market"):
         assert kept in header
-    assert "feeds" not in header  # the first to go
+    assert "feeds" not in header  # among the first to go
     soccer = next(line for line in lines if "2-1" in line)
-    for cell in ("Ashford", "Redmoor", "2nd half"):
+    for cell in ("soccer", "Ashford", "Redmoor"):
         assert cell in soccer
+
+
+def test_at_80_columns_a_suspended_market_keeps_the_sport_and_its_reasons_go_first() -> None:
+    board = long_board()
+    for fixture in (SOCCER, TT):
+        board.apply_market({"fixtureId": fixture, "state": "SUSPENDED", "livenessAt": AT,
+                            "reasons": ["FEED_NOT_LIVE", "PENDING_DECISION"],
+                            "validUntil": AT + dt.timedelta(seconds=3)})  # fmt: skip
+    later = AT + dt.timedelta(seconds=1.5)
+    wide = next(line for line in shown(board, now=later) if "2-1" in line)
+    assert "feed not live, pending decision" in wide  # shown where there is room
+    lines = shown(board, width=80, now=later)
+    assert max(len(line) for line in lines) <= 80
+    for line, sport in ((next(x for x in lines if "2-1" in x), "soccer"),
+                        (next(x for x in lines if "LI Wen" in x), "table tennis")):  # fmt: skip
+        assert sport in line
+        assert "SUSPENDED" in line
+        assert "pending decision" not in line
 
 
 def test_a_narrow_terminal_keeps_teams_and_score() -> None:
