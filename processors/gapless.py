@@ -25,9 +25,10 @@ import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from processors.fetching import FetchWaitThread
+from processors.handover import HandoverConsumer
 
 
-class GaplessConsumer(faust_aiokafka.Consumer):
+class GaplessConsumer(HandoverConsumer):
     def _new_consumer_thread(self) -> FetchWaitThread:
         return FetchWaitThread(self, loop=self.loop, beacon=self.beacon)
 
@@ -61,6 +62,13 @@ class GaplessApp(faust.App):
     def __init__(self, id: str, *, fetch_max_wait_ms: int, **options: Any) -> None:
         self.fetch_max_wait_ms = fetch_max_wait_ms
         super().__init__(id, **options)
+
+    def on_init_dependencies(self) -> Any:
+        """Faust's services, without its Monitor among the sensors: the Monitor keeps
+        statistics nothing here reads (the metrics are our own), at a cost on every event."""
+        services = super().on_init_dependencies()
+        self.sensors.remove(self.monitor)
+        return services
 
     def _new_transport(self) -> Any:
         return GaplessTransport(self.conf.broker_consumer, self)
