@@ -330,6 +330,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
     app = GaplessApp(
         topics.processor_group,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        changelog_burst=PERSIST_BATCH,  # at most one table write per record persisted together
         broker=[f"kafka://{server.strip()}" for server in endpoints.bootstrap_servers.split(",")],
         broker_credentials=endpoints.security.faust_credentials(),
         store="rocksdb://" if settings.store == "rocksdict" else "memory://",  # rocksdb: rocksdict
