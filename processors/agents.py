@@ -44,6 +44,7 @@ from processors.frames import BadFrame, parse, read_meta
 from processors.gapless import GaplessApp, GaplessConsumer
 from processors.market import MARKET_STATE, MarketBook, install
 from processors.metrics import Metrics
+from producers.publisher import KeyPartitioner
 from schemas.errors import RecordMismatch
 from schemas.serde import AvroCodec
 from simulator.model import Feed
@@ -144,12 +145,16 @@ class Deriver:
         self.offsets = GroupOffsets(endpoints, Topics(settings.topic_prefix).processor_group)
         self.progressed_at = time.monotonic()
         self.market: MarketBook | None = None  # a live worker's market state
+        # Frames and outputs counted by their labelled children, each looked up once
+        # (`labels` takes a lock and builds a tuple on every call).
+        self.frames_of = {feed: metrics.frames.labels(feed.value) for feed in Feed}
+        self.outputs_of: dict[str, Any] = {}
 
     async def handle(self, event: EventT[Any]) -> Pending:
         """Derive and send a raw record's outputs; what `persist` must do once they are acked."""
         message = event.message
         feed = self.feeds[message.topic]
-        self.metrics.frames.labels(feed.value).inc()
+        self.frames_of[feed].inc()
         self.positions[message.topic, message.partition] = message.offset
         self.progressed_at = time.monotonic()
         key: bytes = message.key or b""
@@ -161,7 +166,9 @@ class Deriver:
         for name, value in encoded:
             topic = self.codecs[name].topic
             sent.append(await self._send(topic, key, value, None))
-            self.metrics.outputs.labels(topic).inc()
+            if topic not in self.outputs_of:
+                self.outputs_of[topic] = self.metrics.outputs.labels(topic)
+            self.outputs_of[topic].inc()
         if state is not None:
             self.working[key] = state
         # Faust gives the record's Kafka timestamp in seconds.
@@ -263,12 +270,14 @@ class Deriver:
     async def _send(
         self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None
     ) -> Awaitable[Any]:
-        """Hand a record to the app's producer (Faust flushes it before every commit).
+        """Hand a record to the app's aiokafka producer (Faust flushes it before every commit).
 
-        Straight to the producer, not through `Topic.send`: a third of the agent's time went to
-        Faust's per-message wrappers, and a sink would drop the key.
+        Straight to aiokafka, not through `Topic.send` nor Faust's producer: a third of the
+        agent's time went to Faust's per-message wrappers, and a sink would drop the key.
         """
-        return await self.app.producer.send(topic, key, value, None, None, headers)
+        producer = self.app.producer._ensure_producer()  # type: ignore[attr-defined]
+        sent: Awaitable[Any] = await producer.send(topic, value, key=key, headers=headers)
+        return sent
 
     def _retire_due(self, partition: int) -> None:
         if partition not in self.retirements.scanned:
@@ -321,6 +330,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
     app = GaplessApp(
         topics.processor_group,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        changelog_burst=PERSIST_BATCH,  # at most one table write per record persisted together
         broker=[f"kafka://{server.strip()}" for server in endpoints.bootstrap_servers.split(",")],
         broker_credentials=endpoints.security.faust_credentials(),
         store="rocksdb://" if settings.store == "rocksdict" else "memory://",  # rocksdb: rocksdict
@@ -335,6 +345,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         producer_linger=0.0,
         producer_acks=-1,
+        producer_partitioner=KeyPartitioner(),  # murmur2 once per key, not on every send
         producer_max_request_size=REQUEST_LIMIT,  # a dead letter always fits: sportsfeed.limits
         web_bind=settings.metrics_host,
         web_host=settings.metrics_host,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from schemas.errors import RecordMismatch
@@ -30,6 +30,10 @@ class Validator:
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
         self.named: dict[str, Any] = {}
+        self._composite: dict[str, Callable[[Any, object, str], str | None]] = {
+            "record": self._record, "array": self._array, "map": self._map,
+            "enum": _enum, "fixed": _fixed,
+        }  # fmt: skip
         self._collect(schema, schema.get("namespace"))
 
     def check(self, value: object) -> None:
@@ -40,20 +44,24 @@ class Validator:
 
     def problem(self, schema: Any, value: object, path: str) -> str | None:
         """What is wrong with `value` as `schema` at `path`; None when a reader can take it."""
+        # Called for every field of every record written: nothing is built on the way (the
+        # check once cost more than the Avro encoding itself).
         if isinstance(schema, list):
             return self._union(schema, value, path)
+        kind: Any
+        logical: str | None
         if isinstance(schema, str):
-            schema = {"type": schema}
-        kind = schema["type"]
-        if isinstance(kind, str) and kind in self.named:
+            kind, logical = schema, None
+        else:
+            kind, logical = schema["type"], schema.get("logicalType")
+        if not isinstance(kind, str):
+            return self.problem(kind, value, path)  # a nested type: a schema or a union
+        if kind in self.named:
             return self.problem(self.named[kind], value, path)
-        if isinstance(kind, Mapping | list):
-            return self.problem(kind, value, path)
-        composite = {"record": self._record, "array": self._array, "map": self._map,
-                     "enum": _enum, "fixed": _fixed}.get(kind)  # fmt: skip
+        composite = self._composite.get(kind)
         if composite is not None:
             return composite(schema, value, path)
-        return _primitive(kind, schema.get("logicalType"), value, path)
+        return _primitive(kind, logical, value, path)
 
     def _array(self, schema: Mapping[str, Any], value: object, path: str) -> str | None:
         if not isinstance(value, list | tuple):
@@ -85,9 +93,9 @@ class Validator:
         return None
 
     def _union(self, branches: list[Any], value: object, path: str) -> str | None:
-        problems = [self.problem(branch, value, path) for branch in branches]
-        if None in problems:
+        if any(self.problem(branch, value, path) is None for branch in branches):
             return None
+        problems = [self.problem(branch, value, path) for branch in branches]
         if value is not None and "null" in branches and len(branches) == 2:
             return next(p for p, b in zip(problems, branches, strict=True) if b != "null")
         return f"{_where(path)}{_shown(value)} matches no branch of the union"

@@ -1,0 +1,96 @@
+"""Fetched records handed to the agent in runs give the same records as one at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+
+from faust.types import TP
+
+from processors.gapless import GaplessConsumer
+from processors.handover import HANDOVER_BATCH
+from simulator.catalogue import SimFixture, generate_catalogue
+from simulator.model import Sport
+from tests.processors.streams import Raw, Run, interleaved, run
+
+PARTITIONS = 3
+Record = tuple[TP, SimpleNamespace]
+
+
+def _records(fixtures: dict[str, SimFixture]) -> list[Record]:
+    """Every fixture's frames as raw records, fixtures taking turns, offsets per partition."""
+    streams = [(key, n % PARTITIONS, interleaved(f)) for n, (key, f) in enumerate(fixtures.items())]
+    offsets: dict[int, int] = defaultdict(int)
+    records = []
+    for step in range(max(len(frames) for *_, frames in streams)):
+        for key, partition, frames in streams:
+            if step < len(frames):
+                tp = TP("sportsfeed.raw", partition)
+                message = SimpleNamespace(tp=tp, offset=offsets[partition], key=key,
+                                          value=frames[step])  # fmt: skip
+                offsets[partition] += 1
+                records.append((tp, message))
+    return records
+
+
+async def _fetched(records: list[Record], refetch_at: int) -> AsyncIterator[Record]:
+    """The records, with a stretch of one partition fetched again after a seek back."""
+    for n, record in enumerate(records):
+        yield record
+        if n == refetch_at:
+            again = [r for r in records[:n] if r[0] == record[0]][-40:]
+            for stale in again:
+                yield stale
+
+
+async def _hand_over(
+    fixtures: dict[str, SimFixture], records: list[Record]
+) -> tuple[dict[str, Run], list[Record], list[int]]:
+    """Each fixture's run of the pure core over the records the consumer handed over, the
+    records in the order handed over, and how many were handed over per turn of the loop."""
+    runs = {key: Run() for key in fixtures}
+    handed: list[Record] = []
+    per_turn: list[int] = [0]
+
+    async def derive(message: SimpleNamespace) -> None:  # the agent's step, one frame at a time
+        raw: Raw = message.value
+        run(fixtures[message.key], [raw], into=runs[message.key])
+        handed.append((message.tp, message))
+        per_turn[-1] += 1
+
+    async def turns() -> None:
+        while True:
+            await asyncio.sleep(0)
+            per_turn.append(0)
+
+    consumer = object.__new__(GaplessConsumer)  # only the hand-over, no Kafka connection
+    consumer.callback = derive
+    consumer._read_offset = defaultdict(lambda: None)
+    consumer.suspend_flow = asyncio.Event()
+    consumer._commit_every = None
+    ticking = asyncio.create_task(turns())
+    await asyncio.sleep(0)
+    await consumer._hand_over(_fetched(records, refetch_at=len(records) // 2))
+    ticking.cancel()
+    return runs, handed, [n for n in per_turn if n]
+
+
+def test_records_handed_over_in_runs_derive_what_one_at_a_time_derives() -> None:
+    fixtures = generate_catalogue(10, seed=18)
+    assert {f.sport for f in fixtures.values()} == set(Sport)
+    records = _records(fixtures)
+    runs, handed, per_turn = asyncio.run(_hand_over(fixtures, records))
+
+    # Each record once, in its partition's order: the stale re-fetched stretch is dropped.
+    assert [(tp, m.offset) for tp, m in handed] == [(tp, m.offset) for tp, m in records]
+    for key, fixture in fixtures.items():
+        one_by_one = run(fixture, interleaved(fixture))
+        assert one_by_one.outputs, key
+        assert runs[key].outputs == one_by_one.outputs, key
+        assert runs[key].state == one_by_one.state, key
+    # In runs: the agent gets up to HANDOVER_BATCH records per turn of the loop, not one.
+    assert max(per_turn) == HANDOVER_BATCH
+    assert len(per_turn) <= math.ceil(len(records) / HANDOVER_BATCH) + 1
