@@ -12,9 +12,11 @@ way, so offsets it did deliver land in a gap as well:
 - a gap can also cover records delivered but not yet processed, and committing those would
   lose them in a crash.
 
-sportsfeed's raw topics are neither compacted nor written in transactions, so their offsets
-have no real gaps: without the bookkeeping, commits cover exactly the records acknowledged, in
-order, which is the at-least-once guarantee the processor promises.
+sportsfeed's raw topics are not compacted; the producers' transactions leave a marker (an
+offset that is no record) after each transaction, which the agent tells from a skipped record
+by reading the partition (`sportsfeed.markers`). Without the bookkeeping, commits cover exactly
+the records acknowledged, in order, which is the at-least-once guarantee the processor
+promises.
 """
 
 from __future__ import annotations

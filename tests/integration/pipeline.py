@@ -82,10 +82,11 @@ class RawRecord:
 
 
 def reader(stack: Endpoints, *topics: str) -> AIOKafkaConsumer:
-    """A consumer of `topics` from the beginning, outside any group."""
-    return AIOKafkaConsumer(
-        *topics, **stack.kafka(auto_offset_reset="earliest", enable_auto_commit=False)
-    )
+    """A consumer of `topics` from the beginning, outside any group, of committed records only
+    (the producers write in transactions; a killed or fenced one's open transaction is aborted)."""
+    return AIOKafkaConsumer(*topics, **stack.kafka(auto_offset_reset="earliest",
+                                                   enable_auto_commit=False,
+                                                   isolation_level="read_committed"))  # fmt: skip
 
 
 async def read_topic(stack: Endpoints, topic: str, idle_ms: int = 1500) -> list[Any]:

@@ -62,12 +62,24 @@ class _Committed:
         return self.offset
 
 
-def _deriver(committed: int | None) -> Deriver:
+class _Records:
+    """Which offsets of the partition hold records, as Kafka would answer; the others are the
+    markers the producers' transactions leave."""
+
+    def __init__(self, markers: set[int]) -> None:
+        self.markers = markers
+
+    async def first_record(self, _tp: object, offset: int, before: int) -> int | None:
+        return next((n for n in range(offset, before) if n not in self.markers), None)
+
+
+def _deriver(committed: int | None, markers: frozenset[int] = frozenset()) -> Deriver:
     settings = Settings()
     feeds = {"sportsfeed.raw.actions": Feed.ACTIONS}
     deriver = Deriver(None, Endpoints("kafka:9092", "http://registry"), {}, {},  # type: ignore[arg-type]
                       feeds, settings, Metrics())  # fmt: skip
     deriver.offsets = _Committed(committed)  # type: ignore[assignment]
+    deriver.probe = _Records(set(markers))  # type: ignore[assignment]
     deriver.on_assigned({PARTITION})
     return deriver
 
@@ -94,3 +106,16 @@ def test_with_nothing_committed_the_first_record_is_where_the_partition_starts()
     deriver = _deriver(committed=None)
     assert [_handed_over(deriver, n) for n in (40, 41)] == [None, None]
     assert _handed_over(deriver, 43) == 42
+
+
+def test_a_transaction_marker_is_no_skipped_record() -> None:
+    deriver = _deriver(committed=169, markers=frozenset({172, 180, 181}))
+    assert [_handed_over(deriver, n) for n in (169, 170, 171, 173)] == [None] * 4
+    assert _handed_over(deriver, 182) == 174  # records 174-179 skipped, not only the markers
+    assert [_handed_over(deriver, n) for n in range(174, 180)] == [None] * 6
+    assert _handed_over(deriver, 182) is None
+
+
+def test_a_partition_resuming_at_a_marker_goes_on_at_the_next_record() -> None:
+    deriver = _deriver(committed=172, markers=frozenset({172}))
+    assert [_handed_over(deriver, n) for n in (173, 174)] == [None, None]
