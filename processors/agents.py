@@ -203,7 +203,7 @@ class Deriver:
         """After a rebalance, each partition resumes at its committed offset, asked of Kafka."""
         self.unchecked = {(tp.topic, tp.partition) for tp in assigned if tp.topic in self.feeds}
 
-    async def missing_before(self, message: Any) -> int | None:
+    async def missing_before(self, message: Any, consumer: GaplessConsumer) -> int | None:
         """The offset Faust should have handed over instead of `message`, if it skipped one.
 
         A raw partition's offsets hold records and the markers of the producers' transactions
@@ -226,8 +226,14 @@ class Deriver:
         if last is None or message.offset <= last + 1:
             return None
         # transaction markers take offsets too: only a record in between was skipped
+        markers = consumer.markers
+        if markers.cover(message.topic, message.partition, last + 1, message.offset):
+            return None  # as the fetcher saw: the usual case, answered without reading
         where = TopicPartition(message.topic, message.partition)
-        return await self.probe.first_record(where, last + 1, message.offset)
+        first = await self.probe.first_record(where, last + 1, message.offset)
+        if first is None:  # for the commits to pass them
+            markers.add(message.topic, message.partition, range(last + 1, message.offset))
+        return first
 
     async def behind(self, consumer: GaplessConsumer) -> bool:
         """Whether a record waits or awaits its commit (a transaction marker is no record)."""
@@ -418,7 +424,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
                     deriver.metrics.refetched.inc()
                     consumer.release(event.message)
                     continue
-                missing = await deriver.missing_before(event.message)
+                missing = await deriver.missing_before(event.message, consumer)
                 if missing is not None:
                     # Not processed, not acknowledged (commits cannot pass it), and fetched
                     # again in order: seeking also resets Faust's read position, which would
