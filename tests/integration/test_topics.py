@@ -46,7 +46,7 @@ async def test_topics_alters_configs_checks_and_refuses_what_it_cannot_change(
     await admin.start()
     try:
         # an operator's own override, which an alteration must keep
-        own = {"cleanup.policy": "delete", "retention.ms": "-1", "max.message.bytes": "2097152"}
+        own = {"cleanup.policy": "delete", "retention.ms": "-1", "segment.ms": "3600000"}
         await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, raw, configs=own)])
 
         code, output = await _topics(stack, prefix, "--check", SPORTSFEED_RAW_RETENTION_MS=DAY_MS)
@@ -58,7 +58,7 @@ async def test_topics_alters_configs_checks_and_refuses_what_it_cannot_change(
         assert code == 0, output
         for feed in Feed:
             assert (await _overrides(admin, topics.raw(feed)))["retention.ms"] == DAY_MS
-        assert (await _overrides(admin, raw))["max.message.bytes"] == "2097152"
+        assert (await _overrides(admin, raw))["segment.ms"] == "3600000"
         assert (await _overrides(admin, topics.feed_status))["cleanup.policy"] == "compact"
         code, output = await _topics(stack, prefix, "--check", SPORTSFEED_RAW_RETENTION_MS=DAY_MS)
         assert code == 0, output
