@@ -49,6 +49,7 @@ from schemas.errors import RecordMismatch
 from schemas.serde import AvroCodec
 from simulator.model import Feed
 from sportsfeed.limits import REQUEST_LIMIT
+from sportsfeed.markers import RecordProbe
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
 
@@ -143,6 +144,7 @@ class Deriver:
         self.committed: dict[Any, int | None] = {}  # per raw partition, as of the last check
         self.unchecked: set[tuple[str, int]] = set()  # assigned, first record not yet seen
         self.offsets = GroupOffsets(endpoints, Topics(settings.topic_prefix).processor_group)
+        self.probe = RecordProbe(endpoints)
         self.progressed_at = time.monotonic()
         self.market: MarketBook | None = None  # a live worker's market state
         # Frames and outputs counted by their labelled children, each looked up once
@@ -201,12 +203,13 @@ class Deriver:
         """After a rebalance, each partition resumes at its committed offset, asked of Kafka."""
         self.unchecked = {(tp.topic, tp.partition) for tp in assigned if tp.topic in self.feeds}
 
-    async def missing_before(self, message: Any) -> int | None:
+    async def missing_before(self, message: Any, consumer: GaplessConsumer) -> int | None:
         """The offset Faust should have handed over instead of `message`, if it skipped one.
 
-        A raw partition's offsets have no holes (no compaction, no transactions): after a
-        rebalance a partition resumes at its committed offset, and offset N is followed by N+1
-        (or by a repeat of an earlier offset). Faust sometimes hands over a record past that,
+        A raw partition's offsets hold records and the markers of the producers' transactions
+        (no compaction): after a rebalance a partition resumes at its committed offset, and
+        offset N is followed by N+1 (or a repeat of an earlier offset), or by the next record
+        after markers. Faust sometimes hands over a record past that,
         from a batch fetched before it sought the partition; processing it would move
         fixtures' state past frames whose outputs were never derived.
         """
@@ -216,14 +219,36 @@ class Deriver:
             committed = await self.offsets.committed(message.topic, message.partition)
             log.info("%s[%d] resumes at offset %d (committed: %s)", message.topic,
                      message.partition, message.offset, committed)  # fmt: skip
-            if committed is not None and message.offset > committed:
-                self.positions[key] = committed - 1  # what comes next must be `committed`
-                return committed
-            return None
+            if committed is None:
+                return None
+            self.positions[key] = committed - 1  # what comes next must be `committed`
         last = self.positions.get(key)
         if last is None or message.offset <= last + 1:
             return None
-        return last + 1
+        # transaction markers take offsets too: only a record in between was skipped
+        markers = consumer.markers
+        if markers.cover(message.topic, message.partition, last + 1, message.offset):
+            return None  # as the fetcher saw: the usual case, answered without reading
+        where = TopicPartition(message.topic, message.partition)
+        first = await self.probe.first_record(where, last + 1, message.offset)
+        if first is None:  # for the commits to pass them
+            markers.add(message.topic, message.partition, range(last + 1, message.offset))
+        return first
+
+    async def behind(self, consumer: GaplessConsumer) -> bool:
+        """Whether a record waits or awaits its commit (a transaction marker is no record)."""
+        for tp in consumer.assignment():
+            last = self.positions.get((tp.topic, tp.partition))
+            if tp.topic not in self.feeds or last is None:
+                continue
+            if last + 1 > (consumer.committed_offset(tp) or 0):
+                return True
+            highwater = consumer.highwater(tp)
+            if highwater is not None and highwater > last + 1:
+                where = TopicPartition(tp.topic, tp.partition)
+                if await self.probe.first_record(where, last + 1, highwater) is not None:
+                    return True
+        return False
 
     def _state(self, key: bytes) -> FixtureState:
         working = self.working.get(key)
@@ -351,6 +376,13 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         web_host=settings.metrics_host,
         web_port=settings.metrics_port or 6066,
         web_enabled=settings.metrics_port != 0,
+        # only /health, /ready and /metrics (below) and Faust's "OK" index: its table, router,
+        # graph and stats pages would show per-fixture state to anyone reaching the port
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        web_metrics_enabled=False,
         autodiscover=False,
     )
     raw = {Topics(settings.raw_prefix).raw(feed): feed for feed in Feed}
@@ -392,7 +424,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
                     deriver.metrics.refetched.inc()
                     consumer.release(event.message)
                     continue
-                missing = await deriver.missing_before(event.message)
+                missing = await deriver.missing_before(event.message, consumer)
                 if missing is not None:
                     # Not processed, not acknowledged (commits cannot pass it), and fetched
                     # again in order: seeking also resets Faust's read position, which would
@@ -406,13 +438,16 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         finally:
             persister.cancel()
             await deriver.offsets.close()
+            await deriver.probe.close()
 
     @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
     async def lag() -> None:
         behind = deriver.update_lag(cast(GaplessConsumer, app.consumer))
         if app.in_recovery:
             deriver.progressed_at = time.monotonic()  # restoring state is not being stuck
-        elif deriver.stalled(behind, settings.stall_limit_s):
+        elif deriver.stalled(behind, settings.stall_limit_s) and await deriver.behind(
+            cast(GaplessConsumer, app.consumer)
+        ):
             # A last line of defence, should Faust stop handing over records or committing
             # them: ending lets the orchestrator restart the worker, which resumes from Kafka.
             log.error("no record processed nor committed for %.0f s while %d are behind; "

@@ -12,6 +12,9 @@ response every `fetch_max_wait_ms` from a broker whose partitions are all idle.
 
 Faust builds its consumer without a way to pass this value, so it is set here, on the
 consumer Faust built, before it starts (aiokafka reads it when it creates its fetcher).
+
+The thread also learns, after each fetch, which offsets the fetcher skipped (the producers'
+transaction markers, see `processors.skipped`), for the commits to pass them.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from processors.skipped import Learner
+
 if TYPE_CHECKING:
-    from processors.gapless import GaplessApp
+    from processors.gapless import GaplessApp, GaplessConsumer
 
 
 class FetchWaitThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -33,4 +38,12 @@ class FetchWaitThread(faust_aiokafka.AIOKafkaConsumerThread):
             # A silently ignored setting would bring the second-long waits back unnoticed.
             raise RuntimeError("aiokafka's consumer no longer has _fetch_max_wait_ms")
         consumer._fetch_max_wait_ms = cast("GaplessApp", self.app).fetch_max_wait_ms
+        markers = cast("GaplessConsumer", self.consumer).markers
+        self._learner = Learner(markers, self.app.topics.acks_enabled_for)
+        self._learner.watch(consumer)
         return consumer
+
+    async def _fetch_records(self, consumer: Any, *args: Any, **kwargs: Any) -> Any:
+        records = await super()._fetch_records(consumer, *args, **kwargs)
+        self._learner.fetched(consumer, records)  # before any of them is handed over
+        return records

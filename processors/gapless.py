@@ -12,9 +12,12 @@ way, so offsets it did deliver land in a gap as well:
 - a gap can also cover records delivered but not yet processed, and committing those would
   lose them in a crash.
 
-sportsfeed's raw topics are neither compacted nor written in transactions, so their offsets
-have no real gaps: without the bookkeeping, commits cover exactly the records acknowledged, in
-order, which is the at-least-once guarantee the processor promises.
+sportsfeed's raw topics are not compacted; the producers' transactions leave a marker (an
+offset that is no record) after each transaction. Instead of gaps, the consumer keeps the
+offsets known to be markers (`processors.skipped`: learned from the fetcher's positions, or
+from reading the partition when the agent had to) and counts those as acknowledged. Commits
+then cover exactly the records acknowledged and the markers between them, in order, which is
+the at-least-once guarantee the processor promises.
 """
 
 from __future__ import annotations
@@ -26,9 +29,14 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from processors.fetching import FetchWaitThread
 from processors.handover import HandoverConsumer
+from processors.skipped import Markers
 
 
 class GaplessConsumer(HandoverConsumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.markers = Markers()  # before the thread that learns them starts
+        super().__init__(*args, **kwargs)
+
     def _new_consumer_thread(self) -> FetchWaitThread:
         return FetchWaitThread(self, loop=self.loop, beacon=self.beacon)
 
@@ -48,7 +56,28 @@ class GaplessConsumer(HandoverConsumer):
         self._unacked_messages.discard(message)
 
     async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
-        """Record no gap: every offset of a raw topic is a record the agent acknowledges."""
+        """Record no gap: an offset is acknowledged by the agent, or a known marker."""
+
+    def _new_offset(self, tp: Any) -> int | None:
+        """Faust's next commit (the first run of consecutive acknowledged offsets), markers
+        counted in; nothing while the committed offset itself is neither (Faust would pass
+        one such offset)."""
+        acked = self._acked[tp]
+        if not acked:
+            return None
+        committed = self._committed_offset[tp]
+        start = min(acked) if committed is None else committed
+        index = self._acked_index[tp]
+        for offset in self.markers.between(tp.topic, tp.partition, start, max(acked)):
+            if offset not in index:
+                index.add(offset)
+                acked.append(offset)
+        if committed is not None and committed not in index:
+            return None
+        new = super()._new_offset(tp)
+        if new is not None:
+            self.markers.forget_below(tp.topic, tp.partition, new)
+        return new
 
 
 class GaplessTransport(faust_aiokafka.Transport):

@@ -35,6 +35,7 @@ from sportsfeed.archive import Selection, publish, read_raw
 from sportsfeed.arguments import iso_time, positive_int, topic_prefix
 from sportsfeed.errors import SettingsError
 from sportsfeed.log_noise import output_only
+from sportsfeed.markers import RecordProbe
 from sportsfeed.progress import GroupWatch, raw_partitions
 from sportsfeed.replay_topics import delete_replay, derived_topics, held_records
 from sportsfeed.settings import Settings
@@ -78,7 +79,8 @@ def register(verbs: Any) -> None:
 
 @dataclass(frozen=True)
 class Span:
-    """The raw records to replay: per partition, where it starts and ends."""
+    """The raw records to replay: per partition, where it starts and ends (after its last
+    record). Offsets count the producers' transaction markers as well as the frames."""
 
     start: dict[TopicPartition, int]
     end: dict[TopicPartition, int]
@@ -157,7 +159,7 @@ async def replay(
     if count < workers:
         console.print(f"{workers} workers asked, {count} used: the raw topics have "
                       f"{settings.partitions} partitions each")  # fmt: skip
-    console.print(f"replaying {span.total:,} raw frames of {source}raw.* into {target}* with "
+    console.print(f"replaying {span.total:,} raw offsets of {source}raw.* into {target}* with "
                   f"{count} worker process{'es' if count > 1 else ''}")  # fmt: skip
     env = {"SPORTSFEED_TOPIC_PREFIX": target, "SPORTSFEED_RAW_TOPIC_PREFIX": source,
            "SPORTSFEED_LOG_LEVEL": "WARNING"}  # fmt: skip
@@ -173,8 +175,9 @@ async def replay(
         codes = ", ".join(str(p.returncode) for p in crew.processes)
         console.print(f"a replay worker stopped early (exits: {codes})")
         return 1
-    console.print(f"replayed {span.total:,} frames in {elapsed:.1f} s "
-                  f"({span.total / elapsed:,.0f} frames/s, start-up included)")  # fmt: skip
+    rate = span.total / elapsed
+    console.print(f"replayed {span.total:,} offsets (frames and transaction markers) in "
+                  f"{elapsed:.1f} s ({rate:,.0f}/s, start-up included)")  # fmt: skip
     return 0
 
 
@@ -187,6 +190,11 @@ async def _span(endpoints: Endpoints, raw: Topics, partitions: int) -> Span:
         end = await consumer.end_offsets(tps)
     finally:
         await consumer.stop()
+    probe = RecordProbe(endpoints)  # a worker's commits end at the last record, before markers
+    try:
+        end = {tp: await probe.end_of_records(tp, start[tp], end[tp]) for tp in tps}
+    finally:
+        await probe.close()
     return Span(start, end)
 
 

@@ -20,7 +20,7 @@ from infra.stack import Endpoints
 from producers.liveness import RENEW_S, Lease, producer_instance_id, release
 from producers.metrics import Metrics
 from producers.protocol import StreamId, parse_fixture_list, sport_by_name
-from producers.publisher import Publisher
+from producers.publisher import Publisher, transactional_id
 from producers.recovery import resume_points, unfinished_fixtures
 from producers.status import Finished, FixtureStatus, State, count_states
 from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
@@ -76,9 +76,17 @@ class Producer:
         self._finished = Finished(settings.finished_state_ttl_s)
         self._stop = asyncio.Event()
         self._lease = Lease(producer_instance_id(), settings.lease_s)
+        self._started = False  # positions recovered and the configured streams started
 
     def stop(self) -> None:
         self._stop.set()
+
+    def readiness(self) -> tuple[bool, dict[str, int]]:
+        """Ready once started while every stream held is LIVE or finished (or none is held);
+        with the streams per state."""
+        counts = {state.value: n for state, n in count_states(self._status.values()).items() if n}
+        waiting = set(counts) - {State.LIVE.value, State.FINISHED.value}
+        return self._started and not waiting, counts
 
     @property
     def status(self) -> dict[str, FixtureStatus]:
@@ -93,6 +101,7 @@ class Producer:
             self._endpoints,
             self._settings.max_unacked,
             self._settings.kafka_outage_limit_s,
+            transactional_id(self._settings.topic_prefix, self._settings.shard),
         )
         self._metrics.oldest_unacked.set_function(self._publisher.oldest_unacked_s)
         self._metrics.outage_limit.set(self._settings.kafka_outage_limit_s)
@@ -102,6 +111,7 @@ class Producer:
             # Kafka's unfinished streams too: discovery lists live fixtures only, and a fixture
             # that ended while the producer was down must still get its last frames.
             await self.add(fixtures + await self._unfinished())
+            self._started = True
             await self._supervise()
         finally:
             await self._shutdown()

@@ -8,10 +8,9 @@ import logging
 import signal
 from typing import Any
 
-from prometheus_client import start_http_server
-
 from infra.stack import Endpoints, stack_endpoints
 from producers.app import Producer, configured_fixtures
+from producers.health import serve
 from producers.metrics import Metrics
 from sportsfeed.admin import ensure_topics
 from sportsfeed.errors import SettingsError
@@ -36,25 +35,35 @@ def register(verbs: Any) -> None:
     produce.set_defaults(verb=run_produce)
     topics = verbs.add_parser(
         "topics",
-        help="create every sportsfeed topic (one partition count)",
-        description="Create the missing topics under SPORTSFEED_TOPIC_PREFIX with "
-        "SPORTSFEED_PARTITIONS partitions, and refuse existing ones with another count.",
+        help="create every sportsfeed topic (one partition count), or check them",
+        description=(
+            "Create the missing topics under SPORTSFEED_TOPIC_PREFIX with SPORTSFEED_PARTITIONS "
+            "partitions and alter the configs of existing ones that differ from "
+            "the settings (retention, cleanup policy); refuse, naming it, a partition count or "
+            "replication factor that differs (Kafka cannot change those in place)."
+        ),
     )
+    topics.add_argument(
+        "--check", action="store_true",
+        help="change nothing; exit non-zero naming every difference (a missing topic included)",
+    )  # fmt: skip
     topics.set_defaults(verb=run_topics)
 
 
-def run_topics(_args: argparse.Namespace, settings: Settings) -> int:
+def run_topics(args: argparse.Namespace, settings: Settings) -> int:
     with stack_endpoints(settings) as endpoints:
-        counts = asyncio.run(_topics(settings, endpoints))
+        counts = asyncio.run(_topics(settings, endpoints, check_only=args.check))
     for name, partitions in sorted(counts.items()):
         print(f"{name}: {partitions} partitions")  # noqa: T201
     return 0
 
 
-async def _topics(settings: Settings, endpoints: Endpoints) -> dict[str, int]:
+async def _topics(
+    settings: Settings, endpoints: Endpoints, *, check_only: bool = False
+) -> dict[str, int]:
     return await ensure_topics(endpoints, Topics(settings.topic_prefix),
                                settings.partitions, settings.replication,
-                               settings.raw_retention_ms)  # fmt: skip
+                               settings.raw_retention_ms, check_only=check_only)  # fmt: skip
 
 
 def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
@@ -67,8 +76,6 @@ def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
         )
     settings = claim_metrics_port(settings, PRODUCER_METRICS_PORT)
     metrics = Metrics()
-    if settings.metrics_port:
-        start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)
     with stack_endpoints(settings) as endpoints:
         asyncio.run(_produce(settings, endpoints, metrics))
     return 0
@@ -76,10 +83,18 @@ def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
 
 async def _produce(settings: Settings, endpoints: Endpoints, metrics: Metrics) -> None:
     log.info("producer starting kafka=%s", endpoints.bootstrap_servers)
-    await _topics(settings, endpoints)
-    log.info("topics checked")
     producer = Producer(settings, endpoints, metrics)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, producer.stop)
-    await producer.run()
+    pages = None
+    if settings.metrics_port:  # from this loop: /health answering means the loop runs
+        pages = await serve(settings.metrics_host, settings.metrics_port, metrics.registry,
+                            producer.readiness)  # fmt: skip
+    try:
+        await _topics(settings, endpoints)
+        log.info("topics checked")
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, producer.stop)
+        await producer.run()
+    finally:
+        if pages is not None:
+            pages.close()

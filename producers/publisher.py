@@ -1,20 +1,32 @@
 """Producer, step 3: hand frames to Kafka in order, bounded, and never lose one silently.
 
-One idempotent aiokafka producer with acks=all for every stream. At most `max_unacked`
+One transactional aiokafka producer with acks=all for every stream. At most `max_unacked`
 records may wait for acknowledgement: past that, `publish` waits, the stream readers stop
 reading, and the websockets' own flow control holds the vendor back. A record Kafka could not
 take within the outage limit is fatal: the process ends with an error and, restarted,
 resumes from what Kafka really holds (see `producers.recovery`).
+
+One writer per shard, enforced by Kafka: the transactional id is the shard's
+(`<prefix>producer-<index>`), so a second producer for the shard fences the first when it
+starts (the broker aborts the first one's open transaction and refuses its later writes, and
+it ends). Records are committed every `TRANSACTION_S`; readers that must see each frame once
+read with isolation level read_committed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    MessageSizeTooLargeError,
+    ProducerFenced,
+    RecordTooLargeError,
+)
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
@@ -23,10 +35,21 @@ from sportsfeed.errors import InfrastructureError
 from sportsfeed.limits import REQUEST_LIMIT
 
 Headers = list[tuple[str, bytes]]
+TRANSACTION_S = 0.1  # how long records wait for their commit (read_committed readers' delay)
+_TRANSACTION_MAX_MS = 900_000  # Kafka's default transaction.max.timeout.ms
+
+
+def transactional_id(topic_prefix: str, shard: str) -> str:
+    """The shard's producer identity: one writer per INDEX, whatever the COUNT."""
+    return f"{topic_prefix}producer-{shard.partition('/')[0]}"
 
 
 class KafkaUnavailable(InfrastructureError):
     """Kafka did not take a record within the outage limit."""
+
+
+class Fenced(InfrastructureError):
+    """Another producer took this shard's transactional id: Kafka refuses our writes."""
 
 
 class KeyPartitioner:
@@ -49,11 +72,17 @@ class KeyPartitioner:
 
 
 class Publisher:
-    def __init__(self, endpoints: Endpoints, max_unacked: int, outage_limit_s: float) -> None:
+    def __init__(
+        self, endpoints: Endpoints, max_unacked: int, outage_limit_s: float, identity: str
+    ) -> None:
+        self._identity = identity
         self._producer = AIOKafkaProducer(
             **endpoints.kafka(),
             acks="all",
             enable_idempotence=True,
+            transactional_id=identity,
+            # an outage must not abort the open transaction before the outage limit ends us
+            transaction_timeout_ms=min(int(outage_limit_s * 1000) + 30_000, _TRANSACTION_MAX_MS),
             linger_ms=0,  # batches still form while a request is in flight
             # idempotence allows one batch in flight per partition: batches must be large,
             # or every stream queues behind 16 KB batches of a few frames each
@@ -69,6 +98,9 @@ class Publisher:
         self._sent_at: dict[int, float] = {}
         self._tickets = itertools.count()
         self._failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._transaction = asyncio.Lock()  # held to send into, or to commit, the open one
+        self._uncommitted = 0
+        self._committer: asyncio.Task[None] | None = None
 
     @property
     def failed(self) -> asyncio.Future[None]:
@@ -81,11 +113,39 @@ class Publisher:
         return now - next(iter(self._sent_at.values()), now)
 
     async def start(self) -> None:
+        """Connect as the shard's producer (fencing any other) and open a transaction."""
         await self._producer.start()
+        await self._producer.begin_transaction()
+        self._committer = asyncio.create_task(self._commit_every(TRANSACTION_S))
 
     async def stop(self) -> None:
-        """Flush what is pending, then close."""
-        await self._producer.stop()
+        """Commit what is pending, then close."""
+        if self._committer is not None:
+            self._committer.cancel()
+        try:
+            if not self._failed.done():
+                await self._commit(begin_next=False)
+        finally:
+            await self._producer.stop()
+
+    async def _commit_every(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            with contextlib.suppress(InfrastructureError):  # `failed` tells the owner
+                await self._commit(begin_next=True)
+
+    async def _commit(self, *, begin_next: bool) -> None:
+        async with self._transaction:
+            if self._uncommitted == 0:
+                return
+            try:
+                await self._producer.commit_transaction()
+                self._uncommitted = 0
+                if begin_next:
+                    await self._producer.begin_transaction()
+            except Exception as exc:
+                self._fail("the transaction", exc)
+                raise self._failed.exception() from exc  # type: ignore[misc]
 
     async def publish(
         self, topic: str, key: bytes, value: bytes, headers: Headers
@@ -95,9 +155,11 @@ class Publisher:
         ticket = next(self._tickets)
         self._sent_at[ticket] = time.monotonic()
         try:
-            delivery: asyncio.Future[RecordMetadata] = await self._producer.send(
-                topic, value, key=key, headers=headers
-            )
+            async with self._transaction:
+                delivery: asyncio.Future[RecordMetadata] = await self._producer.send(
+                    topic, value, key=key, headers=headers
+                )
+                self._uncommitted += 1
         except Exception as exc:
             self._slots.release()
             del self._sent_at[ticket]
@@ -113,7 +175,17 @@ class Publisher:
             self._fail(topic, delivery.exception())
 
     def _fail(self, topic: str, exc: BaseException | None) -> None:
-        if not self._failed.done():
+        if self._failed.done():
+            return
+        if isinstance(exc, ProducerFenced | InvalidProducerEpoch):
+            self._failed.set_exception(
+                Fenced(
+                    f"another producer started as {self._identity} (the same shard) and Kafka "
+                    "fenced this one: it stops writing and ends. Does SPORTSFEED_SHARD give "
+                    "each producer its own INDEX?"
+                )
+            )
+        else:
             self._failed.set_exception(KafkaUnavailable(_failure(topic, exc)))
 
 

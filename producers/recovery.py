@@ -29,6 +29,9 @@ from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
 _POLL_MS = 500
+# what the producers committed: an aborted transaction's frames (a fenced or killed producer's)
+# are not there, so positions come from committed frames only
+_COMMITTED = {"enable_auto_commit": False, "isolation_level": "read_committed"}
 
 
 @dataclass(frozen=True)
@@ -101,9 +104,10 @@ async def _read_to_end(
     records: list[object] = []
     while pending:
         batch = await consumer.getmany(*pending, timeout_ms=_POLL_MS)
-        for tp, messages in batch.items():
+        for messages in batch.values():
             records.extend(messages)
-            if messages and messages[-1].offset + 1 >= ends[tp]:
+        for tp in list(pending):  # transaction markers take offsets too: the position says
+            if await consumer.position(tp) >= ends[tp]:
                 pending.discard(tp)
     return records
 
@@ -111,7 +115,7 @@ async def _read_to_end(
 async def _checkpoints(
     endpoints: Endpoints, tps: list[TopicPartition], codec: AvroCodec
 ) -> dict[tuple[str, Feed], Checkpoint]:
-    consumer = AIOKafkaConsumer(**endpoints.kafka(enable_auto_commit=False))
+    consumer = AIOKafkaConsumer(**endpoints.kafka(**_COMMITTED))
     await consumer.start()
     try:
         consumer.assign(tps)
@@ -139,7 +143,7 @@ async def _scan_raw(
     known: dict[StreamId, Resume],
 ) -> dict[StreamId, Resume]:
     topic, partitions = tps[0].topic, [tp.partition for tp in tps]
-    consumer = AIOKafkaConsumer(**endpoints.kafka(enable_auto_commit=False))
+    consumer = AIOKafkaConsumer(**endpoints.kafka(**_COMMITTED))
     await consumer.start()
     try:
         by_key = {s.fixture_id.encode(): s for s in streams}

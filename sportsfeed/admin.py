@@ -1,4 +1,5 @@
-"""Topics: create every sportsfeed topic with one partition count, or refuse a mismatch.
+"""Topics: create every sportsfeed topic with one partition count, alter configs that differ,
+refuse a partition count or replication that does not match.
 
 Every command meets Kafka here first, so this is also where a refused connection is explained:
 unreachable, untrusted certificate, wrong protocol or rejected SASL login, each naming the
@@ -11,12 +12,14 @@ import asyncio
 import contextlib
 import logging
 import ssl
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.conn import create_conn
 from aiokafka.errors import KafkaConnectionError, SaslAuthenticationFailed, TopicAlreadyExistsError
 
 from infra.stack import Endpoints
+from sportsfeed import topic_configs
 from sportsfeed.errors import InfrastructureError, SettingsError
 from sportsfeed.log_noise import kafka_client_silenced
 from sportsfeed.topics import Topics
@@ -28,14 +31,24 @@ _PROBE_TIMEOUT_MS = 10_000
 
 
 async def ensure_topics(
-    endpoints: Endpoints, topics: Topics, partitions: int, replication: int, raw_retention_ms: int
+    endpoints: Endpoints,
+    topics: Topics,
+    partitions: int,
+    replication: int,
+    raw_retention_ms: int,
+    *,
+    check_only: bool = False,
 ) -> dict[str, int]:
-    """Create the missing topics; raise SettingsError if one exists with another partition count."""
+    """Create the missing topics and alter configs that differ from the contract; raise
+    SettingsError for what cannot change (partition count, replication). `check_only`: change
+    nothing and raise SettingsError for any difference, a missing topic included."""
     wanted = topics.all(raw_retention_ms)
     admin = await connect(endpoints)
     try:
         existing = set(await admin.list_topics())
         missing = [name for name in wanted if name not in existing]
+        if missing and check_only:
+            raise SettingsError(f"missing topics {', '.join(missing)}; run `sportsfeed topics`")
         if missing:
             new = [
                 NewTopic(name, partitions, replication, topic_configs=wanted[name])
@@ -44,27 +57,30 @@ async def ensure_topics(
             with contextlib.suppress(TopicAlreadyExistsError):  # created meanwhile elsewhere
                 await admin.create_topics(new)
             log.info("created topics %s", ",".join(missing))
-        counts = await _partition_counts(admin, list(wanted))
+        described = await _described(admin, list(wanted))
+        layouts, overrides = await topic_configs.describe(admin, described)
+        found = topic_configs.plan(wanted, partitions, replication, layouts, overrides)
+        if found.refusals or (check_only and found.changes):
+            raise SettingsError("; ".join([*found.refusals, *(
+                f"topic config differs: {change}; run `sportsfeed topics` to alter it"
+                for change in found.changes
+            )]))  # fmt: skip
+        await topic_configs.apply(admin, found)
+        for change in found.changes:
+            log.info("altered topic config %s", change)
     finally:
         await admin.close()
-    wrong = {name: n for name, n in counts.items() if n != partitions}
-    if wrong:
-        listed = ", ".join(f"{name} has {n}" for name, n in sorted(wrong.items()))
-        raise SettingsError(
-            f"SPORTSFEED_PARTITIONS is {partitions} but {listed}: every topic must share one "
-            "partition count (co-partitioned by fixtureId); set SPORTSFEED_PARTITIONS to match"
-        )
-    return counts
+    return {name: layout.partitions for name, layout in layouts.items()}
 
 
-async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
-    """Partitions per topic, once the metadata of newly created topics has settled."""
+async def _described(admin: AIOKafkaAdminClient, names: list[str]) -> list[dict[str, Any]]:
+    """The topics' metadata, once that of newly created topics has settled."""
     for _ in range(_SETTLE_TRIES):
-        described = await admin.describe_topics(names)
+        described: list[dict[str, Any]] = await admin.describe_topics(names)
         if all(d["error_code"] == 0 and d["partitions"] for d in described):
             break
         await asyncio.sleep(_SETTLE_PAUSE_S)  # just created: leaders not yet elected
-    return {d["topic"]: len(d["partitions"]) for d in described}
+    return described
 
 
 async def cluster_id(endpoints: Endpoints) -> str:

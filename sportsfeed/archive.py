@@ -186,9 +186,10 @@ async def read_raw(
     await require_topics(endpoints, [topics.raw(feed) for feed in Feed])  # or say what is wrong
     streams: dict[tuple[str, Feed], list[RawRecord]] = defaultdict(list)
     for feed in Feed:
-        consumer = AIOKafkaConsumer(
-            **endpoints.kafka(auto_offset_reset="earliest", enable_auto_commit=False)
-        )
+        consumer = AIOKafkaConsumer(  # committed frames: an aborted transaction's are repeats
+            **endpoints.kafka(auto_offset_reset="earliest", enable_auto_commit=False,
+                              isolation_level="read_committed")
+        )  # fmt: skip
         await consumer.start()
         try:
             partitions = [TopicPartition(topics.raw(feed), p) for p in range(partition_count)]

@@ -13,7 +13,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra.stack import Endpoints
 from simulator.model import Feed
+from sportsfeed.markers import RecordProbe
 from sportsfeed.topics import Topics
+
+MARKERS_READ = 16  # a group this close to a partition's end may have left only markers
 
 
 def raw_partitions(topics: Topics, partitions: int) -> list[TopicPartition]:
@@ -23,7 +26,7 @@ def raw_partitions(topics: Topics, partitions: int) -> list[TopicPartition]:
 
 @dataclass(frozen=True)
 class GroupProgress:
-    end: dict[TopicPartition, int]
+    end: dict[TopicPartition, int]  # after the last record (a transaction marker is none)
     committed: dict[TopicPartition, int]  # 0 where the group has committed nothing yet
 
     @property
@@ -49,12 +52,14 @@ class GroupWatch:
         self._consumer = AIOKafkaConsumer(
             **endpoints.kafka(group_id=group, enable_auto_commit=False)
         )
+        self._probe = RecordProbe(endpoints)
 
     async def __aenter__(self) -> GroupWatch:
         await self._consumer.start()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        await self._probe.close()
         await self._consumer.stop()
 
     async def committed(self) -> dict[TopicPartition, int]:
@@ -62,7 +67,11 @@ class GroupWatch:
 
     async def progress(self) -> GroupProgress:
         end = await self._consumer.end_offsets(self.partitions)
-        return GroupProgress(end, await self.committed())
+        committed = await self.committed()
+        for tp, offset in end.items():
+            if committed[tp] < offset <= committed[tp] + MARKERS_READ:  # only markers, maybe
+                end[tp] = await self._probe.end_of_records(tp, committed[tp], offset)
+        return GroupProgress(end, committed)
 
 
 async def group_progress(

@@ -12,20 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.helm import helm_binary
-from sportsfeed.settings import load_settings
-
 CHART = Path(__file__).resolve().parents[2] / "helm" / "sportsfeed"
 CI_VALUES = sorted((CHART / "ci").glob("*.yaml"))
 KUBERNETES = "1.33.0"
 PROMETHEUS_OPERATOR_KINDS = {"ServiceMonitor", "PodMonitor", "PrometheusRule"}
 REQUIRED = ["--set", "kafka.bootstrapServers=kafka:9092", "--set", "schemaRegistry.url=http://r:8081",
             "--set", "vendor.existingSecret=vendor"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def helm() -> Path:
-    return helm_binary(load_settings().cache_dir)
 
 
 def run(helm: Path, verb: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -72,9 +64,15 @@ def test_labels_and_image_tag_default(helm: Path) -> None:
             assert container["securityContext"]["readOnlyRootFilesystem"] is True
 
 
+def _pod_spec(document: dict[str, Any]) -> dict[str, Any]:
+    if document["kind"] == "Pod":
+        return dict(document["spec"])
+    return dict(document.get("spec", {}).get("template", {}).get("spec", {}))
+
+
 def _containers(document: dict[str, Any]) -> list[dict[str, Any]]:
-    spec = document.get("spec", {}).get("template", {}).get("spec", {})
-    return list(spec.get("containers", []))
+    spec = _pod_spec(document)
+    return [*spec.get("initContainers", []), *spec.get("containers", [])]
 
 
 @pytest.mark.parametrize(
@@ -94,18 +92,23 @@ def test_the_schema_refuses_bad_values(helm: Path, bad: list[str], named: str) -
     assert named in done.stderr
 
 
-def test_the_vendor_token_comes_only_from_an_existing_secret(helm: Path) -> None:
+def test_the_vendor_token_comes_only_from_an_existing_secret_to_the_producers(
+    helm: Path,
+) -> None:
     done = run(helm, "template", "feed", str(CHART), "--set", "kafka.bootstrapServers=k:9092",
                "--set", "schemaRegistry.url=http://r:8081")  # fmt: skip
     assert done.returncode != 0
     assert "vendor.existingSecret" in done.stderr
     documents = render(helm, *REQUIRED)
     assert not [d for d in documents if d["kind"] == "Secret"]
+    holders = []
     for document in documents:
         for container in _containers(document):
             token = [e for e in container.get("env", []) if e["name"] == "SPORTSFEED_VENDOR_TOKEN"]
-            if container["name"] != "topics":
+            if token:
                 assert token[0]["valueFrom"]["secretKeyRef"]["name"] == "vendor"
+                holders.append(container["name"])
+    assert holders == ["producer"]
 
 
 def test_optional_parts_render_only_when_enabled(helm: Path) -> None:
@@ -139,19 +142,23 @@ def test_kafka_sasl_and_tls_render_only_when_enabled(helm: Path) -> None:
                 m["name"] != "kafka-ca" for m in container["volumeMounts"]
             )
     workloads = [d for d in render(helm, *REQUIRED, *_set(SASL)) if _containers(d)]
-    assert {d["kind"] for d in workloads} == {"Deployment", "StatefulSet", "Job"}
+    assert {d["kind"] for d in workloads} == {"StatefulSet", "Job", "Pod"}
     for document in workloads:
-        (container,) = _containers(document)
-        env = {e["name"]: e for e in container["env"]}
-        assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
-        assert env["KAFKA_SASL_MECHANISM"]["value"] == "SCRAM-SHA-512"
-        assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
-            "name": "kafka-user", "key": "password",
-        }  # fmt: skip
-        mount = next(m for m in container["volumeMounts"] if m["name"] == "kafka-ca")
-        assert env["KAFKA_SSL_CA_FILE"]["value"] == f"{mount['mountPath']}/ca.crt"
-        volumes = document["spec"]["template"]["spec"]["volumes"]
-        assert {"name": "kafka-ca", "secret": {"secretName": "kafka-ca"}} in volumes
+        for container in _containers(document):
+            _assert_kafka_security(document, container)
+
+
+def _assert_kafka_security(document: dict[str, Any], container: dict[str, Any]) -> None:
+    env = {e["name"]: e for e in container["env"]}
+    assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
+    assert env["KAFKA_SASL_MECHANISM"]["value"] == "SCRAM-SHA-512"
+    assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "kafka-user", "key": "password",
+    }  # fmt: skip
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "kafka-ca")
+    assert env["KAFKA_SSL_CA_FILE"]["value"] == f"{mount['mountPath']}/ca.crt"
+    volumes = _pod_spec(document)["volumes"]
+    assert {"name": "kafka-ca", "secret": {"secretName": "kafka-ca"}} in volumes
 
 
 def test_sasl_credentials_come_only_from_an_existing_secret(helm: Path) -> None:
@@ -160,19 +167,6 @@ def test_sasl_credentials_come_only_from_an_existing_secret(helm: Path) -> None:
     assert done.returncode != 0
     assert "kafka.sasl.existingSecret" in done.stderr
     assert not [d for d in render(helm, *REQUIRED, *_set(SASL)) if d["kind"] == "Secret"]
-
-
-def test_producers_shard_the_fixture_list(helm: Path) -> None:
-    documents = render(helm, *REQUIRED, "--set", "producer.shards=3")
-    producers = [d for d in documents if d["kind"] == "Deployment"]
-    assert len(producers) == 3
-    shards = []
-    for producer in producers:
-        assert producer["spec"]["replicas"] == 1
-        assert producer["spec"]["strategy"]["type"] == "Recreate"
-        env = {e["name"]: e.get("value") for e in _containers(producer)[0]["env"]}
-        shards.append(env["SPORTSFEED_SHARD"])
-    assert sorted(shards) == ["0/3", "1/3", "2/3"]
 
 
 def test_every_value_is_documented() -> None:

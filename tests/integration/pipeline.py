@@ -81,16 +81,20 @@ class RawRecord:
     headers: dict[str, bytes]
 
 
-def reader(stack: Endpoints, *topics: str) -> AIOKafkaConsumer:
-    """A consumer of `topics` from the beginning, outside any group."""
-    return AIOKafkaConsumer(
-        *topics, **stack.kafka(auto_offset_reset="earliest", enable_auto_commit=False)
-    )
+def reader(stack: Endpoints, *topics: str, isolation: str = "read_committed") -> AIOKafkaConsumer:
+    """A consumer of `topics` from the beginning, outside any group, of committed records only
+    (the producers write in transactions; a killed or fenced one's open transaction is aborted)
+    unless `isolation` says read_uncommitted (as the processors read)."""
+    return AIOKafkaConsumer(*topics, **stack.kafka(auto_offset_reset="earliest",
+                                                   enable_auto_commit=False,
+                                                   isolation_level=isolation))  # fmt: skip
 
 
-async def read_topic(stack: Endpoints, topic: str, idle_ms: int = 1500) -> list[Any]:
+async def read_topic(
+    stack: Endpoints, topic: str, idle_ms: int = 1500, isolation: str = "read_committed"
+) -> list[Any]:
     """Every record of `topic`, until nothing new arrives for `idle_ms` (bounded: 2 minutes)."""
-    consumer = reader(stack, topic)
+    consumer = reader(stack, topic, isolation=isolation)
     await consumer.start()
     records: list[Any] = []
     try:

@@ -57,7 +57,8 @@ def _faulty_catalogue() -> dict[str, SimFixture]:
 
 async def _pages(port: int) -> dict[str, httpx.Response]:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        return {path: await client.get(path) for path in ("/health", "/ready", "/metrics")}
+        paths = ("/health", "/ready", "/metrics", "/table/fixtures/", "/router/")
+        return {path: await client.get(path) for path in paths}
 
 
 def _metric(text: str, name: str) -> float:
@@ -73,6 +74,8 @@ def _assert_metrics_count_what_was_sent(
     """`span_s`: from before the first frame was published to the metrics' reading."""
     assert pages["/health"].status_code == 200
     assert pages["/ready"].json() == {"ready": True}
+    for page in ("/table/fixtures/", "/router/"):  # no per-fixture state, no routing pages
+        assert pages[page].status_code == 404, page
     text = pages["/metrics"].text
     sent = sum(t["frames"][feed.value] for t in truth.values() for feed in Feed)
     malformed = sum(len(t["malformed"][feed.value]) for t in truth.values() for feed in Feed)

@@ -6,10 +6,12 @@ import asyncio
 import logging
 import signal
 
+import httpx
 import pytest
 from prometheus_client import generate_latest
 
 from infra.kafka import KafkaBroker
+from infra.processes import free_port
 from infra.stack import Endpoints
 from producers.app import Producer
 from producers.metrics import Metrics
@@ -26,11 +28,13 @@ from tests.integration.pipeline import (
     environment,
     finish,
     fresh_topics,
+    output_of,
     read_raw,
     read_status,
     running_simulator,
     settings_from,
     spawn,
+    stop,
 )
 
 
@@ -124,6 +128,64 @@ async def test_kill_9_mid_match_and_restart(stack: Endpoints) -> None:
         assert 0 < partial < total  # killed mid-match
         await finish(await spawn("produce", env), 120)
     assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+
+
+async def test_two_producers_for_one_shard_write_every_frame_once(stack: Endpoints) -> None:
+    """A second producer for a shard (a reshard, a node cut off yet running) fences the first:
+    Kafka refuses the first one's writes, it ends, and the raw topics read committed hold every
+    frame once, in order, as the simulator sent them."""
+    prefix, topics = await fresh_topics(stack)
+    fixtures = generate_catalogue(4, seed=35)
+    longest = max(f.stream(feed).frames[-1].at for f in fixtures.values() for feed in Feed)
+    async with running_simulator(fixtures, multiplier=longest / 10) as simulator:  # ~10 s
+        env = environment(stack, prefix, simulator, SPORTSFEED_SHARD="0/1")
+        first = await spawn("produce", env)
+        await asyncio.sleep(4)
+        second = await spawn("produce", env)
+        await finish(second, 120)
+        try:
+            await asyncio.wait_for(first.wait(), 30)
+        finally:
+            if first.returncode is None:
+                first.kill()
+                await first.wait()
+    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+    assert first.returncode != 0, output_of(first)[-3000:]
+    assert "fenced" in output_of(first)
+
+
+async def test_ready_only_once_every_stream_is_live(stack: Endpoints) -> None:
+    """The producer's readiness probe: 503 while its streams are refused by the vendor, 200 once
+    they are LIVE; its liveness page answers throughout (served by the producer's loop)."""
+    prefix, _ = await fresh_topics(stack)
+    fixtures = generate_catalogue(2, seed=36)
+    for fixture in fixtures.values():
+        fixture.set_faults(FaultPlan(refuse_first=3))  # a few seconds of refused connections
+    port = free_port()
+    longest = max(f.stream(feed).frames[-1].at for f in fixtures.values() for feed in Feed)
+    async with running_simulator(fixtures, multiplier=longest / 40) as simulator:  # ~40 s
+        env = environment(stack, prefix, simulator, SPORTSFEED_METRICS_PORT=str(port))
+        producer = await spawn("produce", env)
+        seen: list[tuple[int, int, str]] = []
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as client:
+            for _ in range(600):
+                try:
+                    health = (await client.get("/health")).status_code
+                    ready = await client.get("/ready")
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)  # not listening yet
+                    continue
+                seen.append((health, ready.status_code, ready.text))
+                if ready.status_code == 200:
+                    break
+                await asyncio.sleep(0.05)
+            metrics = (await client.get("/metrics")).text
+        await stop(producer, 60)
+    assert {health for health, _, _ in seen} == {200}
+    assert seen[0][1] == 503, seen[0]
+    assert seen[-1][1] == 200, (seen[-1], output_of(producer)[-3000:])
+    assert '"LIVE":4' in seen[-1][2]
+    assert "sportsfeed_producer_frames_total" in metrics
 
 
 async def test_sigterm_drains_and_flushes(stack: Endpoints) -> None:

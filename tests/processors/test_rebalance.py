@@ -15,6 +15,7 @@ from infra.stack import Endpoints
 from processors.agents import Deriver
 from processors.gapless import GaplessConsumer
 from processors.metrics import Metrics
+from processors.skipped import Markers
 from simulator.model import Feed
 from sportsfeed.settings import Settings
 
@@ -34,6 +35,7 @@ def _after_a_rebalance(cls: type[Any]) -> int | None:
     consumer._gap = defaultdict(IntervalTree)
     consumer._committed_offset = defaultdict(lambda: None)
     consumer._committed_offset[PARTITION] = 1570
+    consumer.markers = Markers()
     for offset in range(1570, 1601):
         consumer._acked[PARTITION].append(offset)
         consumer._acked_index[PARTITION].add(offset)
@@ -43,6 +45,42 @@ def _after_a_rebalance(cls: type[Any]) -> int | None:
 
 def test_the_processor_commits_everything_acknowledged_after_a_rebalance() -> None:
     assert _after_a_rebalance(GaplessConsumer) == 1601
+
+
+def _committing(cls: type[Any], committed: int, acked: list[int], markers: set[int]) -> list[int]:
+    """The offsets a consumer commits one after another, `acked` acknowledged and `markers`
+    learned (transaction markers: offsets no record is at)."""
+    consumer = object.__new__(cls)  # only the commit bookkeeping, no Kafka connection
+    consumer._acked = defaultdict(list, {PARTITION: list(acked)})
+    consumer._acked_index = defaultdict(set, {PARTITION: set(acked)})
+    consumer._gap = defaultdict(IntervalTree)
+    consumer._committed_offset = defaultdict(lambda: None, {PARTITION: committed})
+    consumer.markers = Markers()
+    consumer.markers.add(PARTITION.topic, PARTITION.partition, markers)
+    commits = []
+    while (offset := consumer._new_offset(PARTITION)) is not None and len(commits) < 10:
+        commits.append(offset)
+        consumer._committed_offset[PARTITION] = offset
+    return commits
+
+
+def test_one_commit_passes_every_transaction_marker_between_acknowledged_records() -> None:
+    acked = [*range(100, 105), *range(106, 110), *range(111, 116)]  # 105 and 110: markers
+    assert _committing(GaplessConsumer, 100, acked, {105, 110}) == [116]
+    assert _committing(Consumer, 100, acked, {105, 110}) == [105, 110, 116]  # Faust: one each
+
+
+def test_adjacent_markers_do_not_stop_the_commits() -> None:
+    """A producer killed after registering a partition in its transaction, before writing to
+    it: the abort marker follows the last commit's marker (seen as 12 and 13 below)."""
+    acked = [*range(10, 12), *range(14, 20)]
+    assert _committing(GaplessConsumer, 10, acked, {12, 13}) == [20]
+    assert _committing(Consumer, 10, acked, {12, 13}) == [12]  # and never again
+    assert _committing(GaplessConsumer, 12, acked[2:], {12, 13}) == [20]  # resumed at markers
+
+
+def test_an_offset_neither_acknowledged_nor_a_marker_holds_the_commits() -> None:
+    assert _committing(GaplessConsumer, 10, [*range(12, 20)], {11}) == []  # 10 in flight
 
 
 def test_faust_alone_commits_almost_nothing_then() -> None:
@@ -62,12 +100,24 @@ class _Committed:
         return self.offset
 
 
-def _deriver(committed: int | None) -> Deriver:
+class _Records:
+    """Which offsets of the partition hold records, as Kafka would answer; the others are the
+    markers the producers' transactions leave."""
+
+    def __init__(self, markers: set[int]) -> None:
+        self.markers = markers
+
+    async def first_record(self, _tp: object, offset: int, before: int) -> int | None:
+        return next((n for n in range(offset, before) if n not in self.markers), None)
+
+
+def _deriver(committed: int | None, markers: frozenset[int] = frozenset()) -> Deriver:
     settings = Settings()
     feeds = {"sportsfeed.raw.actions": Feed.ACTIONS}
     deriver = Deriver(None, Endpoints("kafka:9092", "http://registry"), {}, {},  # type: ignore[arg-type]
                       feeds, settings, Metrics())  # fmt: skip
     deriver.offsets = _Committed(committed)  # type: ignore[assignment]
+    deriver.probe = _Records(set(markers))  # type: ignore[assignment]
     deriver.on_assigned({PARTITION})
     return deriver
 
@@ -75,7 +125,8 @@ def _deriver(committed: int | None) -> Deriver:
 def _handed_over(deriver: Deriver, offset: int) -> int | None:
     """Where the partition must be sought back to, or None: process it (and note it done)."""
     message = SimpleNamespace(topic=PARTITION.topic, partition=0, offset=offset, tp=PARTITION)
-    missing = asyncio.run(deriver.missing_before(message))
+    consumer = SimpleNamespace(markers=Markers())  # nothing learned: every jump is asked
+    missing = asyncio.run(deriver.missing_before(message, consumer))  # type: ignore[arg-type]
     if missing is None:
         deriver.positions[PARTITION.topic, 0] = offset  # as `handle` does
     return missing
@@ -94,3 +145,16 @@ def test_with_nothing_committed_the_first_record_is_where_the_partition_starts()
     deriver = _deriver(committed=None)
     assert [_handed_over(deriver, n) for n in (40, 41)] == [None, None]
     assert _handed_over(deriver, 43) == 42
+
+
+def test_a_transaction_marker_is_no_skipped_record() -> None:
+    deriver = _deriver(committed=169, markers=frozenset({172, 180, 181}))
+    assert [_handed_over(deriver, n) for n in (169, 170, 171, 173)] == [None] * 4
+    assert _handed_over(deriver, 182) == 174  # records 174-179 skipped, not only the markers
+    assert [_handed_over(deriver, n) for n in range(174, 180)] == [None] * 6
+    assert _handed_over(deriver, 182) is None
+
+
+def test_a_partition_resuming_at_a_marker_goes_on_at_the_next_record() -> None:
+    deriver = _deriver(committed=172, markers=frozenset({172}))
+    assert [_handed_over(deriver, n) for n in (173, 174)] == [None, None]

@@ -1,0 +1,15 @@
+"""The chart's tests share the project's pinned helm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infra.helm import helm_binary
+from sportsfeed.settings import load_settings
+
+
+@pytest.fixture(scope="session")
+def helm() -> Path:
+    return helm_binary(load_settings().cache_dir)
