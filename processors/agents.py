@@ -17,6 +17,7 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import faust
@@ -348,6 +349,12 @@ class Deriver:
         return behind > 0 and time.monotonic() - self.progressed_at > limit_s
 
 
+def state_dir(settings: Settings) -> Path:
+    """Where a worker keeps its tables: one directory per consumer group, so two pipelines of
+    one cluster (another topic prefix, e.g. the demo's) never open one RocksDB (it is locked)."""
+    return settings.data_dir / "processor" / Topics(settings.topic_prefix).processor_group
+
+
 def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCodec],
               metrics: Metrics) -> faust.App:  # fmt: skip
     """The processor's Faust app, its table, its agent, and its health and metrics pages."""
@@ -359,7 +366,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         broker=[f"kafka://{server.strip()}" for server in endpoints.bootstrap_servers.split(",")],
         broker_credentials=endpoints.security.faust_credentials(),
         store="rocksdb://" if settings.store == "rocksdict" else "memory://",  # rocksdb: rocksdict
-        datadir=str(settings.data_dir / "processor"),
+        datadir=str(state_dir(settings)),
         processing_guarantee="at_least_once",  # exactly_once did not hold: see the README
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,

@@ -14,7 +14,7 @@ import faust
 
 from infra.processes import free_port
 from infra.stack import Endpoints, stack_endpoints
-from processors.agents import SCHEMA_OF, build_app
+from processors.agents import SCHEMA_OF, build_app, state_dir
 from processors.metrics import Metrics
 from schemas.serde import AvroCodec, Registry
 from sportsfeed.admin import cluster_id, ensure_topics
@@ -58,7 +58,7 @@ def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
         log.info("processor starting kafka=%s store=%s", endpoints.bootstrap_servers,
                  settings.store)  # fmt: skip
         settings = _state_of_this_cluster(settings, asyncio.run(cluster_id(endpoints)))
-        (settings.data_dir / "processor").mkdir(parents=True, exist_ok=True)
+        state_dir(settings).mkdir(parents=True, exist_ok=True)
         app = build_app(settings, endpoints, codecs, Metrics())
         BoundedWorker(app, settings.shutdown_grace_s, loglevel=settings.log_level,
                       override_logging=False).execute_from_commandline()  # fmt: skip
@@ -69,7 +69,7 @@ def _state_of_this_cluster(settings: Settings, cluster: str) -> Settings:
 
     Local state restored against another cluster (a fresh local stack at the same address)
     holds offsets that cluster never had, and Faust stops with a ConsistencyError; the
-    topic prefix already separates state within one cluster (the app id names its directory).
+    topic prefix separates state within one cluster (`state_dir` names the consumer group).
     """
     return settings.model_copy(update={"data_dir": settings.data_dir / "clusters" / cluster})
 

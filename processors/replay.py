@@ -137,6 +137,10 @@ async def _select(
     """Copy the selected raw records to raw topics of their own; their prefix."""
     chosen = f"{target}selected."
     streams = await read_raw(endpoints, Topics(source), settings.partitions, selection)
+    if not streams:
+        raise SettingsError(f"no raw frames of {source}raw.* match --fixture and --since; "
+                            "check the fixture ids (e.g. with `sportsfeed tail feed-status`) "
+                            "and the times")  # fmt: skip
     await publish(endpoints, settings, Topics(chosen), streams)
     return chosen
 

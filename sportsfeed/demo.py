@@ -129,7 +129,7 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
         async with follower:
             await follow_live(follower, console, done)
     finally:
-        worker_died = worker.returncode
+        died_early = worker.returncode is not None
         producer.stop()
         try:
             await asyncio.wait_for(producing, 60)  # raises what ended the producer early
@@ -140,11 +140,17 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
             server.shutdown()
             server.server_close()
     _summary(console, follower, len(fixtures), settings.topic_prefix)
-    if worker_died is not None:
-        raise InfrastructureError(
-            f"the processor worker exited early with code {worker_died}; its log is {worker_log}"
-        )
+    _check_worker(worker.returncode, died_early, worker_log)
     return 0
+
+
+def _check_worker(code: int | None, died_early: bool, log: Path) -> None:
+    """A worker that crashed ends with its exception (not 0), even once it is told to stop."""
+    if code != 0:
+        when = "early" if died_early else "when stopped"
+        raise InfrastructureError(
+            f"the processor worker exited {when} with code {code}; its log is {log}"
+        )
 
 
 def _summary(console: Console, follower: Follower, fixtures: int, prefix: str) -> None:

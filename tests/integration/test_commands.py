@@ -403,6 +403,12 @@ def test_replay_refuses_a_used_prefix_replaces_and_deletes_it(pipeline: Pipeline
     assert sportsfeed("tail", "fixture-score", "--limit", "1", env=pipeline.env).code == 0
 
 
+def test_replay_of_nothing_selected_is_refused(pipeline: Pipeline) -> None:
+    ran = sportsfeed("replay", "--to-prefix", _prefix(), "--fixture", "nosuchfixture",
+                     env=pipeline.env, timeout_s=60)  # fmt: skip
+    assert_refused(ran, 1, "--fixture", "no raw frames")
+
+
 def test_schemas_check_against_the_registry(stack: Endpoints) -> None:
     env = on_stack(stack)
     ran = sportsfeed("schemas", "check", env=env)
@@ -410,11 +416,21 @@ def test_schemas_check_against_the_registry(stack: Endpoints) -> None:
     assert "fixture_score: compatible" in ran.out
 
 
-def test_demo_writes_its_fixtures_under_its_prefix(stack: Endpoints, tmp_path: Path) -> None:
+def test_demo_writes_its_fixtures_under_its_prefix(pipeline: Pipeline) -> None:
+    """Beside a running worker of another prefix that keeps its state in the same directory
+    (each worker's RocksDB is locked while open: one directory for both starved the demo's)."""
     prefix = _prefix()
-    env = on_stack(stack, SPORTSFEED_PARTITIONS="2", SPORTSFEED_DATA_DIR=str(tmp_path))
-    ran = sportsfeed("demo", "--seconds", "25", "--fixtures", "3", "--multiplier", "120",
-                     "--prefix", prefix, env=env, timeout_s=120)  # fmt: skip
+    worker = subprocess.Popen([SPORTSFEED, "process"], env=pipeline.env | {
+        "SPORTSFEED_METRICS_PORT": str(free_port())},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        time.sleep(5)  # its tables opened
+        ran = sportsfeed("demo", "--seconds", "25", "--fixtures", "3", "--multiplier", "120",
+                         "--prefix", prefix, env=pipeline.env, timeout_s=120)  # fmt: skip
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err[-3000:]
     assert ran.code == 0, ran.err[-3000:]
     assert f"topics {prefix}*" in flat(ran.out)
     assert "scores for 3 of 3 fixtures" in flat(ran.out), ran.out[-2000:]
