@@ -38,7 +38,7 @@ Record = dict[str, Any]
 
 STALE_AFTER_S = 60.0  # nothing heard of an unfinished fixture for this long: its row is marked
 TEAM_WIDTH = 14  # longer names are cut with an ellipsis, so the table's width is predictable
-QUIET_FEED_STATES = frozenset({"stale", "down", "failed"})
+FLOWING_FEED_STATES = frozenset({"live", "finished"})  # any other: the row is not live
 
 
 @dataclass
@@ -62,11 +62,14 @@ class Row:
             self.heard = at
 
     def stale(self, now: dt.datetime) -> bool:
-        """Unfinished and silent for STALE_AFTER_S, or a feed the producer reports not live."""
+        """Unfinished and silent for STALE_AFTER_S, or a feed the producer reports not live
+        (connecting, catching up, stale, down, failed)."""
         if self.finished:
             return False
         silent = self.heard is not None and (now - self.heard).total_seconds() > STALE_AFTER_S
-        return silent or any(f.split(":")[-1] in QUIET_FEED_STATES for f in self.feeds.split())
+        return silent or any(
+            f.split(":")[-1] not in FLOWING_FEED_STATES for f in self.feeds.split()
+        )
 
 
 @dataclass

@@ -138,3 +138,11 @@ def test_a_finished_fixture_is_never_stale_and_a_down_feed_always_is() -> None:
     lines = shown(board, now=AT + dt.timedelta(hours=1))
     assert "STALE" not in next(line for line in lines if "LI Wen" in line)
     assert "STALE" in next(line for line in shown(board, now=AT) if "2-1" in line)
+
+
+def test_a_feed_reconnecting_or_catching_up_marks_its_row_stale() -> None:
+    for state in ("CONNECTING", "CATCHING_UP"):
+        board = long_board()
+        feeds = [{"feed": "ACTIONS", "state": state}, {"feed": "STATISTICS", "state": "LIVE"}]
+        board.apply_status({"fixtureId": SOCCER, "sport": "SOCCER", "feeds": feeds}, heard=AT)
+        assert "STALE" in next(line for line in shown(board, now=AT) if "2-1" in line), state
