@@ -101,7 +101,10 @@ class Registry:
             try:
                 found = self._client.get_by_id(schema_id)
             except httpx.HTTPError as exc:
-                raise RegistryUnavailable(f"schema registry at {self.url}: {exc}") from exc
+                raise RegistryUnavailable(
+                    f"schema registry at {self.url} did not answer ({exc}); "
+                    "check SCHEMA_REGISTRY_URL"
+                ) from exc
             if found is None:
                 raise UnknownSchemaId(f"schema id {schema_id} is unknown to {self.url}")
             raw: object = found.raw_schema  # typed as a dict; some registries give a string

@@ -93,6 +93,11 @@ def register(verbs: Any) -> None:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        args.directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"DIRECTORY {args.directory} cannot be created ({exc.strerror}); "
+                            "give a directory you can write to") from exc  # fmt: skip
     with output_only(settings), stack_endpoints(settings) as endpoints:
         topics = Topics(settings.topic_prefix)
         selection = Selection.from_args(args)

@@ -443,6 +443,14 @@ class Settings(BaseSettings):
                              f"to {count - 1}/{count})")  # fmt: skip
         return value
 
+    @field_validator("fixtures_file")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{str(value)!r} is not a file; give a file of `sport fixtureId` "
+                             "lines, or unset it")  # fmt: skip
+        return value
+
     @field_validator("topic_prefix", "raw_topic_prefix")
     @classmethod
     def _prefix_ends_in_separator(cls, value: str | None) -> str | None:

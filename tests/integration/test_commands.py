@@ -128,6 +128,10 @@ BAD_INPUTS = {
                                                        "SPORTSFEED_TOPIC_PREFIX"]),
     "replay-delete-and-replace": (["replay", "--to-prefix", "r.", "--delete", "--replace"], {},
                                   2, ["--replace", "--delete"]),
+    "fixtures-file": (["produce"], {"SPORTSFEED_FIXTURES_FILE": "/nonexistent"}, 2,
+                      ["SPORTSFEED_FIXTURES_FILE", "/nonexistent"]),
+    "archive-export-directory": (["archive", "export", "/proc/nope"], {}, 1,
+                                 ["DIRECTORY", "/proc/nope"]),
 }  # fmt: skip
 
 
@@ -401,6 +405,12 @@ def test_replay_refuses_a_used_prefix_replaces_and_deletes_it(pipeline: Pipeline
     refused = sportsfeed("replay", "--to-prefix", pipeline.prefix, "--delete", env=elsewhere)
     assert_refused(refused, 1, f"--to-prefix {pipeline.prefix}", "raw topics hold frames")
     assert sportsfeed("tail", "fixture-score", "--limit", "1", env=pipeline.env).code == 0
+
+
+def test_a_registry_not_answering_is_named_by_its_variable(pipeline: Pipeline) -> None:
+    env = pipeline.env | {"SCHEMA_REGISTRY_URL": f"http://127.0.0.1:{free_port()}/apis/ccompat/v7"}
+    ran = sportsfeed("tail", "fixture-score", "--limit", "1", env=env, timeout_s=60)
+    assert_refused(ran, 1, "SCHEMA_REGISTRY_URL")
 
 
 def test_replay_of_nothing_selected_is_refused(pipeline: Pipeline) -> None:
