@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import os
 import signal
+import socket
 import ssl
 import sys
 from pathlib import Path
@@ -151,6 +153,11 @@ async def _serve(
         await simulator.start(host, port, tls)
     except OSError as exc:  # asyncio words it "error while attempting to bind on ..."
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        if isinstance(exc, socket.gaierror):  # a name that does not resolve
+            reason = exc.strerror or reason
+        if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+            raise SettingsError(f"--host {host}: not an address of this machine ({reason}); give "
+                                "one it has, e.g. --host 127.0.0.1") from None  # fmt: skip
         raise SettingsError(
             f"--port {port}: {host}:{port} cannot be bound ({reason}); another "
             "process (a simulator already running?) holds it: give another --port, or "

@@ -115,6 +115,8 @@ BAD_INPUTS = {
     "simulate-sport": (["simulate", "--sports", "curling"], {}, 1, ["--sports", "curling"]),
     "simulate-multiplier": (["simulate", "--multiplier", "-3"], {}, 2, ["--multiplier", "-3"]),
     "simulate-rate": (["simulate", "--drop-rate", "2"], {}, 2, ["--drop-rate", "between 0 and 1"]),
+    "simulate-host": (["simulate", "--host", "192.0.2.1", "--port", "0"], {}, 1,
+                      ["--host 192.0.2.1", "not an address of this machine"]),
     "simulate-recorded": (["simulate", "--recorded", "/nonexistent"], {}, 2,
                           ["--recorded", "/nonexistent"]),
     "demo-seconds": (["demo", "--seconds", "-1"], {}, 2, ["--seconds", "negative"]),
