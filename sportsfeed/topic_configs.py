@@ -8,6 +8,7 @@ replication factor).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,19 +42,21 @@ def plan(
 ) -> TopicPlan:
     """What to alter and what to refuse, for the topics that exist (those in `layouts`)."""
     result = TopicPlan()
-    for topic, layout in sorted(layouts.items()):
-        if layout.partitions != partitions:
-            result.refusals.append(
-                f"SPORTSFEED_PARTITIONS is {partitions} but {topic} has {layout.partitions}: every "
-                "topic must share one partition count (co-partitioned by fixtureId) and a count "
-                "cannot change under keyed data; set SPORTSFEED_PARTITIONS to match"
-            )
-        if layout.replication != replication:
-            result.refusals.append(
-                f"SPORTSFEED_REPLICATION is {replication} but {topic} has {layout.replication} "
-                "replicas: `sportsfeed topics` cannot change a replication factor (Kafka's "
-                "partition reassignment can); set SPORTSFEED_REPLICATION to match"
-            )
+    wrong_partitions = _grouped(layouts, lambda layout: layout.partitions, partitions)
+    result.refusals.extend(
+        f"SPORTSFEED_PARTITIONS is {partitions} but {held}: every topic must share one partition "
+        "count (co-partitioned by fixtureId) and a count cannot change under keyed data; set "
+        "SPORTSFEED_PARTITIONS to match"
+        for held in wrong_partitions
+    )
+    wrong_replication = _grouped(layouts, lambda layout: layout.replication, replication)
+    result.refusals.extend(
+        f"SPORTSFEED_REPLICATION is {replication} but {held} replicas: `sportsfeed topics` "
+        "cannot change a replication factor (Kafka's partition reassignment can); set "
+        "SPORTSFEED_REPLICATION to match"
+        for held in wrong_replication
+    )
+    for topic in sorted(layouts):
         current = overrides.get(topic, {})
         differing = {k: v for k, v in wanted.get(topic, {}).items() if current.get(k) != v}
         if differing:
@@ -61,6 +64,17 @@ def plan(
             result.changes.extend(f"{topic} {k}={current.get(k, '(default)')}->{v}"
                                   for k, v in sorted(differing.items()))  # fmt: skip
     return result
+
+
+def _grouped(layouts: dict[str, Layout], count: Callable[[Layout], int], wanted: int) -> list[str]:
+    """'a has 6', or 'a, b have 6', for the topics whose count is not the wanted one: a
+    cluster made with another count differs in every topic, which is one sentence, not nine."""
+    by_count: dict[int, list[str]] = {}
+    for topic, layout in sorted(layouts.items()):
+        if count(layout) != wanted:
+            by_count.setdefault(count(layout), []).append(topic)
+    return [f"{', '.join(topics)} {'has' if len(topics) == 1 else 'have'} {n}"
+            for n, topics in sorted(by_count.items())]  # fmt: skip
 
 
 async def describe(

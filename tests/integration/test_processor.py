@@ -281,4 +281,5 @@ async def test_a_worker_refuses_a_partition_count_mismatch(stack: Endpoints) -> 
         output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()
         assert process.returncode == 1, output[-2000:]
         assert "SPORTSFEED_PARTITIONS is 4" in output
-        assert f"{prefix}raw.actions has 3" in output
+        assert f"{prefix}raw.actions, {prefix}raw.statistics, " in output
+        assert " have 3: " in output

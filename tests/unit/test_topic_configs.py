@@ -41,3 +41,14 @@ def test_partitions_and_replication_that_differ_are_refused_by_name() -> None:
 def test_nothing_to_do_when_everything_matches() -> None:
     found = plan({"t": RAW}, 4, 1, {"t": Layout(4, 1)}, {"t": dict(RAW)})
     assert (found.alter, found.changes, found.refusals) == ({}, [], [])
+
+
+def test_every_topic_with_another_partition_count_is_named_in_one_refusal() -> None:
+    layouts = {name: Layout(4, 1) for name in ("p.raw.actions", "p.raw.statistics", "p.rejected")}
+    nothing: dict[str, dict[str, str]] = {name: {} for name in layouts}
+    found = plan(nothing, 8, 1, layouts, nothing)
+    assert found.refusals == [
+        "SPORTSFEED_PARTITIONS is 8 but p.raw.actions, p.raw.statistics, p.rejected have 4: every"
+        " topic must share one partition count (co-partitioned by fixtureId) and a count cannot"
+        " change under keyed data; set SPORTSFEED_PARTITIONS to match"
+    ]
