@@ -113,5 +113,12 @@ class GaplessApp(faust.App):
         self.sensors.remove(self.monitor)
         return services
 
+    def on_rebalance_start(self) -> None:
+        """With no sensors left the sensors' state of a rebalance is an empty dict, which
+        Faust reads as missing and warns about when the rebalance returns and ends: at every
+        rebalance, two warnings about nothing. A non-empty stand-in (no sensor reads it)."""
+        super().on_rebalance_start()
+        self._rebalancing_sensor_state = self._rebalancing_sensor_state or {"sensors": None}
+
     def _new_transport(self) -> Any:
         return GaplessTransport(self.conf.broker_consumer, self)

@@ -32,12 +32,17 @@ def kafka_client_silenced() -> Iterator[None]:
 @contextlib.contextmanager
 def output_only(settings: Settings) -> Iterator[None]:
     """Warnings and errors only, unless SPORTSFEED_LOG_LEVEL is set: INFO lines would mix
-    with the records a verb prints, or scroll a table redrawn in place off the screen."""
-    root = logging.getLogger()
-    level = root.level
+    with the records a verb prints, or scroll a table redrawn in place off the screen. The
+    Kafka client's warnings go too: they are retries it makes itself (a new topic's partition
+    without a leader yet), and what does not recover ends in our own error."""
+    loggers = [logging.getLogger(), *map(logging.getLogger, CLIENT_LOGGERS)]
+    levels = [logger.level for logger in loggers]
     if "log_level" not in settings.model_fields_set:
-        root.setLevel(max(level, logging.WARNING))
+        loggers[0].setLevel(max(levels[0], logging.WARNING))
+        for logger in loggers[1:]:
+            logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        root.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
@@ -13,7 +14,7 @@ from intervaltree import IntervalTree
 
 from infra.stack import Endpoints
 from processors.agents import Deriver
-from processors.gapless import GaplessConsumer
+from processors.gapless import GaplessApp, GaplessConsumer
 from processors.metrics import Metrics
 from processors.skipped import Markers
 from simulator.model import Feed
@@ -158,3 +159,19 @@ def test_a_transaction_marker_is_no_skipped_record() -> None:
 def test_a_partition_resuming_at_a_marker_goes_on_at_the_next_record() -> None:
     deriver = _deriver(committed=172, markers=frozenset({172}))
     assert [_handed_over(deriver, n) for n in (173, 174)] == [None, None]
+
+
+def test_a_rebalance_without_faust_s_monitor_logs_no_warning(caplog: Any) -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # the one Faust's services take
+    try:
+        app = GaplessApp("rebalance-test", fetch_max_wait_ms=10, changelog_burst=100, loop=loop)
+        for sensor in list(app.sensors):  # as its start leaves them: the Monitor taken out
+            app.sensors.remove(sensor)
+        app.on_rebalance_start()
+        app.on_rebalance_return()
+        app.on_rebalance_end()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
