@@ -13,9 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import gzip
+import shutil
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,12 +96,11 @@ def register(verbs: Any) -> None:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        args.directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SettingsError(f"DIRECTORY {args.directory} cannot be created ({exc.strerror}); "
-                            "give a directory you can write to") from exc  # fmt: skip
-    with output_only(settings), stack_endpoints(settings) as endpoints:
+    with (
+        _made_or_removed(args.directory),
+        output_only(settings),
+        stack_endpoints(settings) as endpoints,
+    ):
         topics = Topics(settings.topic_prefix)
         selection = Selection.from_args(args)
         streams = asyncio.run(read_raw(endpoints, topics, settings.partitions, selection))
@@ -117,6 +119,24 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(publish(endpoints, settings, Topics(settings.topic_prefix), streams))
     print(f"imported {sum(map(len, streams.values())):,} frames")  # noqa: T201
     return 0
+
+
+@contextlib.contextmanager
+def _made_or_removed(directory: Path) -> Iterator[None]:
+    """The export's directory made before Kafka is read (a path it cannot write is named at
+    once), and removed again, if it made it, when the export fails before writing."""
+    made = not directory.exists()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"DIRECTORY {directory} cannot be created ({exc.strerror}); "
+                            "give a directory you can write to") from exc  # fmt: skip
+    try:
+        yield
+    except BaseException:
+        if made:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
 
 
 def write_stream(directory: Path, fixture_id: str, feed: Feed, records: list[RawRecord]) -> None:
