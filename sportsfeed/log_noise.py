@@ -18,15 +18,8 @@ from sportsfeed.settings import Settings
 @contextlib.contextmanager
 def kafka_client_silenced() -> Iterator[None]:
     """The Kafka client logs nothing meanwhile: the caller explains any failure itself."""
-    loggers = [logging.getLogger(name) for name in CLIENT_LOGGERS]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    try:
+    with _levels(dict.fromkeys(CLIENT_LOGGERS, logging.CRITICAL)):
         yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -35,14 +28,23 @@ def output_only(settings: Settings) -> Iterator[None]:
     with the records a verb prints, or scroll a table redrawn in place off the screen. The
     Kafka client's warnings go too: they are retries it makes itself (a new topic's partition
     without a leader yet), and what does not recover ends in our own error."""
-    loggers = [logging.getLogger(), *map(logging.getLogger, CLIENT_LOGGERS)]
-    levels = [logger.level for logger in loggers]
-    if "log_level" not in settings.model_fields_set:
-        loggers[0].setLevel(max(levels[0], logging.WARNING))
-        for logger in loggers[1:]:
-            logger.setLevel(logging.ERROR)
+    if "log_level" in settings.model_fields_set:
+        yield
+        return
+    root = max(logging.getLogger().level, logging.WARNING)
+    with _levels({"": root} | dict.fromkeys(CLIENT_LOGGERS, logging.ERROR)):
+        yield
+
+
+@contextlib.contextmanager
+def _levels(wanted: dict[str, int]) -> Iterator[None]:
+    """These loggers (by name, "" the root) at these levels meanwhile, then as they were."""
+    loggers = {logging.getLogger(name or None): level for name, level in wanted.items()}
+    before = {logger: logger.level for logger in loggers}
+    for logger, level in loggers.items():
+        logger.setLevel(level)
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels, strict=True):
+        for logger, level in before.items():
             logger.setLevel(level)
