@@ -208,21 +208,25 @@ class Deriver:
         """The offset Faust should have handed over instead of `message`, if it skipped one.
 
         A raw partition's offsets hold records and the markers of the producers' transactions
-        (no compaction): after a rebalance a partition resumes at its committed offset, and
+        (no compaction): after a rebalance a partition resumes at its committed offset (its
+        start if the group never committed one), and
         offset N is followed by N+1 (or a repeat of an earlier offset), or by the next record
         after markers. Faust sometimes hands over a record past that,
         from a batch fetched before it sought the partition; processing it would move
         fixtures' state past frames whose outputs were never derived.
         """
         key = (message.topic, message.partition)
+        where = TopicPartition(message.topic, message.partition)
         if key in self.unchecked:
             self.unchecked.discard(key)
             committed = await self.offsets.committed(message.topic, message.partition)
-            log.info("%s[%d] resumes at offset %d (committed: %s)", message.topic,
-                     message.partition, message.offset, committed)  # fmt: skip
-            if committed is None:
-                return None
-            self.positions[key] = committed - 1  # what comes next must be `committed`
+            # Never committed: the group reads from the log's start (auto_offset_reset is
+            # earliest). Records before the first one seen here were handed over while the
+            # group rebalanced and released unprocessed, so they must come again.
+            start = committed if committed is not None else await self.probe.log_start(where)
+            log.info("%s[%d] resumes at offset %d (committed: %s, expected: %d)", message.topic,
+                     message.partition, message.offset, committed, start)  # fmt: skip
+            self.positions[key] = start - 1  # what comes next must be `start`
         last = self.positions.get(key)
         if last is None or message.offset <= last + 1:
             return None
@@ -230,7 +234,6 @@ class Deriver:
         markers = consumer.markers
         if markers.cover(message.topic, message.partition, last + 1, message.offset):
             return None  # as the fetcher saw: the usual case, answered without reading
-        where = TopicPartition(message.topic, message.partition)
         first = await self.probe.first_record(where, last + 1, message.offset)
         if first is None:  # for the commits to pass them
             markers.add(message.topic, message.partition, range(last + 1, message.offset))

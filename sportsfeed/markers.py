@@ -43,6 +43,11 @@ class RecordProbe:
         offsets = await self._offsets(tp, offset, before, stop_at_first=True)
         return offsets[0] if offsets else None
 
+    async def log_start(self, tp: TopicPartition) -> int:
+        """The partition's first offset still held (where `earliest` starts reading)."""
+        consumer = await self._reader(tp)
+        return int((await consumer.beginning_offsets([tp]))[tp])
+
     async def end_of_records(self, tp: TopicPartition, start: int, end: int) -> int:
         """The offset after the last record before `end` (`start` if none from `start` on)."""
         back = max(start, end - _TAIL)

@@ -105,20 +105,25 @@ class _Records:
     """Which offsets of the partition hold records, as Kafka would answer; the others are the
     markers the producers' transactions leave."""
 
-    def __init__(self, markers: set[int]) -> None:
-        self.markers = markers
+    def __init__(self, markers: set[int], start: int) -> None:
+        self.markers, self.start = markers, start
+
+    async def log_start(self, _tp: object) -> int:
+        return self.start
 
     async def first_record(self, _tp: object, offset: int, before: int) -> int | None:
         return next((n for n in range(offset, before) if n not in self.markers), None)
 
 
-def _deriver(committed: int | None, markers: frozenset[int] = frozenset()) -> Deriver:
+def _deriver(
+    committed: int | None, markers: frozenset[int] = frozenset(), start: int = 0
+) -> Deriver:
     settings = Settings()
     feeds = {"sportsfeed.raw.actions": Feed.ACTIONS}
     deriver = Deriver(None, Endpoints("kafka:9092", "http://registry"), {}, {},  # type: ignore[arg-type]
                       feeds, settings, Metrics())  # fmt: skip
     deriver.offsets = _Committed(committed)  # type: ignore[assignment]
-    deriver.probe = _Records(set(markers))  # type: ignore[assignment]
+    deriver.probe = _Records(set(markers), start)  # type: ignore[assignment]
     deriver.on_assigned({PARTITION})
     return deriver
 
@@ -142,10 +147,19 @@ def test_a_partition_resumes_at_its_committed_offset_one_offset_at_a_time() -> N
     assert [_handed_over(deriver, n) for n in (172, 173, 170)] == [None, None, None]  # repeats too
 
 
-def test_with_nothing_committed_the_first_record_is_where_the_partition_starts() -> None:
-    deriver = _deriver(committed=None)
-    assert [_handed_over(deriver, n) for n in (40, 41)] == [None, None]
-    assert _handed_over(deriver, 43) == 42
+def test_with_nothing_committed_a_partition_resumes_at_its_start() -> None:
+    """A group that never committed reads from the log's start; records before the first one
+    handed over after a rebalance were released unprocessed while it rebalanced (a second
+    replay worker joining lost 66 records to this)."""
+    deriver = _deriver(committed=None, start=30)
+    assert _handed_over(deriver, 304) == 30
+    assert [_handed_over(deriver, n) for n in (30, 31, 32)] == [None, None, None]
+
+
+def test_with_nothing_committed_the_log_start_itself_goes_on() -> None:
+    deriver = _deriver(committed=None, start=40, markers=frozenset({40}))
+    assert [_handed_over(deriver, n) for n in (41, 42)] == [None, None]  # 40: a marker
+    assert _handed_over(deriver, 44) == 43
 
 
 def test_a_transaction_marker_is_no_skipped_record() -> None:
