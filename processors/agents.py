@@ -49,7 +49,7 @@ from producers.publisher import KeyPartitioner
 from schemas.errors import RecordMismatch
 from schemas.serde import AvroCodec
 from simulator.model import Feed
-from sportsfeed.limits import REQUEST_LIMIT
+from sportsfeed.limits import BATCH_LIMIT, REQUEST_LIMIT
 from sportsfeed.markers import RecordProbe
 from sportsfeed.settings import Settings
 from sportsfeed.topics import Topics
@@ -382,6 +382,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         producer_acks=-1,
         producer_partitioner=KeyPartitioner(),  # murmur2 once per key, not on every send
         producer_max_request_size=REQUEST_LIMIT,  # a dead letter always fits: sportsfeed.limits
+        producer_max_batch_size=BATCH_LIMIT,  # the changelog keeps up: sportsfeed.limits
         web_bind=settings.metrics_host,
         web_host=settings.metrics_host,
         web_port=settings.metrics_port or 6066,

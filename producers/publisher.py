@@ -32,7 +32,7 @@ from aiokafka.structs import RecordMetadata
 
 from infra.stack import Endpoints
 from sportsfeed.errors import InfrastructureError
-from sportsfeed.limits import REQUEST_LIMIT
+from sportsfeed.limits import BATCH_LIMIT, REQUEST_LIMIT
 
 Headers = list[tuple[str, bytes]]
 TRANSACTION_S = 0.1  # how long records wait for their commit (read_committed readers' delay)
@@ -84,9 +84,7 @@ class Publisher:
             # an outage must not abort the open transaction before the outage limit ends us
             transaction_timeout_ms=min(int(outage_limit_s * 1000) + 30_000, _TRANSACTION_MAX_MS),
             linger_ms=0,  # batches still form while a request is in flight
-            # idempotence allows one batch in flight per partition: batches must be large,
-            # or every stream queues behind 16 KB batches of a few frames each
-            max_batch_size=512 * 1024,
+            max_batch_size=BATCH_LIMIT,  # one batch per partition per request: sportsfeed.limits
             request_timeout_ms=int(outage_limit_s * 1000),
             partitioner=KeyPartitioner(),
             retry_backoff_ms=200,
