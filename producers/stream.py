@@ -88,7 +88,8 @@ class Backoff:
 
     def next(self) -> float:
         ceiling = min(self._limit, self._first * 2**self._attempt)
-        self._attempt += 1
+        if ceiling < self._limit:  # counting on would overflow float after 1,024 failures
+            self._attempt += 1
         return random.uniform(ceiling / 2, ceiling)  # jitter, not secrecy
 
 
