@@ -433,6 +433,74 @@ async def test_a_clean_close_before_the_end_resets_the_backoff(
     assert_published_exactly(publisher, fixtures, [stream])
 
 
+@pytest.mark.parametrize(
+    ("plan", "ended", "reason"),
+    [
+        (
+            FaultPlan(drop_after=15, faulty_connections=6),
+            State.DOWN,
+            "connection closed (code 1006)",
+        ),
+        (FaultPlan(silence_after=15, faulty_connections=2), State.STALE, "no heartbeat nor data"),
+    ],
+    ids=["dropped", "silent"],
+)
+async def test_a_stream_that_delivered_frames_reconnects_after_the_first_delay(
+    backoff_delays: list[float], plan: FaultPlan, ended: State, reason: str
+) -> None:
+    fixtures, fixture, stream = one_fixture(seed=55)
+    fixture.set_faults(plan)  # every faulty connection delivers 15 frames, then ends
+    interruptions = plan.faulty_connections or 0
+    publisher, observed = FakePublisher(), Observed()
+    async with serving(fixtures) as simulator:
+        await run_streams([stream], stream_options(simulator, liveness_s=0.8), publisher, observed)
+    assert observed.reasons(stream, ended) == [reason] * interruptions
+    assert observed.states[stream][-1] == (State.FINISHED, None)
+    # none of them was a failure: counted as failures, the ceilings would double: 0.5, 1, 2 ...
+    assert within(backoff_delays, [0.5] * interruptions)
+    assert_published_exactly(publisher, fixtures, [stream])
+
+
+async def test_a_stream_live_on_heartbeats_alone_reconnects_after_the_first_delay(
+    backoff_delays: list[float],
+) -> None:
+    fixtures, fixture, stream = one_fixture(seed=56)
+    # before kick-off the vendor sends heartbeats only; it drops the first two connections at
+    # kick-off, which moves 0.4 s later at each drop, so each connection sees about 3 heartbeats
+    fixture.kickoff_delay_s = 0.4
+    fixture.set_faults(FaultPlan(drop_after=0, faulty_connections=2))
+    publisher, observed = FakePublisher(), Observed()
+    async with serving(fixtures, heartbeat_s=0.1, multiplier=20_000) as simulator:
+
+        def kick_off_later(_: StreamId, state: State, __: str | None) -> None:
+            if state is State.DOWN:
+                fixture.kickoff_delay_s += 0.4
+
+        observed.on_report = kick_off_later
+        options = stream_options(simulator, speed="normal", liveness_s=1.0)
+        await run_streams([stream], options, publisher, observed)
+    assert observed.reasons(stream, State.DOWN) == ["connection closed (code 1006)"] * 2
+    assert observed.heartbeats[stream] >= 4  # two connections of 0.4 s, one every 0.1 s
+    assert within(backoff_delays, [0.5, 0.5])
+    assert_published_exactly(publisher, fixtures, [stream])
+
+
+async def test_connections_that_fail_at_once_back_off_longer_each_time(
+    backoff_delays: list[float],
+) -> None:
+    fixtures, fixture, stream = one_fixture(seed=57)
+    # attempts 1-2 refused (HTTP 503); 3-4 accepted, then closed before their first frame
+    fixture.set_faults(FaultPlan(refuse_first=2, drop_after=0, faulty_connections=4))
+    publisher, observed = FakePublisher(), Observed()
+    async with serving(fixtures) as simulator:
+        await run_streams([stream], stream_options(simulator), publisher, observed)
+    down = observed.reasons(stream, State.DOWN)
+    assert http_statuses(down) == [503, 503]
+    assert down[2:] == ["connection closed (code 1006)"] * 2
+    assert within(backoff_delays, [0.5, 1.0, 2.0, 4.0])  # four failures in a row
+    assert_published_exactly(publisher, fixtures, [stream])
+
+
 async def test_connection_attempts_of_all_streams_share_the_rate_limit() -> None:
     fixtures = generate_catalogue(3, seed=53)
     observed = Observed()
