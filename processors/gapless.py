@@ -88,23 +88,9 @@ class GaplessApp(faust.App):
     """A Faust app whose consumer commits only offsets its agents acknowledged, and fetches
     with `fetch_max_wait_ms` (see processors/fetching.py)."""
 
-    def __init__(
-        self, id: str, *, fetch_max_wait_ms: int, changelog_burst: int, **options: Any
-    ) -> None:
+    def __init__(self, id: str, *, fetch_max_wait_ms: int, **options: Any) -> None:
         self.fetch_max_wait_ms = fetch_max_wait_ms
-        self.changelog_burst = changelog_burst
         super().__init__(id, **options)
-
-    def _new_producer(self) -> Any:
-        """Faust's producer, its buffer of table changelog records allowed a whole burst.
-
-        The agent stores a batch of records' states at once, up to one table write per fixture
-        in the batch; with Faust's limit of 100 buffered records the hand-over of new records
-        stopped at every such burst until the buffer drained, and logged a warning each time.
-        """
-        producer = super()._new_producer()
-        producer.buffer.max_messages = self.changelog_burst
-        return producer
 
     def on_init_dependencies(self) -> Any:
         """Faust's services, without its Monitor among the sensors: the Monitor keeps

@@ -179,7 +179,7 @@ def test_a_rebalance_without_faust_s_monitor_logs_no_warning(caplog: Any) -> Non
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # the one Faust's services take
     try:
-        app = GaplessApp("rebalance-test", fetch_max_wait_ms=10, changelog_burst=100, loop=loop)
+        app = GaplessApp("rebalance-test", fetch_max_wait_ms=10, loop=loop)
         for sensor in list(app.sensors):  # as its start leaves them: the Monitor taken out
             app.sensors.remove(sensor)
         app.on_rebalance_start()
