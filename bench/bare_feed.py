@@ -12,7 +12,7 @@ import asyncio
 from websockets.asyncio.server import ServerConnection, serve
 
 from simulator.catalogue import generate_catalogue
-from simulator.model import Feed
+from sportsfeed.core.vendor import Feed
 
 
 async def main() -> None:

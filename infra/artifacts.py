@@ -23,7 +23,7 @@ from typing import Final
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from sportsfeed.errors import InfrastructureError
+from sportsfeed.core.errors import InfrastructureError
 
 LOCK_FILE: Final = Path(__file__).with_name("artifacts.lock")
 _COMPLETE_MARKER: Final = ".complete"

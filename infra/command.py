@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from infra.stack import fetch_all, stack_endpoints
-from sportsfeed.settings import Settings
+from sportsfeed.core.settings import Settings
 
 
 def register(verbs: Any) -> None:

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Final
 
-from sportsfeed.errors import InfrastructureError
+from sportsfeed.core.errors import InfrastructureError
 
 HELM_VERSION: Final = "v3.22.0"
 BUILD_TIMEOUT_S: Final = 1800

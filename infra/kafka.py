@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import ClassVar, Final
 
 from infra.processes import ChildServer, free_port, java_executable, port_is_free
-from sportsfeed.errors import InfrastructureError
+from sportsfeed.core.errors import InfrastructureError
 
 KAFKA_LABEL: Final = "Apache Kafka 4.1.1"
 _API_VERSIONS_KEY: Final = 18

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Final
 
-from sportsfeed.errors import InfrastructureError
+from sportsfeed.core.errors import InfrastructureError
 
 _PR_SET_PDEATHSIG: Final = 1
 _POLL_SECONDS: Final = 0.2

@@ -17,7 +17,7 @@ from typing import Any, Final
 import httpx
 
 from infra.processes import ChildServer, free_port
-from sportsfeed.errors import InfrastructureError
+from sportsfeed.core.errors import InfrastructureError
 
 PRODUCER_JOB: Final = "sportsfeed-producer"
 PROCESSOR_JOB: Final = "sportsfeed-processor"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from infra.processes import ChildServer, free_port, java_executable
-from sportsfeed.errors import InfrastructureError
+from sportsfeed.core.errors import InfrastructureError
 
 REGISTRY_LABEL: Final = "Apicurio Registry 3.0.9"
 CCOMPAT_PATH: Final = "/apis/ccompat/v7"

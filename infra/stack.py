@@ -11,36 +11,15 @@ import contextlib
 import logging
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from infra.artifacts import fetch, unpack
 from infra.kafka import KAFKA_LABEL, KafkaBroker
 from infra.registry import REGISTRY_LABEL, SchemaRegistry
-from sportsfeed.kafka_security import KafkaSecurity
-from sportsfeed.settings import Settings
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where Kafka and the Schema Registry answer, and how to log in to Kafka."""
-
-    bootstrap_servers: str
-    registry_url: str
-    kafka_log: Path | None = None  # the local broker's log; None for the user's own cluster
-    security: KafkaSecurity = field(default_factory=KafkaSecurity)
-
-    @property
-    def local(self) -> bool:
-        return self.kafka_log is not None
-
-    def kafka(self, **options: Any) -> dict[str, Any]:
-        """Keyword arguments for an aiokafka client of this cluster, plus `options`."""
-        return {"bootstrap_servers": self.bootstrap_servers, **self.security.client_options(),
-                **options}  # fmt: skip
 
 
 def fetch_all(settings: Settings) -> tuple[Path, Path]:

@@ -27,19 +27,20 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from infra.stack import Endpoints, stack_endpoints
+from infra.stack import stack_endpoints
 from processors.agents import EXIT_STALLED
 from processors.command import spawn_worker, stop_worker
-from sportsfeed.admin import ensure_topics
 from sportsfeed.archive import Selection, publish, read_raw
 from sportsfeed.arguments import iso_time, positive_int, topic_prefix
-from sportsfeed.errors import SettingsError
-from sportsfeed.log_noise import output_only
-from sportsfeed.markers import RecordProbe
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.errors import SettingsError
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.log_noise import output_only
+from sportsfeed.core.markers import RecordProbe
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.topics import Topics
 from sportsfeed.progress import GroupWatch, raw_partitions
 from sportsfeed.replay_topics import delete_replay, derived_topics, held_records
-from sportsfeed.settings import Settings
-from sportsfeed.topics import Topics
 
 POLL_S = 1.0
 

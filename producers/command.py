@@ -8,15 +8,16 @@ import logging
 import signal
 from typing import Any
 
-from infra.stack import Endpoints, stack_endpoints
+from infra.stack import stack_endpoints
 from producers.app import Producer, configured_fixtures
 from producers.health import serve
 from producers.metrics import Metrics
-from sportsfeed.admin import ensure_topics
-from sportsfeed.errors import SettingsError
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.errors import SettingsError
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.topics import Topics
 from sportsfeed.metrics_port import PRODUCER_METRICS_PORT, claim_metrics_port
-from sportsfeed.settings import Settings
-from sportsfeed.topics import Topics
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from infra.stack import stack_endpoints
 from schemas.compat import check
-from sportsfeed.settings import Settings
+from sportsfeed.core.settings import Settings
 
 
 def register(verbs: Any) -> None:

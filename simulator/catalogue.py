@@ -16,9 +16,10 @@ from random import Random
 import orjson
 
 from simulator.faults import FaultPlan, Injected, inject
-from simulator.model import Feed, Match, Sport, Team
+from simulator.model import Match, Team
 from simulator.render import Frame, Quirks, render
 from simulator.sports import generate_match
+from sportsfeed.core.vendor import Feed, Sport
 
 SPORT_BY_SLUG = {sport.slug: sport for sport in Sport}
 

@@ -18,7 +18,6 @@ import orjson
 
 from simulator.catalogue import SimFixture, generate_catalogue, load_recorded, write_recorded
 from simulator.faults import FaultPlan
-from simulator.model import Sport
 from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.arguments import (
     existing_dir,
@@ -27,8 +26,9 @@ from sportsfeed.arguments import (
     positive_int,
     share,
 )
-from sportsfeed.errors import SettingsError
-from sportsfeed.settings import Settings
+from sportsfeed.core.errors import SettingsError
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.vendor import Sport, sport_by_name
 
 
 def register(verbs: Any) -> None:
@@ -108,9 +108,9 @@ def build_fixtures(args: argparse.Namespace) -> dict[str, SimFixture]:
 
 
 def _sport(name: str) -> Sport:
-    for sport in Sport:
-        if name in {sport.slug, sport.value}:
-            return sport
+    sport = sport_by_name(name)
+    if sport is not None:
+        return sport
     raise SettingsError(f"--sports: unknown sport {name!r}; choose from soccer, basketball, "
                         "volleyball, snooker, tabletennis")  # fmt: skip
 

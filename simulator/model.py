@@ -11,35 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Final
 
-
-class Sport(enum.Enum):
-    """The five sports, valued by their path segment in the vendor's URLs."""
-
-    SOCCER = "soccer"
-    BASKETBALL = "basketball"
-    VOLLEYBALL = "v2/volleyball"
-    SNOOKER = "snooker"
-    TABLE_TENNIS = "v2/tabletennis"
-
-    @property
-    def slug(self) -> str:
-        """The sport's name without the API version: soccer, volleyball, tabletennis..."""
-        return self.value.rpartition("/")[2]
-
-    @property
-    def scores_by_periods_won(self) -> bool:
-        """Set sports count periods (sets, games, frames) won; the others count points/goals."""
-        return self in {Sport.VOLLEYBALL, Sport.SNOOKER, Sport.TABLE_TENNIS}
-
-
-class Feed(enum.Enum):
-    ACTIONS = "actions"
-    STATISTICS = "statistics"
-
-
-class Channel(enum.Enum):
-    BETTING = "betting"
-    MEDIA = "media"
+from sportsfeed.core.vendor import Sport
 
 
 class SendType(enum.IntEnum):

@@ -28,10 +28,9 @@ from websockets.http11 import Request, Response
 
 from simulator.catalogue import SimFixture
 from simulator.faults import FaultPlan
-from simulator.model import Channel, Feed, Sport
-from sportsfeed.redact import redacting_logger
+from sportsfeed.core.redact import redacting_logger
+from sportsfeed.core.vendor import ACCEPT, Channel, Feed, Sport
 
-ACCEPT = "application/vnd.imggaming.dde.api+json;version=1"
 POLICY_VIOLATION = 1008
 _SPORTS = "|".join(re.escape(sport.value) for sport in Sport)
 STREAM_PATH = re.compile(

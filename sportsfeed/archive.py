@@ -26,14 +26,15 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from infra.stack import Endpoints, stack_endpoints
-from simulator.model import Feed, Sport
-from sportsfeed.admin import ensure_topics, require_topics
+from infra.stack import stack_endpoints
 from sportsfeed.arguments import iso_time
-from sportsfeed.errors import SettingsError
-from sportsfeed.log_noise import output_only
-from sportsfeed.settings import Settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.admin import ensure_topics, require_topics
+from sportsfeed.core.errors import SettingsError
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.log_noise import output_only
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed, Sport
 
 Headers = list[tuple[str, bytes]]
 

@@ -7,7 +7,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
-from sportsfeed.topics import normalised_prefix
+from sportsfeed.core.topics import normalised_prefix
 
 
 def topic_prefix(text: str) -> str:

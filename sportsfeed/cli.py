@@ -19,10 +19,10 @@ from sportsfeed import demo as demo_command
 from sportsfeed import scoreboard as scoreboard_command
 from sportsfeed import tail as tail_command
 from sportsfeed.arguments import use_help_formatter
-from sportsfeed.errors import SportsfeedError
+from sportsfeed.core.errors import SportsfeedError
+from sportsfeed.core.outage_log import quiet_kafka_client_errors
+from sportsfeed.core.settings import Settings, describe_settings, load_settings
 from sportsfeed.failures import describe_failure
-from sportsfeed.outage_log import quiet_kafka_client_errors
-from sportsfeed.settings import Settings, describe_settings, load_settings
 
 Verb = Callable[[argparse.Namespace, Settings], int]
 

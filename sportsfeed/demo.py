@@ -25,19 +25,20 @@ from rich.console import Console
 
 from infra.processes import free_port
 from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES, local_prometheus
-from infra.stack import Endpoints, stack_endpoints
+from infra.stack import stack_endpoints
 from processors.command import spawn_worker, stop_worker
 from producers.app import Producer
 from producers.metrics import Metrics
 from simulator.catalogue import generate_catalogue
 from simulator.server import FeedSimulator, ServerOptions
-from sportsfeed.admin import ensure_topics
 from sportsfeed.arguments import non_negative_float, positive_float, positive_int, topic_prefix
-from sportsfeed.errors import InfrastructureError
-from sportsfeed.log_noise import output_only
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.errors import InfrastructureError
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.log_noise import output_only
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.topics import Topics
 from sportsfeed.scoreboard import Follower, follow_live
-from sportsfeed.settings import Settings
-from sportsfeed.topics import Topics
 
 DEMO_PREFIX = "sportsfeed-demo."
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import errno
 import socket
 
-from sportsfeed.errors import SettingsError
-from sportsfeed.settings import Settings
+from sportsfeed.core.errors import SettingsError
+from sportsfeed.core.settings import Settings
 
 PRODUCER_METRICS_PORT = 9464
 PROCESSOR_METRICS_PORT = 9465

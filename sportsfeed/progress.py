@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from infra.stack import Endpoints
-from simulator.model import Feed
-from sportsfeed.markers import RecordProbe
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.markers import RecordProbe
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
 
 MARKERS_READ = 16  # a group this close to a partition's end may have left only markers
 

@@ -15,11 +15,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import for_code
 from aiokafka.protocol.admin import DeleteGroupsRequest
 
-from infra.stack import Endpoints
-from simulator.model import Feed
-from sportsfeed.admin import connect
-from sportsfeed.errors import InfrastructureError, SettingsError
-from sportsfeed.topics import Topics
+from sportsfeed.core.admin import connect
+from sportsfeed.core.errors import InfrastructureError, SettingsError
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
 
 GROUP_NOT_FOUND = 69  # Kafka's GROUP_ID_NOT_FOUND: nothing to delete
 _GONE_TRIES, _GONE_PAUSE_S = 150, 0.2

@@ -24,14 +24,15 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from infra.stack import Endpoints, stack_endpoints
+from infra.stack import stack_endpoints
 from schemas.serde import Registry, parsed_schema
-from sportsfeed.admin import require_topics
 from sportsfeed.arguments import non_negative_float
-from sportsfeed.log_noise import output_only
+from sportsfeed.core.admin import require_topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.log_noise import output_only
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.topics import Topics
 from sportsfeed.market_view import market_cell, market_reasons
-from sportsfeed.settings import Settings
-from sportsfeed.topics import Topics
 
 Record = dict[str, Any]
 

@@ -21,12 +21,13 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from infra.stack import Endpoints, stack_endpoints
+from infra.stack import stack_endpoints
 from schemas.serde import Registry, is_confluent_avro
-from sportsfeed.admin import require_topics
-from sportsfeed.log_noise import output_only
+from sportsfeed.core.admin import require_topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.log_noise import output_only
+from sportsfeed.core.settings import Settings
 from sportsfeed.market_view import lease_fields
-from sportsfeed.settings import Settings
 
 
 def register(verbs: Any) -> None:

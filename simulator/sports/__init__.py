@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from random import Random
 
-from simulator.model import Match, Sport, Truth
+from simulator.model import Match, Truth
 from simulator.sports import basketball, snooker, soccer, tabletennis, volleyball
 from simulator.sports.builder import MatchBuilder, new_uuid, team
+from sportsfeed.core.vendor import Sport
 
 _TEAMS = {
     Sport.SOCCER: soccer.TEAMS,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from infra.helm import helm_binary
-from sportsfeed.settings import load_settings
+from sportsfeed.core.settings import load_settings
 
 
 @pytest.fixture(scope="session")

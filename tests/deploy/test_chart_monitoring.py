@@ -14,7 +14,7 @@ import yaml
 from infra.helm import helm_binary
 from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES
 from monitoring.dashboard import DASHBOARD
-from sportsfeed.settings import load_settings
+from sportsfeed.core.settings import load_settings
 from tests.deploy.test_chart import REQUIRED, render
 
 ENABLED = ["--set", "monitoring.prometheusRule.enabled=true",

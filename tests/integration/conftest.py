@@ -7,7 +7,7 @@ import pytest
 
 from infra.kafka import KafkaBroker
 from infra.stack import fetch_all
-from sportsfeed.settings import load_settings
+from sportsfeed.core.settings import load_settings
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

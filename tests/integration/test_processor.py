@@ -14,15 +14,15 @@ import httpx
 import orjson
 
 from infra.processes import free_port
-from infra.stack import Endpoints
 from processors.agents import SCHEMA_OF
 from producers.app import Producer
 from producers.metrics import Metrics
 from schemas.serde import AvroCodec, Registry
 from simulator.catalogue import SimFixture, generate_catalogue
 from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed, Sport
 from tests.integration.pipeline import (
     ALIVE,
     PARTITIONS,

@@ -8,7 +8,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import OffsetAndMetadata
 
-from infra.stack import Endpoints
+from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.progress import GroupWatch, group_progress
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 
 from infra.processes import free_port
-from infra.stack import Endpoints
 from simulator.catalogue import generate_catalogue
 from simulator.faults import FaultPlan
 from sportsfeed.cli import build_parser
+from sportsfeed.core.kafka_clients import Endpoints
 from tests.integration.pipeline import (
     TOKEN,
     environment,

@@ -9,7 +9,8 @@ from typing import Any
 from processors.derive.fixture import Applied, FixtureState, apply
 from processors.frames import BadFrame, Meta, parse
 from simulator.catalogue import SimFixture
-from simulator.model import Feed, SendType
+from simulator.model import SendType
+from sportsfeed.core.vendor import Feed
 
 Raw = tuple[Feed, int, str]  # feed, position, frame text
 STATISTICS_ONLY = frozenset({Feed.STATISTICS})

@@ -12,7 +12,7 @@ from processors.derive.fixture import FIXTURE_FINISHED
 from processors.derive.fixture_finished import winner
 from simulator.catalogue import generated
 from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
+from sportsfeed.core.vendor import Feed, Sport
 from tests.processors.streams import STATISTICS_ONLY, interleaved, raw_frames, run
 
 

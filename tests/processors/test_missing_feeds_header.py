@@ -5,7 +5,7 @@ from __future__ import annotations
 from processors.derive.fixture import FIXTURE_FINISHED, FIXTURE_SCORE
 from processors.frames import read_meta
 from simulator.catalogue import generated
-from simulator.model import Feed, Sport
+from sportsfeed.core.vendor import Feed, Sport
 from tests.processors.streams import interleaved, run
 
 

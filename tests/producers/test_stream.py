@@ -31,9 +31,9 @@ from producers.stream import (
 )
 from simulator.catalogue import SimFixture, generate_catalogue
 from simulator.faults import FaultPlan
-from simulator.model import Channel, Feed
 from simulator.render import Frame
 from simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.core.vendor import Channel, Feed
 
 TOKEN = "stream-test-token"
 UNKNOWN_FIXTURE = "00000000-0000-4000-8000-000000000000"

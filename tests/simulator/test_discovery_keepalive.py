@@ -17,8 +17,8 @@ import pytest
 
 from producers.app import _live_fixtures
 from simulator.catalogue import generate_catalogue
-from simulator.model import Sport
 from simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.core.vendor import Sport
 
 TOKEN = "test-token"
 POLLS = 150  # at the producer's pace this is 12 minutes of polling every 5 s; here a few seconds

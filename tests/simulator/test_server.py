@@ -14,8 +14,8 @@ from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 from simulator.catalogue import SimFixture, generate_catalogue, generated
 from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
-from simulator.server import ACCEPT, FeedSimulator, ServerOptions
+from simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.core.vendor import ACCEPT, Feed, Sport
 
 TOKEN = "test-token"
 HEADERS = {"Accept": ACCEPT}

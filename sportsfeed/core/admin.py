@@ -18,11 +18,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.conn import create_conn
 from aiokafka.errors import KafkaConnectionError, SaslAuthenticationFailed, TopicAlreadyExistsError
 
-from infra.stack import Endpoints
-from sportsfeed import topic_configs
-from sportsfeed.errors import InfrastructureError, SettingsError
-from sportsfeed.log_noise import kafka_client_silenced
-from sportsfeed.topics import Topics
+from sportsfeed.core import topic_configs
+from sportsfeed.core.errors import InfrastructureError, SettingsError
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.log_noise import kafka_client_silenced
+from sportsfeed.core.topics import Topics
 
 log = logging.getLogger(__name__)
 _SETTLE_TRIES = 50

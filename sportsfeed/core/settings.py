@@ -20,10 +20,10 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from simulator.model import Feed, Sport
-from sportsfeed.errors import SettingsError
-from sportsfeed.kafka_security import KafkaSecurity, SaslMechanism, SecurityProtocol
-from sportsfeed.topics import normalised_prefix
+from sportsfeed.core.errors import SettingsError
+from sportsfeed.core.kafka_security import KafkaSecurity, SaslMechanism, SecurityProtocol
+from sportsfeed.core.topics import normalised_prefix
+from sportsfeed.core.vendor import SPORT_NAMES, Feed
 
 
 def _env(name: str) -> AliasChoices:
@@ -431,7 +431,7 @@ class Settings(BaseSettings):
     @field_validator("discovery_sports")
     @classmethod
     def _known_sports(cls, value: str) -> str:
-        names = {n: s.slug for s in Sport for n in (s.slug, s.value, s.name.lower())}
+        names = {name: sport.slug for name, sport in SPORT_NAMES.items()}
         return ",".join(_known_names(value, names))
 
     @field_validator("shard")

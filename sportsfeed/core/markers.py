@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from infra.stack import Endpoints
+from sportsfeed.core.kafka_clients import Endpoints
 
 _POLL_MS = 200
 _TAIL = 16  # offsets read back from the end to find the last record (a marker follows a record)

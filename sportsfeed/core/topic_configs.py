@@ -15,7 +15,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from sportsfeed.errors import InfrastructureError
+from sportsfeed.core.errors import InfrastructureError
 
 _SET_ON_THE_TOPIC = 1  # DescribeConfigs' config_source DYNAMIC_TOPIC_CONFIG: an override
 

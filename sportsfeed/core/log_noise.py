@@ -11,8 +11,8 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from sportsfeed.outage_log import CLIENT_LOGGERS
-from sportsfeed.settings import Settings
+from sportsfeed.core.outage_log import CLIENT_LOGGERS
+from sportsfeed.core.settings import Settings
 
 
 @contextlib.contextmanager

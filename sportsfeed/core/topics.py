@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from simulator.model import Feed
-from sportsfeed.limits import RECORD_LIMIT
+from sportsfeed.core.limits import RECORD_LIMIT
+from sportsfeed.core.vendor import Feed
 
 PREFIX_SEPARATORS = ".-_"
 _LEGAL_PREFIX = re.compile(r"[A-Za-z0-9._-]{1,200}")  # Kafka's topic characters, room for names
@@ -71,7 +71,7 @@ class Topics:
     def all(self, raw_retention_ms: int = -1) -> dict[str, dict[str, str]]:
         """Every topic with its configuration."""
         compacted = {"cleanup.policy": "compact"}
-        sized = {"max.message.bytes": str(RECORD_LIMIT)}  # set on purpose: sportsfeed.limits
+        sized = {"max.message.bytes": str(RECORD_LIMIT)}  # set on purpose: sportsfeed.core.limits
         raw = {"cleanup.policy": "delete", "retention.ms": str(raw_retention_ms)} | sized
         return {
             self.raw(Feed.ACTIONS): raw,
