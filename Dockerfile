@@ -26,7 +26,6 @@ COPY infra ./infra
 COPY producers ./producers
 COPY processors ./processors
 COPY schemas ./schemas
-COPY simulator ./simulator
 RUN /opt/sportsfeed/bin/pip install --no-deps --no-build-isolation . \
  && /opt/sportsfeed/bin/pip uninstall --yes setuptools wheel pip
 

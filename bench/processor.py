@@ -37,13 +37,13 @@ from infra.processes import free_port
 from infra.stack import stack_endpoints
 from producers.protocol import StreamId, raw_headers
 from schemas.serde import HEADER, parsed_schema
-from simulator.catalogue import generate_catalogue
 from sportsfeed.core.admin import ensure_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import load_settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Channel, Feed
 from sportsfeed.progress import group_progress, raw_partitions
+from sportsfeed.simulator.catalogue import generate_catalogue
 
 PROCESS = [sys.executable, "-m", "sportsfeed", "process"]
 DERIVED = ("fixture_score", "period_delta", "fixture_finished")

@@ -12,7 +12,6 @@ from processors import command as process_command
 from processors import replay as replay_command
 from producers import command as produce_command
 from schemas import command as schemas_command
-from simulator import command as simulate_command
 from sportsfeed import __version__
 from sportsfeed import archive as archive_command
 from sportsfeed import demo as demo_command
@@ -23,6 +22,7 @@ from sportsfeed.core.errors import SportsfeedError
 from sportsfeed.core.outage_log import quiet_kafka_client_errors
 from sportsfeed.core.settings import Settings, describe_settings, load_settings
 from sportsfeed.failures import describe_failure
+from sportsfeed.verbs import simulate as simulate_command
 
 Verb = Callable[[argparse.Namespace, Settings], int]
 

@@ -29,8 +29,6 @@ from infra.stack import stack_endpoints
 from processors.command import spawn_worker, stop_worker
 from producers.app import Producer
 from producers.metrics import Metrics
-from simulator.catalogue import generate_catalogue
-from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.arguments import non_negative_float, positive_float, positive_int, topic_prefix
 from sportsfeed.core.admin import ensure_topics
 from sportsfeed.core.errors import InfrastructureError
@@ -39,6 +37,8 @@ from sportsfeed.core.log_noise import output_only
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.scoreboard import Follower, follow_live
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.simulator.server import FeedSimulator, ServerOptions
 
 DEMO_PREFIX = "sportsfeed-demo."
 

@@ -19,14 +19,14 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.serde import AvroCodec, Registry
-from simulator.catalogue import SimFixture
-from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.core.admin import ensure_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
 from sportsfeed.progress import GroupWatch
+from sportsfeed.simulator.catalogue import SimFixture
+from sportsfeed.simulator.server import FeedSimulator, ServerOptions
 
 TOKEN = "pipeline-test-token"
 PARTITIONS = 3

@@ -15,11 +15,11 @@ import pytest
 
 from infra.kafka import KafkaBroker
 from processors.agents import SCHEMA_OF
-from simulator.catalogue import SimFixture, generate_catalogue
-from simulator.faults import FaultPlan
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
 from tests.integration.pipeline import (
     ALIVE,
     Supervisor,

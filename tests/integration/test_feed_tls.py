@@ -11,8 +11,8 @@ import pytest
 
 from producers.app import Producer
 from producers.metrics import Metrics
-from simulator.catalogue import generate_catalogue
 from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.simulator.catalogue import generate_catalogue
 from tests.certificates import ServerCertificate, issue
 from tests.integration.pipeline import (
     assert_raw_is_exactly_the_streams,

@@ -11,9 +11,9 @@ import pytest
 
 from producers.app import Producer
 from producers.metrics import Metrics
-from simulator.catalogue import generate_catalogue
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
 from tests.integration.pipeline import (
     environment,
     fresh_topics,

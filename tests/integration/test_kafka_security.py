@@ -20,11 +20,11 @@ from infra.kafka import KafkaBroker, SaslSslListener
 from infra.processes import free_port
 from infra.stack import fetch_all
 from processors.command import spawn_worker, stop_worker
-from simulator.catalogue import generate_catalogue
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import load_settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generate_catalogue
 from tests.certificates import ServerCertificate, issue
 from tests.integration.pipeline import (
     PARTITIONS,

@@ -22,10 +22,10 @@ import pytest
 
 from infra.kafka import KafkaBroker
 from schemas.serde import Registry, micros, parsed_schema
-from simulator.catalogue import SimFixture, generated
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import SimFixture, generated
 from tests.integration.pipeline import (
     environment,
     fresh_topics,

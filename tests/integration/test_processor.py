@@ -18,11 +18,11 @@ from processors.agents import SCHEMA_OF
 from producers.app import Producer
 from producers.metrics import Metrics
 from schemas.serde import AvroCodec, Registry
-from simulator.catalogue import SimFixture, generate_catalogue
-from simulator.faults import FaultPlan
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
 from tests.integration.pipeline import (
     ALIVE,
     PARTITIONS,

@@ -17,11 +17,11 @@ from producers.metrics import Metrics
 from producers.protocol import StreamId
 from producers.status import State
 from producers.stream import AuthRejected
-from simulator.catalogue import generate_catalogue
-from simulator.faults import FaultPlan
 from sportsfeed.cli import main
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
 from tests.integration.pipeline import (
     TOKEN,
     assert_raw_is_exactly_the_streams,

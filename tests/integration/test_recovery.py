@@ -7,9 +7,9 @@ import signal
 from pathlib import Path
 
 from infra.processes import free_port
-from simulator.catalogue import generate_catalogue
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
 from tests.integration.pipeline import (
     assert_raw_is_exactly_the_streams,
     environment,

@@ -13,11 +13,11 @@ from infra.processes import free_port
 from processors.agents import SCHEMA_OF
 from producers.app import Producer
 from producers.metrics import Metrics
-from simulator.catalogue import generate_catalogue
-from simulator.faults import FaultPlan
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
 from tests.integration.pipeline import (
     environment,
     fresh_topics,

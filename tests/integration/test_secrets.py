@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 
 from infra.processes import free_port
-from simulator.catalogue import generate_catalogue
-from simulator.faults import FaultPlan
 from sportsfeed.cli import build_parser
 from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
 from tests.integration.pipeline import (
     TOKEN,
     environment,

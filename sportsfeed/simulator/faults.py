@@ -12,7 +12,7 @@ from random import Random
 
 import orjson
 
-from simulator.render import Frame
+from sportsfeed.simulator.render import Frame
 
 MALFORMED_KINDS = ("bad-json", "wrong-types", "truncated", "not-an-object")
 

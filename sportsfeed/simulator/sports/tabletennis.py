@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from simulator.model import ActionType, Truth
-from simulator.sports.builder import MatchBuilder, ordinal
-from simulator.sports.rallies import RallyRules
-from simulator.sports.rallies import play as play_rallies
+from sportsfeed.simulator.model import ActionType, Truth
+from sportsfeed.simulator.sports.builder import MatchBuilder, ordinal
+from sportsfeed.simulator.sports.rallies import RallyRules
+from sportsfeed.simulator.sports.rallies import play as play_rallies
 
 POINT_STARTED: Final = ActionType(1101, "Point Started")
 POINT_SCORED: Final = ActionType(1102, "Point Scored")

@@ -26,10 +26,10 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from simulator.catalogue import SimFixture
-from simulator.faults import FaultPlan
 from sportsfeed.core.redact import redacting_logger
 from sportsfeed.core.vendor import ACCEPT, Channel, Feed, Sport
+from sportsfeed.simulator.catalogue import SimFixture
+from sportsfeed.simulator.faults import FaultPlan
 
 POLICY_VIOLATION = 1008
 _SPORTS = "|".join(re.escape(sport.value) for sport in Sport)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from random import Random
 
-from simulator.model import Match, Truth
-from simulator.sports import basketball, snooker, soccer, tabletennis, volleyball
-from simulator.sports.builder import MatchBuilder, new_uuid, team
 from sportsfeed.core.vendor import Sport
+from sportsfeed.simulator.model import Match, Truth
+from sportsfeed.simulator.sports import basketball, snooker, soccer, tabletennis, volleyball
+from sportsfeed.simulator.sports.builder import MatchBuilder, new_uuid, team
 
 _TEAMS = {
     Sport.SOCCER: soccer.TEAMS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from simulator.model import ActionType, Truth
-from simulator.sports.builder import Fate, MatchBuilder
+from sportsfeed.simulator.model import ActionType, Truth
+from sportsfeed.simulator.sports.builder import Fate, MatchBuilder
 
 GOAL: Final = ActionType(104, "Goal")
 PENALTY_GOAL: Final = ActionType(104, "Goal", 10401, "Penalty Goal")

@@ -15,11 +15,11 @@ from random import Random
 
 import orjson
 
-from simulator.faults import FaultPlan, Injected, inject
-from simulator.model import Match, Team
-from simulator.render import Frame, Quirks, render
-from simulator.sports import generate_match
 from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.faults import FaultPlan, Injected, inject
+from sportsfeed.simulator.model import Match, Team
+from sportsfeed.simulator.render import Frame, Quirks, render
+from sportsfeed.simulator.sports import generate_match
 
 SPORT_BY_SLUG = {sport.slug: sport for sport in Sport}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from simulator.model import ActionType, Truth
-from simulator.sports.builder import MatchBuilder
+from sportsfeed.simulator.model import ActionType, Truth
+from sportsfeed.simulator.sports.builder import MatchBuilder
 
 TWO_MADE: Final = ActionType(202, "2PT Made")
 THREE_MADE: Final = ActionType(232, "3PT Made")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from simulator.model import ActionType, Truth
-from simulator.sports.builder import MatchBuilder, ordinal
+from sportsfeed.simulator.model import ActionType, Truth
+from sportsfeed.simulator.sports.builder import MatchBuilder, ordinal
 
 BREAK: Final = ActionType(301, "Break")
 MISS: Final = ActionType(302, "Miss")

@@ -16,9 +16,6 @@ from typing import Any
 
 import orjson
 
-from simulator.catalogue import SimFixture, generate_catalogue, load_recorded, write_recorded
-from simulator.faults import FaultPlan
-from simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.arguments import (
     existing_dir,
     non_negative_float,
@@ -29,6 +26,14 @@ from sportsfeed.arguments import (
 from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.vendor import Sport, sport_by_name
+from sportsfeed.simulator.catalogue import (
+    SimFixture,
+    generate_catalogue,
+    load_recorded,
+    write_recorded,
+)
+from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.simulator.server import FeedSimulator, ServerOptions
 
 
 def register(verbs: Any) -> None:

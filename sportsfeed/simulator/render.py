@@ -15,7 +15,7 @@ from random import Random
 
 import orjson
 
-from simulator.model import HOME, Action, Match, PeriodInfo, SendType
+from sportsfeed.simulator.model import HOME, Action, Match, PeriodInfo, SendType
 
 
 @dataclass(frozen=True)

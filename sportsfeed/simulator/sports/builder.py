@@ -13,7 +13,7 @@ from dataclasses import replace
 from random import Random
 from typing import Final
 
-from simulator.model import Action, ActionType, Match, PeriodInfo, SendType, Team
+from sportsfeed.simulator.model import Action, ActionType, Match, PeriodInfo, SendType, Team
 
 START_MATCH: Final = ActionType(4, "Start Match", counted=False)
 END_MATCH: Final = ActionType(5, "End Match", counted=False)

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from simulator.model import ActionType, Truth
-from simulator.sports.builder import MatchBuilder
+from sportsfeed.simulator.model import ActionType, Truth
+from sportsfeed.simulator.sports.builder import MatchBuilder
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The top layer: one module per `sportsfeed` verb, thin shells over the packages below."""
