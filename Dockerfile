@@ -22,7 +22,6 @@ RUN python3 -m venv /opt/sportsfeed \
 
 COPY pyproject.toml README.md ./
 COPY sportsfeed ./sportsfeed
-COPY infra ./infra
 COPY producers ./producers
 COPY processors ./processors
 COPY schemas ./schemas

@@ -33,8 +33,6 @@ from fastavro import schemaless_reader
 
 from bench.measure import Spread, cpu_seconds, histogram_bound, metric_total, scrape, spread, usage
 from bench.producer import PARTITIONS, producer_env, running_simulator
-from infra.processes import free_port
-from infra.stack import stack_endpoints
 from producers.protocol import StreamId, raw_headers
 from schemas.serde import HEADER, parsed_schema
 from sportsfeed.core.admin import ensure_topics
@@ -44,6 +42,8 @@ from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Channel, Feed
 from sportsfeed.progress import group_progress, raw_partitions
 from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.stack.processes import free_port
 
 PROCESS = [sys.executable, "-m", "sportsfeed", "process"]
 DERIVED = ("fixture_score", "period_delta", "fixture_finished")

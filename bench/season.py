@@ -24,7 +24,6 @@ from pathlib import Path
 from bench.measure import usage
 from bench.processor import PROCESS, _pass_through, _worker_env
 from bench.producer import PARTITIONS
-from infra.stack import stack_endpoints
 from producers.protocol import StreamId, raw_headers
 from sportsfeed.archive import RawRecord, write_stream
 from sportsfeed.core.admin import ensure_topics
@@ -34,6 +33,7 @@ from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Channel, Feed
 from sportsfeed.progress import group_progress, raw_partitions
 from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.stack.local import stack_endpoints
 
 FIXTURES = 1_000
 SPORTSFEED = [sys.executable, "-m", "sportsfeed"]

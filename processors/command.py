@@ -12,8 +12,6 @@ from typing import Any, NoReturn
 
 import faust
 
-from infra.processes import free_port
-from infra.stack import stack_endpoints
 from processors.agents import SCHEMA_OF, build_app, state_dir
 from processors.metrics import Metrics
 from schemas.serde import AvroCodec, Registry
@@ -22,6 +20,8 @@ from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.metrics_port import PROCESSOR_METRICS_PORT, claim_metrics_port
+from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.stack.processes import free_port
 
 log = logging.getLogger(__name__)
 EXIT_STUCK = 3

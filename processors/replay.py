@@ -27,7 +27,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from infra.stack import stack_endpoints
 from processors.agents import EXIT_STALLED
 from processors.command import spawn_worker, stop_worker
 from sportsfeed.archive import Selection, publish, read_raw
@@ -41,6 +40,7 @@ from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.progress import GroupWatch, raw_partitions
 from sportsfeed.replay_topics import delete_replay, derived_topics, held_records
+from sportsfeed.stack.local import stack_endpoints
 
 POLL_S = 1.0
 

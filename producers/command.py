@@ -8,7 +8,6 @@ import logging
 import signal
 from typing import Any
 
-from infra.stack import stack_endpoints
 from producers.app import Producer, configured_fixtures
 from producers.health import serve
 from producers.metrics import Metrics
@@ -18,6 +17,7 @@ from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.metrics_port import PRODUCER_METRICS_PORT, claim_metrics_port
+from sportsfeed.stack.local import stack_endpoints
 
 log = logging.getLogger(__name__)
 

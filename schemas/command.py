@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from infra.stack import stack_endpoints
 from schemas.compat import check
 from sportsfeed.core.settings import Settings
+from sportsfeed.stack.local import stack_endpoints
 
 
 def register(verbs: Any) -> None:

@@ -7,7 +7,6 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from infra import command as stack_command
 from processors import command as process_command
 from processors import replay as replay_command
 from producers import command as produce_command
@@ -23,6 +22,7 @@ from sportsfeed.core.outage_log import quiet_kafka_client_errors
 from sportsfeed.core.settings import Settings, describe_settings, load_settings
 from sportsfeed.failures import describe_failure
 from sportsfeed.verbs import simulate as simulate_command
+from sportsfeed.verbs import stack as stack_command
 
 Verb = Callable[[argparse.Namespace, Settings], int]
 

@@ -23,9 +23,6 @@ from typing import Any
 from prometheus_client import start_http_server
 from rich.console import Console
 
-from infra.processes import free_port
-from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES, local_prometheus
-from infra.stack import stack_endpoints
 from processors.command import spawn_worker, stop_worker
 from producers.app import Producer
 from producers.metrics import Metrics
@@ -39,6 +36,9 @@ from sportsfeed.core.topics import Topics
 from sportsfeed.scoreboard import Follower, follow_live
 from sportsfeed.simulator.catalogue import generate_catalogue
 from sportsfeed.simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.stack.processes import free_port
+from sportsfeed.stack.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES, local_prometheus
 
 DEMO_PREFIX = "sportsfeed-demo."
 

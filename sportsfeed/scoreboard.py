@@ -24,7 +24,6 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from infra.stack import stack_endpoints
 from schemas.serde import Registry, parsed_schema
 from sportsfeed.arguments import non_negative_float
 from sportsfeed.core.admin import require_topics
@@ -33,6 +32,7 @@ from sportsfeed.core.log_noise import output_only
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.market_view import market_cell, market_reasons
+from sportsfeed.stack.local import stack_endpoints
 
 Record = dict[str, Any]
 

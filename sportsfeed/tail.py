@@ -21,13 +21,13 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from infra.stack import stack_endpoints
 from schemas.serde import Registry, is_confluent_avro
 from sportsfeed.core.admin import require_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.log_noise import output_only
 from sportsfeed.core.settings import Settings
 from sportsfeed.market_view import lease_fields
+from sportsfeed.stack.local import stack_endpoints
 
 
 def register(verbs: Any) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import orjson
 
-from infra.processes import free_port
 from processors.agents import SCHEMA_OF
 from producers.app import Producer
 from producers.metrics import Metrics
@@ -23,6 +22,7 @@ from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue
 from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.stack.processes import free_port
 from tests.integration.pipeline import (
     ALIVE,
     PARTITIONS,

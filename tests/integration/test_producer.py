@@ -10,8 +10,6 @@ import httpx
 import pytest
 from prometheus_client import generate_latest
 
-from infra.kafka import KafkaBroker
-from infra.processes import free_port
 from producers.app import Producer
 from producers.metrics import Metrics
 from producers.protocol import StreamId
@@ -22,6 +20,8 @@ from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.simulator.catalogue import generate_catalogue
 from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.stack.kafka import KafkaBroker
+from sportsfeed.stack.processes import free_port
 from tests.integration.pipeline import (
     TOKEN,
     assert_raw_is_exactly_the_streams,

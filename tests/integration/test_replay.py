@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.processes import free_port
 from processors.agents import SCHEMA_OF
 from producers.app import Producer
 from producers.metrics import Metrics
@@ -18,6 +17,7 @@ from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
 from sportsfeed.simulator.catalogue import generate_catalogue
 from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.stack.processes import free_port
 from tests.integration.pipeline import (
     environment,
     fresh_topics,

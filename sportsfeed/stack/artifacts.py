@@ -156,6 +156,7 @@ def _download(
         raise InfrastructureError(f"could not download {url}: {exc}") from exc
     if digest.hexdigest() != artifact.sha256:
         raise InfrastructureError(
-            f"{artifact.file_name} has SHA-256 {digest.hexdigest()}, but infra/artifacts.lock "
-            f"pins {artifact.sha256}: refusing to run a file that is not the pinned one"
+            f"{artifact.file_name} has SHA-256 {digest.hexdigest()}, but "
+            f"sportsfeed/stack/artifacts.lock pins {artifact.sha256}: refusing to run a file that "
+            "is not the pinned one"
         )

@@ -16,13 +16,13 @@ from typing import Any, Final
 
 import httpx
 
-from infra.processes import ChildServer, free_port
 from sportsfeed.core.errors import InfrastructureError
+from sportsfeed.stack.processes import ChildServer, free_port
 
 PRODUCER_JOB: Final = "sportsfeed-producer"
 PROCESSOR_JOB: Final = "sportsfeed-processor"
 # The alert rules, one file for the chart and any Prometheus (present in a checkout)
-RULES: Final = Path(__file__).resolve().parents[1] / "helm/sportsfeed/files/sportsfeed.rules.yaml"
+RULES: Final = Path(__file__).resolve().parents[2] / "helm/sportsfeed/files/sportsfeed.rules.yaml"
 START_TIMEOUT_S: Final = 60.0
 
 

@@ -7,8 +7,8 @@ import signal
 import threading
 from typing import Any
 
-from infra.stack import fetch_all, stack_endpoints
 from sportsfeed.core.settings import Settings
+from sportsfeed.stack.local import fetch_all, stack_endpoints
 
 
 def register(verbs: Any) -> None:

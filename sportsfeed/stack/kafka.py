@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Final
 
-from infra.processes import ChildServer, free_port, java_executable, port_is_free
 from sportsfeed.core.errors import InfrastructureError
+from sportsfeed.stack.processes import ChildServer, free_port, java_executable, port_is_free
 
 KAFKA_LABEL: Final = "Apache Kafka 4.1.1"
 _API_VERSIONS_KEY: Final = 18

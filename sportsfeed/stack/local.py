@@ -13,11 +13,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from infra.artifacts import fetch, unpack
-from infra.kafka import KAFKA_LABEL, KafkaBroker
-from infra.registry import REGISTRY_LABEL, SchemaRegistry
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import Settings
+from sportsfeed.stack.artifacts import fetch, unpack
+from sportsfeed.stack.kafka import KAFKA_LABEL, KafkaBroker
+from sportsfeed.stack.registry import REGISTRY_LABEL, SchemaRegistry
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import Final
 
-from infra.processes import ChildServer, free_port, java_executable
 from sportsfeed.core.errors import InfrastructureError
+from sportsfeed.stack.processes import ChildServer, free_port, java_executable
 
 REGISTRY_LABEL: Final = "Apicurio Registry 3.0.9"
 CCOMPAT_PATH: Final = "/apis/ccompat/v7"
