@@ -40,10 +40,10 @@ from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import load_settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Channel, Feed
-from sportsfeed.progress import group_progress, raw_partitions
 from sportsfeed.simulator.catalogue import generate_catalogue
 from sportsfeed.stack.local import stack_endpoints
 from sportsfeed.stack.processes import free_port
+from sportsfeed.verbs.progress import group_progress, raw_partitions
 
 PROCESS = [sys.executable, "-m", "sportsfeed", "process"]
 DERIVED = ("fixture_score", "period_delta", "fixture_finished")

@@ -35,8 +35,8 @@ from sportsfeed.core.admin import ensure_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import load_settings
 from sportsfeed.core.topics import Topics
-from sportsfeed.progress import group_progress, raw_partitions
 from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.verbs.progress import group_progress, raw_partitions
 
 SEED = 9  # the producer's fixture list is generated with bench.producer's seed
 

@@ -16,13 +16,6 @@ from typing import Any
 
 import orjson
 
-from sportsfeed.arguments import (
-    existing_dir,
-    non_negative_float,
-    positive_float,
-    positive_int,
-    share,
-)
 from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.vendor import Sport, sport_by_name
@@ -34,6 +27,13 @@ from sportsfeed.simulator.catalogue import (
 )
 from sportsfeed.simulator.faults import FaultPlan
 from sportsfeed.simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.verbs.arguments import (
+    existing_dir,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    share,
+)
 
 
 def register(verbs: Any) -> None:

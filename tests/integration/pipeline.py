@@ -24,9 +24,9 @@ from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
-from sportsfeed.progress import GroupWatch
 from sportsfeed.simulator.catalogue import SimFixture
 from sportsfeed.simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.verbs.progress import GroupWatch
 
 TOKEN = "pipeline-test-token"
 PARTITIONS = 3

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from processors.command import spawn_worker, stop_worker
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import load_settings
 from sportsfeed.core.topics import Topics
@@ -25,6 +24,7 @@ from sportsfeed.simulator.catalogue import generate_catalogue
 from sportsfeed.stack.kafka import KafkaBroker, SaslSslListener
 from sportsfeed.stack.local import fetch_all
 from sportsfeed.stack.processes import free_port
+from sportsfeed.verbs.process import spawn_worker, stop_worker
 from tests.certificates import ServerCertificate, issue
 from tests.integration.pipeline import (
     PARTITIONS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiokafka import TopicPartition
 
 from sportsfeed.core.topics import Topics
-from sportsfeed.progress import GroupProgress, raw_partitions
+from sportsfeed.verbs.progress import GroupProgress, raw_partitions
 
 A, B = TopicPartition("t", 0), TopicPartition("t", 1)
 

@@ -8,7 +8,7 @@ import pytest
 
 from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.settings import load_settings
-from sportsfeed.demo import DEMO_PREFIX, demo_prefix
+from sportsfeed.verbs.demo import DEMO_PREFIX, demo_prefix
 
 
 @pytest.mark.parametrize(

@@ -25,14 +25,14 @@ from rich.table import Table
 from rich.text import Text
 
 from schemas.serde import Registry, parsed_schema
-from sportsfeed.arguments import non_negative_float
 from sportsfeed.core.admin import require_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.log_noise import output_only
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
-from sportsfeed.market_view import market_cell, market_reasons
 from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.verbs.arguments import non_negative_float
+from sportsfeed.verbs.market_view import market_cell, market_reasons
 
 Record = dict[str, Any]
 

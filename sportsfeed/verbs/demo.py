@@ -23,22 +23,27 @@ from typing import Any
 from prometheus_client import start_http_server
 from rich.console import Console
 
-from processors.command import spawn_worker, stop_worker
 from producers.app import Producer
 from producers.metrics import Metrics
-from sportsfeed.arguments import non_negative_float, positive_float, positive_int, topic_prefix
 from sportsfeed.core.admin import ensure_topics
 from sportsfeed.core.errors import InfrastructureError
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.log_noise import output_only
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
-from sportsfeed.scoreboard import Follower, follow_live
 from sportsfeed.simulator.catalogue import generate_catalogue
 from sportsfeed.simulator.server import FeedSimulator, ServerOptions
 from sportsfeed.stack.local import stack_endpoints
 from sportsfeed.stack.processes import free_port
 from sportsfeed.stack.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES, local_prometheus
+from sportsfeed.verbs.arguments import (
+    non_negative_float,
+    positive_float,
+    positive_int,
+    topic_prefix,
+)
+from sportsfeed.verbs.process import spawn_worker, stop_worker
+from sportsfeed.verbs.scoreboard import Follower, follow_live
 
 DEMO_PREFIX = "sportsfeed-demo."
 

@@ -1,4 +1,4 @@
-"""`sportsfeed produce` and `sportsfeed topics`: vendor websockets to the raw Kafka topics."""
+"""`sportsfeed produce`: vendor websockets to the raw Kafka topics."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from typing import Any
 from producers.app import Producer, configured_fixtures
 from producers.health import serve
 from producers.metrics import Metrics
-from sportsfeed.core.admin import ensure_topics
 from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import Settings
-from sportsfeed.core.topics import Topics
-from sportsfeed.metrics_port import PRODUCER_METRICS_PORT, claim_metrics_port
 from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.verbs.metrics_port import PRODUCER_METRICS_PORT, claim_metrics_port
+from sportsfeed.verbs.topics import ensure_configured_topics
 
 log = logging.getLogger(__name__)
 
@@ -34,37 +33,6 @@ def register(verbs: Any) -> None:
         ),
     )
     produce.set_defaults(verb=run_produce)
-    topics = verbs.add_parser(
-        "topics",
-        help="create every sportsfeed topic (one partition count), or check them",
-        description=(
-            "Create the missing topics under SPORTSFEED_TOPIC_PREFIX with SPORTSFEED_PARTITIONS "
-            "partitions and alter the configs of existing ones that differ from "
-            "the settings (retention, cleanup policy); refuse, naming it, a partition count or "
-            "replication factor that differs (Kafka cannot change those in place)."
-        ),
-    )
-    topics.add_argument(
-        "--check", action="store_true",
-        help="change nothing; exit non-zero naming every difference (a missing topic included)",
-    )  # fmt: skip
-    topics.set_defaults(verb=run_topics)
-
-
-def run_topics(args: argparse.Namespace, settings: Settings) -> int:
-    with stack_endpoints(settings) as endpoints:
-        counts = asyncio.run(_topics(settings, endpoints, check_only=args.check))
-    for name, partitions in sorted(counts.items()):
-        print(f"{name}: {partitions} partitions")  # noqa: T201
-    return 0
-
-
-async def _topics(
-    settings: Settings, endpoints: Endpoints, *, check_only: bool = False
-) -> dict[str, int]:
-    return await ensure_topics(endpoints, Topics(settings.topic_prefix),
-                               settings.partitions, settings.replication,
-                               settings.raw_retention_ms, check_only=check_only)  # fmt: skip
 
 
 def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
@@ -90,7 +58,7 @@ async def _produce(settings: Settings, endpoints: Endpoints, metrics: Metrics) -
         pages = await serve(settings.metrics_host, settings.metrics_port, metrics.registry,
                             producer.readiness)  # fmt: skip
     try:
-        await _topics(settings, endpoints)
+        await ensure_configured_topics(settings, endpoints)
         log.info("topics checked")
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -28,9 +28,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from processors.agents import EXIT_STALLED
-from processors.command import spawn_worker, stop_worker
-from sportsfeed.archive import Selection, publish, read_raw
-from sportsfeed.arguments import iso_time, positive_int, topic_prefix
 from sportsfeed.core.admin import ensure_topics
 from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.kafka_clients import Endpoints
@@ -38,9 +35,12 @@ from sportsfeed.core.log_noise import output_only
 from sportsfeed.core.markers import RecordProbe
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
-from sportsfeed.progress import GroupWatch, raw_partitions
-from sportsfeed.replay_topics import delete_replay, derived_topics, held_records
 from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.verbs.archive import Selection, publish, read_raw
+from sportsfeed.verbs.arguments import iso_time, positive_int, topic_prefix
+from sportsfeed.verbs.process import spawn_worker, stop_worker
+from sportsfeed.verbs.progress import GroupWatch, raw_partitions
+from sportsfeed.verbs.replay_topics import delete_replay, derived_topics, held_records
 
 POLL_S = 1.0
 

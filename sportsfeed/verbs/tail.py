@@ -26,8 +26,8 @@ from sportsfeed.core.admin import require_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.log_noise import output_only
 from sportsfeed.core.settings import Settings
-from sportsfeed.market_view import lease_fields
 from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.verbs.market_view import lease_fields
 
 
 def register(verbs: Any) -> None:

@@ -19,9 +19,9 @@ from sportsfeed.core.admin import cluster_id, ensure_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
-from sportsfeed.metrics_port import PROCESSOR_METRICS_PORT, claim_metrics_port
 from sportsfeed.stack.local import stack_endpoints
 from sportsfeed.stack.processes import free_port
+from sportsfeed.verbs.metrics_port import PROCESSOR_METRICS_PORT, claim_metrics_port
 
 log = logging.getLogger(__name__)
 EXIT_STUCK = 3

@@ -26,7 +26,6 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from sportsfeed.arguments import iso_time
 from sportsfeed.core.admin import ensure_topics, require_topics
 from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.kafka_clients import Endpoints
@@ -35,6 +34,7 @@ from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.verbs.arguments import iso_time
 
 Headers = list[tuple[str, bytes]]
 
