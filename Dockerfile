@@ -22,11 +22,9 @@ RUN python3 -m venv /opt/sportsfeed \
 
 COPY pyproject.toml README.md ./
 COPY sportsfeed ./sportsfeed
-COPY infra ./infra
 COPY producers ./producers
 COPY processors ./processors
 COPY schemas ./schemas
-COPY simulator ./simulator
 RUN /opt/sportsfeed/bin/pip install --no-deps --no-build-isolation . \
  && /opt/sportsfeed/bin/pip uninstall --yes setuptools wheel pip
 

@@ -31,8 +31,9 @@ from bench.producer import catch_up, fan_out
 from bench.replay import FRAMES, PASS, PLAIN, QUIX, WORKER, replay
 from bench.report import Report, Row, merged, verdict
 from bench.season import FIXTURES, scaled, season
-from infra.stack import Endpoints, stack_endpoints
-from sportsfeed.settings import load_settings
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.stack.local import stack_endpoints
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

@@ -11,8 +11,8 @@ import asyncio
 
 from websockets.asyncio.server import ServerConnection, serve
 
-from simulator.catalogue import generate_catalogue
-from simulator.model import Feed
+from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
 
 
 async def main() -> None:

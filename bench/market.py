@@ -24,11 +24,12 @@ from pathlib import Path
 from bench.measure import Spread, spread, stop
 from bench.processor import PROCESS, _worker_env
 from bench.producer import PRODUCE, producer_env, running_simulator
-from infra.kafka import KafkaBroker
-from infra.stack import Endpoints, fetch_all, stack_endpoints
-from sportsfeed.admin import ensure_topics
-from sportsfeed.settings import load_settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.stack.kafka import KafkaBroker
+from sportsfeed.stack.local import fetch_all, stack_endpoints
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "pricing_consumer.py"
 FIXTURES = 5

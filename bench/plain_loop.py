@@ -24,8 +24,8 @@ from processors.agents import SCHEMA_OF
 from processors.derive.fixture import FixtureState, apply
 from processors.frames import BadFrame, parse, read_meta
 from schemas.serde import AvroCodec, Registry
-from simulator.model import Feed
-from sportsfeed.topics import Topics
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
 
 
 async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frames: int) -> str:

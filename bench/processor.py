@@ -33,16 +33,17 @@ from fastavro import schemaless_reader
 
 from bench.measure import Spread, cpu_seconds, histogram_bound, metric_total, scrape, spread, usage
 from bench.producer import PARTITIONS, producer_env, running_simulator
-from infra.processes import free_port
-from infra.stack import Endpoints, stack_endpoints
 from producers.protocol import StreamId, raw_headers
 from schemas.serde import HEADER, parsed_schema
-from simulator.catalogue import generate_catalogue
-from simulator.model import Channel, Feed
-from sportsfeed.admin import ensure_topics
-from sportsfeed.progress import group_progress, raw_partitions
-from sportsfeed.settings import load_settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Channel, Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.stack.processes import free_port
+from sportsfeed.verbs.progress import group_progress, raw_partitions
 
 PROCESS = [sys.executable, "-m", "sportsfeed", "process"]
 DERIVED = ("fixture_score", "period_delta", "fixture_finished")

@@ -23,13 +23,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.measure import histogram_bound, metric_total, scrape, spawn, stop, usage
 from bench.simulator import _port, simulator
-from infra.processes import free_port
-from infra.stack import Endpoints, stack_endpoints
-from simulator.catalogue import generate_catalogue
-from simulator.model import Feed
-from sportsfeed.admin import ensure_topics
-from sportsfeed.settings import load_settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.stack.processes import free_port
 
 SEED = 9
 PARTITIONS = 4

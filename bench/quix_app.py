@@ -39,8 +39,8 @@ from processors.derive.fixture import (
 )
 from processors.frames import BadFrame, parse, read_meta
 from schemas.serde import AvroCodec, Registry
-from simulator.model import Feed
-from sportsfeed.topics import Topics
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
 
 # The outputs' names are their schemas' names (the worker's SCHEMA_OF maps each to itself);
 # `processors.agents` itself imports Faust, so it cannot be imported here.

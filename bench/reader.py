@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from bench.simulator import _run_clients, _urls
-from simulator.model import Feed
+from sportsfeed.core.vendor import Feed
 
 
 def main() -> None:

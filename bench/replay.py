@@ -46,12 +46,13 @@ from bench.processor import (
 )
 from bench.producer import PARTITIONS
 from bench.quix_env import QUIXSTREAMS, quix_env, quix_python
-from infra.stack import Endpoints, stack_endpoints
 from schemas.serde import HEADER
-from simulator.model import Feed
-from sportsfeed.admin import ensure_topics
-from sportsfeed.settings import load_settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
+from sportsfeed.stack.local import stack_endpoints
 
 FRAMES = 60_000
 WORKER, QUIX, PLAIN, PASS = "worker", "Quix Streams app", "plain aiokafka loop", "pass-through"

@@ -24,15 +24,16 @@ from pathlib import Path
 from bench.measure import usage
 from bench.processor import PROCESS, _pass_through, _worker_env
 from bench.producer import PARTITIONS
-from infra.stack import Endpoints, stack_endpoints
 from producers.protocol import StreamId, raw_headers
-from simulator.catalogue import generate_catalogue
-from simulator.model import Channel, Feed
-from sportsfeed.admin import ensure_topics
-from sportsfeed.archive import RawRecord, write_stream
-from sportsfeed.progress import group_progress, raw_partitions
-from sportsfeed.settings import load_settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Channel, Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.verbs.archive import RawRecord, write_stream
+from sportsfeed.verbs.progress import group_progress, raw_partitions
 
 FIXTURES = 1_000
 SPORTSFEED = [sys.executable, "-m", "sportsfeed"]

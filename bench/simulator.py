@@ -15,9 +15,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from bench.measure import Spread, spawn, spread, stop, usage
-from simulator.catalogue import generate_catalogue
-from simulator.model import Feed
-from simulator.server import ACCEPT
+from sportsfeed.core.vendor import ACCEPT, Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
 
 TOKEN = "local-simulator-token"  # the simulator's default (SPORTSFEED_VENDOR_TOKEN)
 SEED = 7

@@ -31,11 +31,12 @@ from bench.measure import machine_facts, metric_total, scrape, spawn, stop, usag
 from bench.processor import PROCESS, _worker_env
 from bench.producer import PARTITIONS, PRODUCE, producer_env
 from bench.simulator import _port
-from infra.stack import Endpoints, stack_endpoints
-from sportsfeed.admin import ensure_topics
-from sportsfeed.progress import group_progress, raw_partitions
-from sportsfeed.settings import load_settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.verbs.progress import group_progress, raw_partitions
 
 SEED = 9  # the producer's fixture list is generated with bench.producer's seed
 

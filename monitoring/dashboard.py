@@ -18,7 +18,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.common import LegendDisplayMode, LegendPlacement, StackingMode
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
-from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES
+from sportsfeed.stack.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES
 
 DASHBOARD: Final = RULES.with_name("sportsfeed-dashboard.json")
 UID: Final = "sportsfeed"

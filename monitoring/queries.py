@@ -9,8 +9,8 @@ from typing import Any, Final
 
 import yaml
 
-from infra.prometheus import RULES
 from monitoring.dashboard import DASHBOARD
+from sportsfeed.stack.prometheus import RULES
 
 # sportsfeed's own names, the process collector's and Prometheus' `up` (not a call: no "(")
 _METRIC: Final = re.compile(r"\b((?:sportsfeed|process)_\w+|up)\b(?!\s*\()")

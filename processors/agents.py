@@ -28,7 +28,6 @@ from faust.streams import _current_event
 from faust.types import EventT, StoreT, TableT
 from prometheus_client import generate_latest
 
-from infra.stack import Endpoints
 from processors.deadletter import dead_letter
 from processors.derive.fixture import (
     FIXTURE_FINISHED,
@@ -45,14 +44,14 @@ from processors.frames import BadFrame, parse, read_meta
 from processors.gapless import GaplessApp, GaplessConsumer
 from processors.market import MARKET_STATE, MarketBook, install
 from processors.metrics import Metrics
-from producers.publisher import KeyPartitioner
 from schemas.errors import RecordMismatch
 from schemas.serde import AvroCodec
-from simulator.model import Feed
-from sportsfeed.limits import BATCH_LIMIT, REQUEST_LIMIT
-from sportsfeed.markers import RecordProbe
-from sportsfeed.settings import Settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints, KeyPartitioner
+from sportsfeed.core.limits import BATCH_LIMIT, REQUEST_LIMIT
+from sportsfeed.core.markers import RecordProbe
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
 
 log = logging.getLogger(__name__)
 EXIT_STALLED = 4

@@ -3,7 +3,7 @@
 The rejected topic keeps the record's key, bytes and headers as they were, plus where it came
 from and why it was refused, so an operator can fix and re-publish it. A value over
 DEAD_LETTER_LIMIT is cut to it (header `truncated-from`: its size), so that the dead letter
-always fits the rejected topic and the worker's requests (`sportsfeed.limits`); the raw
+always fits the rejected topic and the worker's requests (`sportsfeed.core.limits`); the raw
 record itself stays where `source-topic`/`source-partition`/`source-offset` say.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from sportsfeed.limits import DEAD_LETTER_LIMIT, RECORD_OVERHEAD
+from sportsfeed.core.limits import DEAD_LETTER_LIMIT, RECORD_OVERHEAD
 
 REASON_LIMIT: Final = 1000  # characters of the reason kept in the header
 HEADERS_LIMIT: Final = RECORD_OVERHEAD // 2  # bytes of the raw record's own headers kept

@@ -16,8 +16,8 @@ from typing import Any, ClassVar, Final, TypeVar
 import orjson
 
 from schemas.validation import LONG_RANGE
-from simulator.model import Feed, Sport
-from sportsfeed.limits import FRAME_LIMIT, OVERSIZED_HEADER
+from sportsfeed.core.limits import FRAME_LIMIT, OVERSIZED_HEADER
+from sportsfeed.core.vendor import Feed, Sport
 
 EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 T = TypeVar("T")
@@ -115,7 +115,7 @@ def read_meta(headers: Iterable[tuple[str, bytes]]) -> Meta:
     """The sport, position and feeds headers the producer put on a raw record.
 
     Without a `feeds` header (records another producer wrote) `feeds` is None. A
-    stand-in for a frame over the size limit (`sportsfeed.limits`) is refused, naming it.
+    stand-in for a frame over the size limit (`sportsfeed.core.limits`) is refused, naming it.
     """
     found = dict(headers)
     if OVERSIZED_HEADER in found:

@@ -26,7 +26,6 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import murmur2
 
-from infra.stack import Endpoints
 from processors.derive.fixture import FixtureState
 from processors.derive.market_state import (
     OPEN,
@@ -41,9 +40,10 @@ from processors.derive.market_state import (
 )
 from processors.metrics import Metrics
 from schemas.serde import AvroCodec, Registry, parsed_schema
-from simulator.model import Feed
-from sportsfeed.settings import Settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
 
 log = logging.getLogger(__name__)
 MARKET_STATE: Final = "market_state"

@@ -8,7 +8,7 @@ producer killed between registering a partition and writing to it).
 
 The fetcher hands over every record from its position on, in order; so between two positions
 of a partition with no seek in between, each offset not handed over is no record. Learning
-this costs nothing; `sportsfeed.markers` reads the partition for the rest (after a rebalance).
+this costs nothing; `sportsfeed.core.markers` reads the partition for the rest (after a rebalance).
 """
 
 from __future__ import annotations

@@ -16,19 +16,19 @@ from typing import Any
 
 import httpx
 
-from infra.stack import Endpoints
 from producers.liveness import RENEW_S, Lease, producer_instance_id, release
 from producers.metrics import Metrics
-from producers.protocol import StreamId, parse_fixture_list, sport_by_name
+from producers.protocol import StreamId, parse_fixture_list
 from producers.publisher import Publisher, transactional_id
 from producers.recovery import resume_points, unfinished_fixtures
 from producers.status import Finished, FixtureStatus, State, count_states
 from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
 from schemas.serde import AvroCodec, Registry
-from simulator.model import Channel, Feed, Sport
-from sportsfeed.errors import SettingsError
-from sportsfeed.settings import Settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.errors import SettingsError
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Channel, Feed, Sport, sport_by_name
 
 log = logging.getLogger(__name__)
 RELEASE_S = 5.0  # a stop waits this long at most to queue its last records (Kafka may be gone)

@@ -23,7 +23,7 @@ class Metrics:
         )
         self.oversized = Counter(
             "sportsfeed_producer_oversized_frames",
-            "Frames over the frame limit, published as a stand-in (sportsfeed.limits)",
+            "Frames over the frame limit, published as a stand-in (sportsfeed.core.limits)",
             labels,
             registry=r,
         )

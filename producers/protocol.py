@@ -13,10 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
-from simulator.model import Channel, Feed, Sport
-from sportsfeed.limits import OVERSIZED_HEADER
+from sportsfeed.core.limits import OVERSIZED_HEADER
+from sportsfeed.core.vendor import Channel, Feed, Sport, sport_by_name, stream_path
 
-ACCEPT: Final = "application/vnd.imggaming.dde.api+json;version=1"
 _DATA_KEYS: Final = frozenset({"fixtureAction", "fixtureSummary", "seqNum", "teamActionAggregates"})
 _FINISHED: Final = re.compile(r'"finished"\s*:\s*true')
 
@@ -50,8 +49,7 @@ class Control:
 
 
 def stream_url(base: str, stream: StreamId, channel: Channel, position: int, speed: str) -> str:
-    media = "/media" if channel is Channel.MEDIA else ""
-    path = f"{media}/{stream.sport.value}/fixtures/{stream.fixture_id}/{stream.feed.value}"
+    path = stream_path(stream.sport, stream.fixture_id, stream.feed, channel)
     return f"{base}{path}?startPosition={position}&speed={speed}"
 
 
@@ -126,10 +124,3 @@ def parse_fixture_list(text: str) -> list[tuple[Sport, str]]:
             raise ValueError(f"{item!r} is not sport:fixtureId (e.g. soccer:<uuid>)")
         fixtures.append((sport, fixture_id))
     return fixtures
-
-
-def sport_by_name(name: str) -> Sport | None:
-    for sport in Sport:
-        if name in {sport.slug, sport.value, sport.name.lower()}:
-            return sport
-    return None

@@ -27,12 +27,11 @@ from aiokafka.errors import (
     ProducerFenced,
     RecordTooLargeError,
 )
-from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
-from infra.stack import Endpoints
-from sportsfeed.errors import InfrastructureError
-from sportsfeed.limits import BATCH_LIMIT, REQUEST_LIMIT
+from sportsfeed.core.errors import InfrastructureError
+from sportsfeed.core.kafka_clients import Endpoints, KeyPartitioner
+from sportsfeed.core.limits import BATCH_LIMIT, REQUEST_LIMIT
 
 Headers = list[tuple[str, bytes]]
 TRANSACTION_S = 0.1  # how long records wait for their commit (read_committed readers' delay)
@@ -52,25 +51,6 @@ class Fenced(InfrastructureError):
     """Another producer took this shard's transactional id: Kafka refuses our writes."""
 
 
-class KeyPartitioner:
-    """Kafka's default partitioning (murmur2 of the key), remembered per key.
-
-    aiokafka computes murmur2 in pure Python on every send; a producer sends many frames for
-    few keys (fixtures), so the answer is cached. Same partitions as every Kafka client.
-    """
-
-    def __init__(self) -> None:
-        self._default = DefaultPartitioner()
-        self._known: dict[tuple[bytes, int], int] = {}
-
-    def __call__(self, key: bytes, all_partitions: list[int], available: list[int]) -> int:
-        found = self._known.get((key, len(all_partitions)))
-        if found is None:
-            found = self._default(key, all_partitions, available)
-            self._known[key, len(all_partitions)] = found
-        return found
-
-
 class Publisher:
     def __init__(
         self, endpoints: Endpoints, max_unacked: int, outage_limit_s: float, identity: str
@@ -84,12 +64,12 @@ class Publisher:
             # an outage must not abort the open transaction before the outage limit ends us
             transaction_timeout_ms=min(int(outage_limit_s * 1000) + 30_000, _TRANSACTION_MAX_MS),
             linger_ms=0,  # batches still form while a request is in flight
-            max_batch_size=BATCH_LIMIT,  # one batch per partition per request: sportsfeed.limits
+            max_batch_size=BATCH_LIMIT,  # a batch per partition per request: sportsfeed.core.limits
             request_timeout_ms=int(outage_limit_s * 1000),
             partitioner=KeyPartitioner(),
             retry_backoff_ms=200,
             client_id="sportsfeed-producer",
-            max_request_size=REQUEST_LIMIT,  # set on purpose: sportsfeed.limits
+            max_request_size=REQUEST_LIMIT,  # set on purpose: sportsfeed.core.limits
         )
         self._slots = asyncio.Semaphore(max_unacked)
         # send time of each record awaiting its ack, in send order: the first is the oldest

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
-from infra.stack import Endpoints
 from producers.protocol import StreamId, marks_finished
 from producers.status import GAVE_UP, State
 from schemas.serde import AvroCodec
-from simulator.model import Feed, Sport
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed, Sport
 
 log = logging.getLogger(__name__)
 _POLL_MS = 500

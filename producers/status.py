@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from producers.protocol import StreamId
-from simulator.model import Channel, Feed
+from sportsfeed.core.vendor import Channel, Feed
 
 # The reason of a FAILED stream the producer stopped trying (see `producers.stream`); such a
 # stream is not resumed on start, every other unfinished one is.

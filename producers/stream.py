@@ -26,7 +26,6 @@ from websockets.exceptions import (
 
 from producers.metrics import Metrics
 from producers.protocol import (
-    ACCEPT,
     StreamId,
     auth_message,
     classify,
@@ -38,10 +37,10 @@ from producers.protocol import (
 )
 from producers.publisher import Headers, Publisher
 from producers.status import GAVE_UP, State
-from simulator.model import Channel, Feed
-from sportsfeed.errors import SportsfeedError
-from sportsfeed.limits import FRAME_LIMIT
-from sportsfeed.redact import redacting_logger
+from sportsfeed.core.errors import SportsfeedError
+from sportsfeed.core.limits import FRAME_LIMIT
+from sportsfeed.core.redact import redacting_logger
+from sportsfeed.core.vendor import ACCEPT, Channel, Feed
 
 log = logging.getLogger(__name__)
 _WEBSOCKET_LOG = redacting_logger("producers.websocket")  # frame-level debug logs, token-free

@@ -1,6 +1,6 @@
 """Errors of the Avro contract.
 
-SchemaError                     base (sportsfeed.errors.SportsfeedError)
+SchemaError                     base (sportsfeed.core.errors.SportsfeedError)
 ├── RegistryUnavailable         the registry did not answer (retriable)
 ├── UnknownSchemaId             a record names a schema id the registry does not know
 └── RecordMismatch              a record does not match its schema; names the field
@@ -8,7 +8,7 @@ SchemaError                     base (sportsfeed.errors.SportsfeedError)
 
 from __future__ import annotations
 
-from sportsfeed.errors import SportsfeedError
+from sportsfeed.core.errors import SportsfeedError
 
 
 class SchemaError(SportsfeedError):

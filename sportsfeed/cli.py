@@ -7,22 +7,23 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from infra import command as stack_command
-from processors import command as process_command
-from processors import replay as replay_command
-from producers import command as produce_command
-from schemas import command as schemas_command
-from simulator import command as simulate_command
 from sportsfeed import __version__
-from sportsfeed import archive as archive_command
-from sportsfeed import demo as demo_command
-from sportsfeed import scoreboard as scoreboard_command
-from sportsfeed import tail as tail_command
-from sportsfeed.arguments import use_help_formatter
-from sportsfeed.errors import SportsfeedError
+from sportsfeed.core.errors import SportsfeedError
+from sportsfeed.core.outage_log import quiet_kafka_client_errors
+from sportsfeed.core.settings import Settings, describe_settings, load_settings
 from sportsfeed.failures import describe_failure
-from sportsfeed.outage_log import quiet_kafka_client_errors
-from sportsfeed.settings import Settings, describe_settings, load_settings
+from sportsfeed.verbs import archive as archive_command
+from sportsfeed.verbs import demo as demo_command
+from sportsfeed.verbs import process as process_command
+from sportsfeed.verbs import produce as produce_command
+from sportsfeed.verbs import replay as replay_command
+from sportsfeed.verbs import schemas as schemas_command
+from sportsfeed.verbs import scoreboard as scoreboard_command
+from sportsfeed.verbs import simulate as simulate_command
+from sportsfeed.verbs import stack as stack_command
+from sportsfeed.verbs import tail as tail_command
+from sportsfeed.verbs import topics as topics_command
+from sportsfeed.verbs.arguments import use_help_formatter
 
 Verb = Callable[[argparse.Namespace, Settings], int]
 
@@ -32,6 +33,7 @@ VERB_MODULES = (
     stack_command,
     simulate_command,
     produce_command,
+    topics_command,
     process_command,
     replay_command,
     schemas_command,

@@ -13,7 +13,7 @@ import errno
 import httpx
 from aiokafka.errors import KafkaError
 
-from sportsfeed.settings import Settings
+from sportsfeed.core.settings import Settings
 
 CCOMPAT_HINT = "Apicurio's ends in /apis/ccompat/v7"
 

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.stack import Endpoints, stack_endpoints
-from sportsfeed.settings import load_settings
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.stack.local import stack_endpoints
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from processors.frames import ActionsFrame, StatisticsFrame, TeamRef
-from simulator.model import Sport
+from sportsfeed.core.vendor import Sport
 
 Record = dict[str, Any]
 LEAD: Final = 2

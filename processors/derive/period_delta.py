@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from processors.frames import Aggregate, AggregateKey, StatisticsFrame
-from simulator.model import Sport
+from sportsfeed.core.vendor import Sport
 
 Record = dict[str, Any]
 Snapshot = Mapping[AggregateKey, Aggregate]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.helm import helm_binary
-from sportsfeed.settings import load_settings
+from sportsfeed.core.settings import load_settings
+from sportsfeed.stack.helm import helm_binary
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from infra.prometheus import RULES
 from monitoring.queries import alert_rules
+from sportsfeed.stack.prometheus import RULES
 
 TESTS = Path(__file__).with_name("alerts.test.yaml")
 

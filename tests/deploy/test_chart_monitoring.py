@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.helm import helm_binary
-from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES
 from monitoring.dashboard import DASHBOARD
-from sportsfeed.settings import load_settings
+from sportsfeed.core.settings import load_settings
+from sportsfeed.stack.helm import helm_binary
+from sportsfeed.stack.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES
 from tests.deploy.test_chart import REQUIRED, render
 
 ENABLED = ["--set", "monitoring.prometheusRule.enabled=true",

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.kafka import KafkaBroker
-from infra.stack import fetch_all
-from sportsfeed.settings import load_settings
+from sportsfeed.core.settings import load_settings
+from sportsfeed.stack.kafka import KafkaBroker
+from sportsfeed.stack.local import fetch_all
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -18,15 +18,15 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from infra.stack import Endpoints
 from schemas.serde import AvroCodec, Registry
-from simulator.catalogue import SimFixture
-from simulator.model import Feed
-from simulator.server import FeedSimulator, ServerOptions
-from sportsfeed.admin import ensure_topics
-from sportsfeed.progress import GroupWatch
-from sportsfeed.settings import Settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.admin import ensure_topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import SimFixture
+from sportsfeed.simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.verbs.progress import GroupWatch
 
 TOKEN = "pipeline-test-token"
 PARTITIONS = 3

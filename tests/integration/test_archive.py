@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from infra.stack import Endpoints
 from producers.app import Producer
 from producers.metrics import Metrics
-from simulator.catalogue import generate_catalogue, load_recorded
-from simulator.faults import FaultPlan
-from simulator.model import Feed
 from sportsfeed.cli import main
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import generate_catalogue, load_recorded
+from sportsfeed.simulator.faults import FaultPlan
 from tests.integration.pipeline import (
     environment,
     fresh_topics,

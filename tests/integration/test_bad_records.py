@@ -14,14 +14,14 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from infra.processes import free_port
-from infra.stack import Endpoints
 from processors.agents import SCHEMA_OF
 from producers.protocol import StreamId, raw_headers, stand_in
-from simulator.catalogue import generated
-from simulator.model import Channel, Feed, Sport
-from sportsfeed.limits import DEAD_LETTER_LIMIT
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.limits import DEAD_LETTER_LIMIT
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Channel, Feed, Sport
+from sportsfeed.simulator.catalogue import generated
+from sportsfeed.stack.processes import free_port
 from tests.integration.pipeline import (
     PARTITIONS,
     fresh_topics,

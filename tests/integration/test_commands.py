@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.processes import free_port
-from infra.stack import Endpoints
-from simulator.model import Sport
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.vendor import Sport
+from sportsfeed.stack.processes import free_port
 
 SPORTSFEED = str(Path(sys.executable).parent / "sportsfeed")  # what `make` installs
 FIXTURE = "0d5c8a36-0000-4000-8000-000000000001"

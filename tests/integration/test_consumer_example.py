@@ -11,8 +11,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from infra.stack import Endpoints
 from schemas.serde import AvroCodec, Registry
+from sportsfeed.core.kafka_clients import Endpoints
 from tests.integration.pipeline import fresh_topics
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "pricing_consumer.py"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.stack import Endpoints
-from simulator.model import Feed
 from sportsfeed.cli import main
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
 from tests.integration.pipeline import read_topic
 
 

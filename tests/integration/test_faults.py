@@ -13,13 +13,13 @@ from random import Random
 
 import pytest
 
-from infra.kafka import KafkaBroker
-from infra.stack import Endpoints
 from processors.agents import SCHEMA_OF
-from simulator.catalogue import SimFixture, generate_catalogue
-from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.stack.kafka import KafkaBroker
 from tests.integration.pipeline import (
     ALIVE,
     Supervisor,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.stack import Endpoints
 from producers.app import Producer
 from producers.metrics import Metrics
-from simulator.catalogue import generate_catalogue
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.simulator.catalogue import generate_catalogue
 from tests.certificates import ServerCertificate, issue
 from tests.integration.pipeline import (
     assert_raw_is_exactly_the_streams,

@@ -9,11 +9,11 @@ import logging
 import orjson
 import pytest
 
-from infra.stack import Endpoints
 from producers.app import Producer
 from producers.metrics import Metrics
-from simulator.catalogue import generate_catalogue
-from simulator.model import Feed
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
 from tests.integration.pipeline import (
     environment,
     fresh_topics,

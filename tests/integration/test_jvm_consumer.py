@@ -18,15 +18,15 @@ import fastavro
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from infra.stack import Endpoints
 from producers.app import Producer
 from producers.metrics import Metrics
 from schemas.compat import released_text
 from schemas.serde import HEADER, MAGIC, Registry, micros, parsed_schema
-from simulator.catalogue import generate_catalogue
-from simulator.model import Feed, Sport
-from sportsfeed.settings import load_settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generate_catalogue
 from tests.integration.pipeline import (
     environment,
     fresh_topics,

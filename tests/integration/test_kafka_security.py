@@ -16,14 +16,15 @@ from pathlib import Path
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from infra.kafka import KafkaBroker, SaslSslListener
-from infra.processes import free_port
-from infra.stack import Endpoints, fetch_all
-from processors.command import spawn_worker, stop_worker
-from simulator.catalogue import generate_catalogue
-from simulator.model import Feed, Sport
-from sportsfeed.settings import load_settings
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import load_settings
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.stack.kafka import KafkaBroker, SaslSslListener
+from sportsfeed.stack.local import fetch_all
+from sportsfeed.stack.processes import free_port
+from sportsfeed.verbs.process import spawn_worker, stop_worker
 from tests.certificates import ServerCertificate, issue
 from tests.integration.pipeline import (
     PARTITIONS,

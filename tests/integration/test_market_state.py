@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from infra.kafka import KafkaBroker
-from infra.stack import Endpoints
 from schemas.serde import Registry, micros, parsed_schema
-from simulator.catalogue import SimFixture, generated
-from simulator.model import Feed, Sport
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import SimFixture, generated
+from sportsfeed.stack.kafka import KafkaBroker
 from tests.integration.pipeline import (
     environment,
     fresh_topics,

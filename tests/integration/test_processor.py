@@ -13,16 +13,16 @@ from typing import Any
 import httpx
 import orjson
 
-from infra.processes import free_port
-from infra.stack import Endpoints
 from processors.agents import SCHEMA_OF
 from producers.app import Producer
 from producers.metrics import Metrics
 from schemas.serde import AvroCodec, Registry
-from simulator.catalogue import SimFixture, generate_catalogue
-from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.stack.processes import free_port
 from tests.integration.pipeline import (
     ALIVE,
     PARTITIONS,

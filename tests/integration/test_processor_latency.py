@@ -22,12 +22,12 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from infra.stack import Endpoints
 from producers.protocol import StreamId, raw_headers
 from schemas.serde import AvroCodec, Registry
-from simulator.catalogue import generate_catalogue
-from simulator.model import Channel, Feed, Sport
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Channel, Feed, Sport
+from sportsfeed.simulator.catalogue import generate_catalogue
 from tests.integration.pipeline import PARTITIONS, fresh_topics, spawn, stop
 
 PROBES = 30  # the first half absorbs the worker's start-up backlog; the second half is measured

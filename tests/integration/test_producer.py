@@ -10,18 +10,18 @@ import httpx
 import pytest
 from prometheus_client import generate_latest
 
-from infra.kafka import KafkaBroker
-from infra.processes import free_port
-from infra.stack import Endpoints
 from producers.app import Producer
 from producers.metrics import Metrics
 from producers.protocol import StreamId
 from producers.status import State
 from producers.stream import AuthRejected
-from simulator.catalogue import generate_catalogue
-from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
 from sportsfeed.cli import main
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.stack.kafka import KafkaBroker
+from sportsfeed.stack.processes import free_port
 from tests.integration.pipeline import (
     TOKEN,
     assert_raw_is_exactly_the_streams,

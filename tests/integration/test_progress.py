@@ -8,8 +8,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import OffsetAndMetadata
 
-from infra.stack import Endpoints
-from sportsfeed.progress import GroupWatch, group_progress
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.verbs.progress import GroupWatch, group_progress
 
 
 async def test_progress_reads_end_and_committed_offsets_per_partition(stack: Endpoints) -> None:

@@ -21,13 +21,13 @@ from typing import Any
 import httpx
 import yaml
 
-from infra.processes import free_port
-from infra.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES, local_prometheus
-from infra.stack import Endpoints
 from monitoring.queries import alert_rules, metric_names, panel_queries
-from simulator.catalogue import SimFixture, generate_catalogue
-from simulator.faults import FaultPlan
-from simulator.model import Sport
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.vendor import Sport
+from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.stack.processes import free_port
+from sportsfeed.stack.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES, local_prometheus
 from tests.integration.pipeline import environment, fresh_topics, running_simulator, spawn, stop
 
 INTERVAL_S = 0.5  # scrapes and rule evaluations

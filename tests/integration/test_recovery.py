@@ -6,10 +6,10 @@ import asyncio
 import signal
 from pathlib import Path
 
-from infra.processes import free_port
-from infra.stack import Endpoints
-from simulator.catalogue import generate_catalogue
-from simulator.model import Feed
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.stack.processes import free_port
 from tests.integration.pipeline import (
     assert_raw_is_exactly_the_streams,
     environment,

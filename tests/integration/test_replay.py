@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.processes import free_port
-from infra.stack import Endpoints
 from processors.agents import SCHEMA_OF
 from producers.app import Producer
 from producers.metrics import Metrics
-from simulator.catalogue import generate_catalogue
-from simulator.faults import FaultPlan
-from simulator.model import Feed
-from sportsfeed.topics import Topics
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
+from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.stack.processes import free_port
 from tests.integration.pipeline import (
     environment,
     fresh_topics,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from infra.stack import Endpoints
 from schemas.compat import SCHEMA_NAMES, check, released_text
 from schemas.contract import contract_text, shared_types
+from sportsfeed.core.kafka_clients import Endpoints
 
 
 def _fields(schema: Any) -> list[dict[str, Any]]:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 
-from infra.processes import free_port
-from infra.stack import Endpoints
-from simulator.catalogue import generate_catalogue
-from simulator.faults import FaultPlan
 from sportsfeed.cli import build_parser
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.stack.processes import free_port
 from tests.integration.pipeline import (
     TOKEN,
     environment,

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infra.stack import Endpoints
 from producers.status import State
 from schemas.compat import SCHEMA_NAMES
 from schemas.contract import contract_text
 from schemas.errors import RecordMismatch, RegistryUnavailable, UnknownSchemaId
 from schemas.faust_codec import avro_codec
 from schemas.serde import AvroCodec, Registry
+from sportsfeed.core.kafka_clients import Endpoints
 from tests.integration.avro_strategies import as_read, records
 
 FIXTURE = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"

@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.protocol.admin import ApiVersionRequest
 
-from infra.stack import Endpoints
+from sportsfeed.core.kafka_clients import Endpoints
 
 FETCH_API_KEY = 1
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.kafka import api_versions
+from sportsfeed.stack.kafka import api_versions
 
 STACK_COMMAND = [sys.executable, "-m", "sportsfeed", "stack", "--temporary"]
 

@@ -9,11 +9,11 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from infra.stack import Endpoints
 from schemas.serde import AvroCodec, Registry
-from simulator.catalogue import generated
-from simulator.model import Feed, Sport
 from sportsfeed.cli import main
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generated
 from tests.integration.pipeline import fresh_topics
 
 FIXTURE_A = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"

@@ -11,8 +11,8 @@ import sys
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from infra.stack import Endpoints
-from simulator.model import Feed
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.vendor import Feed
 from tests.integration.pipeline import PARTITIONS, fresh_topics
 
 DAY_MS = "86400000"

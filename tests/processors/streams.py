@@ -8,8 +8,9 @@ from typing import Any
 
 from processors.derive.fixture import Applied, FixtureState, apply
 from processors.frames import BadFrame, Meta, parse
-from simulator.catalogue import SimFixture
-from simulator.model import Feed, SendType
+from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import SimFixture
+from sportsfeed.simulator.model import SendType
 
 Raw = tuple[Feed, int, str]  # feed, position, frame text
 STATISTICS_ONLY = frozenset({Feed.STATISTICS})

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.derive.fixture import FIXTURE_FINISHED, decode_state, encode_state, retire
-from simulator.catalogue import generated
-from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generated
+from sportsfeed.simulator.faults import FaultPlan
 from tests.processors.streams import Run, interleaved, run
 
 SPORTS = st.sampled_from(list(Sport))

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from processors.derive.fixture import FIXTURE_FINISHED
 from processors.derive.fixture_finished import winner
-from simulator.catalogue import generated
-from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generated
+from sportsfeed.simulator.faults import FaultPlan
 from tests.processors.streams import STATISTICS_ONLY, interleaved, raw_frames, run
 
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from processors.derive.fixture import FIXTURE_FINISHED, FIXTURE_SCORE
 from processors.derive.fixture_score import from_statistics
 from processors.frames import StatisticsFrame, parse
-from simulator.catalogue import generated
-from simulator.model import Feed, SendType, Sport
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generated
+from sportsfeed.simulator.model import SendType
 from tests.processors.streams import STATISTICS_ONLY, interleaved, run
 
 EXAMPLE = Path(__file__).parent / "data" / "tabletennis_statistics_example.json"

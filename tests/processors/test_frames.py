@@ -10,9 +10,9 @@ import orjson
 import pytest
 
 from processors.frames import ActionsFrame, BadFrame, StatisticsFrame, parse, timestamp_us
-from simulator.catalogue import generated
-from simulator.faults import MALFORMED_KINDS, malformed_text
-from simulator.model import Feed, Sport
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generated
+from sportsfeed.simulator.faults import MALFORMED_KINDS, malformed_text
 
 EXAMPLE = Path(__file__).parent / "data" / "tabletennis_statistics_example.json"
 FIXTURE = "6f0c1a52-3d4e-4b7a-9c1d-2e3f4a5b6c7d"

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from processors.derive.fixture import FixtureState, apply
 from processors.frames import BadFrame, Meta, parse
-from simulator.catalogue import generated
-from simulator.model import Feed, Sport
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generated
 
 FEEDS = st.sampled_from(list(Feed))
 JSON = st.recursive(

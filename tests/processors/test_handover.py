@@ -12,8 +12,8 @@ from faust.types import TP
 
 from processors.gapless import GaplessConsumer
 from processors.handover import HANDOVER_BATCH
-from simulator.catalogue import SimFixture, generate_catalogue
-from simulator.model import Sport
+from sportsfeed.core.vendor import Sport
+from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue
 from tests.processors.streams import Raw, Run, interleaved, run
 
 PARTITIONS = 3

@@ -21,8 +21,8 @@ from processors.derive.market_state import (
 )
 from processors.frames import ActionsFrame, parse
 from schemas.serde import parsed_schema
-from simulator.catalogue import generated
-from simulator.model import Feed, Sport
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generated
 from tests.processors.streams import penalty_window
 
 FIXTURE = "5d9ab1f0-3a52-4d8e-9d0c-2e8f9a7b6c11"

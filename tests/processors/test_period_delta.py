@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from processors.derive.fixture import PERIOD_DELTA
 from processors.derive.period_delta import changes
 from processors.frames import Aggregate, StatisticsFrame, parse
-from simulator.catalogue import generated
-from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generated
+from sportsfeed.simulator.faults import FaultPlan
 from tests.processors.streams import interleaved, run
 
 HOME, AWAY = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"

@@ -12,13 +12,13 @@ from faust.transport.drivers.aiokafka import Consumer
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from infra.stack import Endpoints
 from processors.agents import Deriver
 from processors.gapless import GaplessApp, GaplessConsumer
 from processors.metrics import Metrics
 from processors.skipped import Markers
-from simulator.model import Feed
-from sportsfeed.settings import Settings
+from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.settings import Settings
+from sportsfeed.core.vendor import Feed
 
 PARTITION = TP("sportsfeed.raw.actions", 0)
 

@@ -29,11 +29,11 @@ from producers.stream import (
     StreamHooks,
     StreamOptions,
 )
-from simulator.catalogue import SimFixture, generate_catalogue
-from simulator.faults import FaultPlan
-from simulator.model import Channel, Feed
-from simulator.render import Frame
-from simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.core.vendor import Channel, Feed
+from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue
+from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.simulator.render import Frame
+from sportsfeed.simulator.server import FeedSimulator, ServerOptions
 
 TOKEN = "stream-test-token"
 UNKNOWN_FIXTURE = "00000000-0000-4000-8000-000000000000"

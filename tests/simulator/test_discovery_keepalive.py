@@ -16,9 +16,9 @@ import orjson
 import pytest
 
 from producers.app import _live_fixtures
-from simulator.catalogue import generate_catalogue
-from simulator.model import Sport
-from simulator.server import FeedSimulator, ServerOptions
+from sportsfeed.core.vendor import Sport
+from sportsfeed.simulator.catalogue import generate_catalogue
+from sportsfeed.simulator.server import FeedSimulator, ServerOptions
 
 TOKEN = "test-token"
 POLLS = 150  # at the producer's pace this is 12 minutes of polling every 5 s; here a few seconds

@@ -13,10 +13,11 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.catalogue import generated
-from simulator.model import Feed, Sport, Truth
-from simulator.render import Quirks, render
-from simulator.sports import generate_match
+from sportsfeed.core.vendor import Feed, Sport
+from sportsfeed.simulator.catalogue import generated
+from sportsfeed.simulator.model import Truth
+from sportsfeed.simulator.render import Quirks, render
+from sportsfeed.simulator.sports import generate_match
 
 seeds = st.integers(min_value=0, max_value=2**31)
 SET_TARGETS = {Sport.VOLLEYBALL: 25, Sport.TABLE_TENNIS: 11}

@@ -8,10 +8,10 @@ import orjson
 import pytest
 from websockets.asyncio.client import connect
 
-from simulator.catalogue import generated, load_recorded, write_recorded
-from simulator.model import Feed, Sport
-from simulator.server import ACCEPT, FeedSimulator, ServerOptions
 from sportsfeed.cli import main
+from sportsfeed.core.vendor import ACCEPT, Feed, Sport
+from sportsfeed.simulator.catalogue import generated, load_recorded, write_recorded
+from sportsfeed.simulator.server import FeedSimulator, ServerOptions
 
 
 @pytest.mark.parametrize("compress", [False, True])

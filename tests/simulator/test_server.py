@@ -12,10 +12,10 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
-from simulator.catalogue import SimFixture, generate_catalogue, generated
-from simulator.faults import FaultPlan
-from simulator.model import Feed, Sport
-from simulator.server import ACCEPT, FeedSimulator, ServerOptions
+from sportsfeed.core.vendor import ACCEPT, Feed, Sport
+from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue, generated
+from sportsfeed.simulator.faults import FaultPlan
+from sportsfeed.simulator.server import FeedSimulator, ServerOptions
 
 TOKEN = "test-token"
 HEADERS = {"Accept": ACCEPT}

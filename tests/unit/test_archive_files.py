@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator.catalogue import load_recorded
-from simulator.model import Feed
-from sportsfeed.archive import RawRecord, read_archive, write_stream
+from sportsfeed.core.vendor import Feed
+from sportsfeed.simulator.catalogue import load_recorded
+from sportsfeed.verbs.archive import RawRecord, read_archive, write_stream
 
 FIXTURE = "6f0c1a52-3d4e-4b7a-9c1d-2e3f4a5b6c7d"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from infra import artifacts
-from infra.artifacts import Artifact, fetch, read_lock
-from sportsfeed.errors import InfrastructureError
+from sportsfeed.core.errors import InfrastructureError
+from sportsfeed.stack import artifacts
+from sportsfeed.stack.artifacts import Artifact, fetch, read_lock
 
 
 def test_lock_pins_kafka_4_1_and_apicurio_3() -> None:

@@ -7,7 +7,7 @@ import pytest
 from processors.deadletter import HEADERS_LIMIT, dead_letter
 from processors.frames import BadFrame, read_meta
 from producers.protocol import stand_in
-from sportsfeed.limits import DEAD_LETTER_LIMIT, FRAME_LIMIT, RECORD_LIMIT
+from sportsfeed.core.limits import DEAD_LETTER_LIMIT, FRAME_LIMIT, RECORD_LIMIT
 
 RAW = [("sport", b"soccer"), ("feed", b"actions"), ("position", b"12")]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from producers.protocol import StreamId
 from producers.status import Finished, FixtureStatus, State, count_states
-from simulator.model import Channel, Feed, Sport
+from sportsfeed.core.vendor import Channel, Feed, Sport
 
 A = StreamId("a", Sport.SOCCER, Feed.ACTIONS)
 B = StreamId("b", Sport.SOCCER, Feed.STATISTICS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from producers.liveness import STOPPED, Lease, release
 from producers.protocol import StreamId
 from producers.status import FixtureStatus, State
-from simulator.model import Channel, Feed, Sport
+from sportsfeed.core.vendor import Channel, Feed, Sport
 
 FIXTURE = "5d9ab1f0-3a52-4d8e-9d0c-2e8f9a7b6c11"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.console import Console
 
-from sportsfeed.market_view import lease_fields, market_cell, market_reasons
-from sportsfeed.scoreboard import Board, render
+from sportsfeed.verbs.market_view import lease_fields, market_cell, market_reasons
+from sportsfeed.verbs.scoreboard import Board, render
 
 NOW = dt.datetime(2026, 11, 28, 17, 0, 0, tzinfo=dt.UTC)
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from sportsfeed.outage_log import OutageLog
+from sportsfeed.core.outage_log import OutageLog
 
 
 class Clock:

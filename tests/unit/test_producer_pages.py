@@ -12,8 +12,8 @@ import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter
 
-from infra.processes import free_port
 from producers.health import answer, serve
+from sportsfeed.stack.processes import free_port
 
 
 def _registry() -> CollectorRegistry:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiokafka import TopicPartition
 
-from sportsfeed.progress import GroupProgress, raw_partitions
-from sportsfeed.topics import Topics
+from sportsfeed.core.topics import Topics
+from sportsfeed.verbs.progress import GroupProgress, raw_partitions
 
 A, B = TopicPartition("t", 0), TopicPartition("t", 1)
 

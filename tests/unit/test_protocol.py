@@ -14,7 +14,7 @@ from producers.protocol import (
     stream_url,
 )
 from producers.status import FixtureStatus, State
-from simulator.model import Channel, Feed, Sport
+from sportsfeed.core.vendor import Channel, Feed, Sport
 
 FIXTURE = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"
 

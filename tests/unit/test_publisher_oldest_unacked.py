@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from infra.stack import Endpoints
 from producers.publisher import Publisher
+from sportsfeed.core.kafka_clients import Endpoints
 
 
 class HeldAcks:

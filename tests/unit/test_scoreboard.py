@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from sportsfeed.scoreboard import STALE_AFTER_S, Board, render
+from sportsfeed.verbs.scoreboard import STALE_AFTER_S, Board, render
 
 SOCCER, TT = "11111111-0000-0000-0000-000000000001", "22222222-0000-0000-0000-000000000002"
 AT = dt.datetime(2026, 11, 22, 14, 5, 9, tzinfo=dt.UTC)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sportsfeed.cli import build_parser, main
-from sportsfeed.errors import SettingsError
-from sportsfeed.settings import Settings, env_name, load_settings
+from sportsfeed.core.errors import SettingsError
+from sportsfeed.core.settings import Settings, env_name, load_settings
 from tests.certificates import issue
 
 

@@ -6,9 +6,9 @@ import argparse
 
 import pytest
 
-from sportsfeed.demo import DEMO_PREFIX, demo_prefix
-from sportsfeed.errors import SettingsError
-from sportsfeed.settings import load_settings
+from sportsfeed.core.errors import SettingsError
+from sportsfeed.core.settings import load_settings
+from sportsfeed.verbs.demo import DEMO_PREFIX, demo_prefix
 
 
 @pytest.mark.parametrize(

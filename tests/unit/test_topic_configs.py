@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sportsfeed.topic_configs import Layout, plan
+from sportsfeed.core.topic_configs import Layout, plan
 
 RAW = {"cleanup.policy": "delete", "retention.ms": "86400000"}
 

@@ -6,7 +6,7 @@ import pytest
 
 from producers.recovery import Checkpoint, Resume
 from producers.status import GAVE_UP, State
-from simulator.model import Sport
+from sportsfeed.core.vendor import Sport
 
 
 @pytest.mark.parametrize(
