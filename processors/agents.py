@@ -419,8 +419,8 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         producer_linger=0.0,
         producer_acks=-1,
         producer_partitioner=KeyPartitioner(),  # murmur2 once per key, not on every send
-        producer_max_request_size=REQUEST_LIMIT,  # a dead letter always fits: sportsfeed.limits
-        producer_max_batch_size=BATCH_LIMIT,  # the changelog keeps up: sportsfeed.limits
+        producer_max_request_size=REQUEST_LIMIT,  # a dead letter fits: sportsfeed.core.limits
+        producer_max_batch_size=BATCH_LIMIT,  # the changelog keeps up: sportsfeed.core.limits
         web_bind=settings.metrics_host,
         web_host=settings.metrics_host,
         web_port=settings.metrics_port or 6066,
