@@ -15,6 +15,9 @@ leave together in one produce request per partition. While the flow is suspended
 rebalance) a record is handed over as Faust does, abandoned if the rebalance starts first.
 
 Faust's offset-gap bookkeeping is left out: `GaplessConsumer` disables it (see gapless.py).
+So is its commit every `broker_commit_every` records from inside the hand-over, which held up
+the records behind it for a commit's flush and round trip; the commit timer (every
+`broker_commit_interval`) still commits.
 """
 
 from __future__ import annotations
@@ -62,9 +65,6 @@ class HandoverConsumer(faust_aiokafka.Consumer):
             last = read_offset[tp]
             if last is not None and message.offset < last:
                 continue  # fetched before a seek back, and handed over already (as Faust)
-            if self._commit_every is not None and self._n_acked >= self._commit_every:
-                self._n_acked = 0
-                await self.commit()
             if suspended.is_set():
                 await self.wait_first(callback(message), suspended.wait())
             else:
