@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Final, TypeVar
 import orjson
 
 from schemas.validation import LONG_RANGE
+from sportsfeed.core.errors import SportsfeedError
 from sportsfeed.core.limits import FRAME_LIMIT, OVERSIZED_HEADER
 from sportsfeed.core.vendor import Feed, Sport
 
@@ -23,7 +24,7 @@ EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 T = TypeVar("T")
 
 
-class BadFrame(ValueError):
+class BadFrame(SportsfeedError):
     """A data frame this processor cannot understand; the message is the dead letter's reason."""
 
 

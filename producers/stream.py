@@ -58,8 +58,8 @@ class AuthRejected(SportsfeedError):
     """The vendor refused the token (never part of the message)."""
 
 
-class Stale(Exception):
-    """Neither heartbeat nor data within the liveness limit."""
+class Stale(SportsfeedError):
+    """Neither heartbeat nor data within the liveness limit; `FeedStream.run` reconnects."""
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,4 @@
-"""Errors of the Avro contract.
-
-SchemaError                     base (sportsfeed.core.errors.SportsfeedError)
-├── RegistryUnavailable         the registry did not answer (retriable)
-├── UnknownSchemaId             a record names a schema id the registry does not know
-└── RecordMismatch              a record does not match its schema; names the field
-"""
+"""Errors of the Avro contract: the `SchemaError` branch of the tree in `sportsfeed.core.errors`."""
 
 from __future__ import annotations
 
@@ -16,12 +10,12 @@ class SchemaError(SportsfeedError):
 
 
 class RegistryUnavailable(SchemaError):
-    retriable = True
+    """The schema registry did not answer."""
 
 
 class UnknownSchemaId(SchemaError):
-    pass
+    """A record names a schema id the registry does not know."""
 
 
 class RecordMismatch(SchemaError):
-    pass
+    """A record does not match its schema; the message names the field."""
