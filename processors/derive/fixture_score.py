@@ -60,10 +60,6 @@ def period_record(
             "homePoints": home, "awayPoints": away, "ended": ended}  # fmt: skip
 
 
-def scored_from_statistics(sport: Sport) -> bool:
-    return sport in PERIOD_TARGET
-
-
 def from_statistics(frame: StatisticsFrame, sport: Sport) -> Record | None:
     """The score by the sport's rules from the snapshot's points per period; None if it has none."""
     target = PERIOD_TARGET.get(sport)

@@ -24,10 +24,6 @@ class Endpoints:
     kafka_log: Path | None = None  # the local broker's log; None for the user's own cluster
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
-    @property
-    def local(self) -> bool:
-        return self.kafka_log is not None
-
     def kafka(self, **options: Any) -> dict[str, Any]:
         """Keyword arguments for an aiokafka client of this cluster, plus `options`."""
         return {"bootstrap_servers": self.bootstrap_servers, **self.security.client_options(),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sportsfeed.core.settings import load_settings
-from sportsfeed.stack.helm import helm_binary
+from tests.deploy.helm import helm_binary
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ import yaml
 
 from monitoring.dashboard import DASHBOARD
 from sportsfeed.core.settings import load_settings
-from sportsfeed.stack.helm import helm_binary
 from sportsfeed.stack.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES
+from tests.deploy.helm import helm_binary
 from tests.deploy.test_chart import REQUIRED, render
 
 ENABLED = ["--set", "monitoring.prometheusRule.enabled=true",

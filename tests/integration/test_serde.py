@@ -19,7 +19,6 @@ from producers.status import State
 from schemas.compat import SCHEMA_NAMES
 from schemas.contract import contract_text
 from schemas.errors import RecordMismatch, RegistryUnavailable, UnknownSchemaId
-from schemas.faust_codec import avro_codec
 from schemas.serde import AvroCodec, Registry
 from sportsfeed.core.kafka_clients import Endpoints
 from tests.integration.avro_strategies import as_read, records
@@ -154,12 +153,3 @@ def _plain(decoded: dict[str, object]) -> object:
 def test_unreachable_registry_is_named_at_start_up() -> None:
     with pytest.raises(RegistryUnavailable, match=r"127\.0\.0\.1:9.*SCHEMA_REGISTRY_URL"):
         AvroCodec("any.fixture-score", "fixture_score", Registry("http://127.0.0.1:9"))
-
-
-def test_faust_codec_is_the_same_serde(codec: AvroCodec) -> None:
-    faust_codec = avro_codec(codec)
-    record = {"fixtureId": FIXTURE, "sport": "SNOOKER", "channel": "MEDIA", "changed": "STATISTICS",
-              "feeds": [], "emittedAt": 5}  # fmt: skip
-    data = faust_codec.dumps(record)
-    assert data == codec.encode(record)
-    assert str(faust_codec.loads(data)["fixtureId"]) == FIXTURE

@@ -1,4 +1,4 @@
-"""Tooling: the pinned `helm` binary for chart checks, built from the Go module proxy once.
+"""The pinned `helm` binary the chart tests run, built from the Go module proxy once.
 
 `go install helm.sh/helm/v3/cmd/helm@VERSION` into the cache directory (outside the checkout);
 later calls reuse the binary. Needs Go; nothing else is downloaded.
