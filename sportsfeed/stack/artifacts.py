@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import urllib.error
@@ -24,6 +23,7 @@ from typing import Final
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from sportsfeed.core.errors import InfrastructureError
+from sportsfeed.stack.processes import run
 
 LOCK_FILE: Final = Path(__file__).with_name("artifacts.lock")
 _COMPLETE_MARKER: Final = ".complete"
@@ -114,11 +114,9 @@ def maven_repository() -> str:
             "maven), or set KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL to use your own"
         )
     with tempfile.TemporaryDirectory() as empty:
-        done = subprocess.run(
-            [mvn, "-q", "-B", _HELP_PLUGIN, "-DforceStdout",
-             "-Dexpression=project.remoteArtifactRepositories[0].url"],
-            cwd=empty, capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
+        expression = "-Dexpression=project.remoteArtifactRepositories[0].url"
+        argv = [mvn, "-q", "-B", _HELP_PLUGIN, "-DforceStdout", expression]
+        done = run(argv, timeout_s=300, cwd=Path(empty))
     url = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout).strip()
     if done.returncode != 0 or not url.startswith(("http://", "https://")):
         raise InfrastructureError(

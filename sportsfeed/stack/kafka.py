@@ -10,14 +10,19 @@ import base64
 import json
 import socket
 import struct
-import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Final
 
 from sportsfeed.core.errors import InfrastructureError
-from sportsfeed.stack.processes import ChildServer, free_port, java_executable, port_is_free
+from sportsfeed.stack.processes import (
+    ChildServer,
+    free_port,
+    java_executable,
+    port_is_free,
+    run,
+)
 
 KAFKA_LABEL: Final = "Apache Kafka 4.1.1"
 _API_VERSIONS_KEY: Final = 18
@@ -163,7 +168,7 @@ class KafkaBroker:
             "kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}",
             "-c", str(self._config), *(self._sasl.scram_arguments() if self._sasl else []),
         )  # fmt: skip
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+        done = run(argv, timeout_s=120)
         if done.returncode != 0:
             raise InfrastructureError(
                 f"formatting Kafka storage failed:\n{done.stdout}{done.stderr}"

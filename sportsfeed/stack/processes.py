@@ -1,11 +1,14 @@
-"""Local stack, step 2: run a server as a child process that cannot outlive us.
+"""Child processes: every one sportsfeed starts is started here, one way, so none outlives it.
 
-A child is started in its own process group and asks the kernel to SIGTERM it when its parent
-dies (Linux `PR_SET_PDEATHSIG`), so even a `kill -9` of the test run leaves no broker behind.
+A child gets its own session (a terminal's Ctrl-C reaches only us, and we stop it in order) and
+asks the kernel to SIGTERM it when the thread that started it dies (Linux `PR_SET_PDEATHSIG`),
+so even a `kill -9` of a test run or the demo leaves no broker or worker behind. `Child` runs
+one alongside us (a server, a worker); `run` runs a tool to completion.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import os
@@ -14,20 +17,80 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Any, Final
 
 from sportsfeed.core.errors import InfrastructureError
 
 _PR_SET_PDEATHSIG: Final = 1
 _POLL_SECONDS: Final = 0.2
+# Looked up before any fork: the child, between fork and exec, only makes the call.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 
 def _die_with_parent() -> None:
     """Runs in the child between fork and exec."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _child_options() -> dict[str, Any]:
+    return {
+        "stdin": subprocess.DEVNULL,
+        "start_new_session": True,
+        "preexec_fn": _die_with_parent,
+    }
+
+
+class Child:
+    """A child process running alongside us; `returncode` is None while it runs."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        output: IO[bytes] | int,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self._process = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, **_child_options()
+        )
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.poll()
+
+    def stop(self, timeout_s: float) -> int:
+        """SIGTERM its process group, SIGKILL it past `timeout_s`; its exit code. Idempotent."""
+        if self._process.poll() is None:
+            self._signal_group(signal.SIGTERM)
+            try:
+                return self._process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+        return self._process.wait()
+
+    async def stopped(self, timeout_s: float) -> int:
+        """`stop` without blocking the event loop."""
+        return await asyncio.to_thread(self.stop, timeout_s)
+
+    def _signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signum)
+
+
+def run(
+    argv: list[str], timeout_s: float, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A tool run to completion, its output captured as text; check `returncode`."""
+    options = _child_options()
+    return subprocess.run(
+        argv, cwd=cwd, capture_output=True, text=True, timeout=timeout_s, check=False, **options
+    )
 
 
 def java_executable() -> str:
@@ -70,7 +133,7 @@ class ChildServer:
         self._argv = argv
         self._log_path = log_path
         self._cwd = cwd
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: Child | None = None
         self._log: IO[bytes] | None = None
 
     @property
@@ -80,21 +143,13 @@ class ChildServer:
     def start(self) -> None:
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self._log_path.open("ab")
-        self._process = subprocess.Popen(
-            self._argv,
-            cwd=self._cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 (single-threaded at this point)
-        )
+        self._process = Child(self._argv, self._log, cwd=self._cwd)
 
     def wait_until(self, ready: Callable[[], bool], timeout_s: float) -> None:
         """Return once `ready()` is true; raise with the log's tail if the server dies or stalls."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self._process is None or self._process.poll() is not None:
+            if self._process is None or self._process.returncode is not None:
                 raise InfrastructureError(f"{self.name} exited at start-up:\n{self.log_tail()}")
             if ready():
                 return
@@ -107,13 +162,8 @@ class ChildServer:
     def stop(self, timeout_s: float = 30.0) -> None:
         """SIGTERM the server's process group, SIGKILL it if it lingers; idempotent."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            self._signal_group(process, signal.SIGTERM)
-            try:
-                process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self._signal_group(process, signal.SIGKILL)
-                process.wait()
+        if process is not None:
+            process.stop(timeout_s)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -123,8 +173,3 @@ class ChildServer:
             return "(no log)"
         text = self._log_path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
-
-    @staticmethod
-    def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signum)

@@ -112,8 +112,8 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     worker_log = settings.data_dir / "processor.log"
     with worker_log.open("ab") as log:
-        worker = await spawn_worker(endpoints, log, SPORTSFEED_TOPIC_PREFIX=settings.topic_prefix,
-                                    SPORTSFEED_METRICS_PORT=str(ports[PROCESSOR_JOB]))  # fmt: skip
+        worker = spawn_worker(endpoints, log, SPORTSFEED_TOPIC_PREFIX=settings.topic_prefix,
+                              SPORTSFEED_METRICS_PORT=str(ports[PROCESSOR_JOB]))  # fmt: skip
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

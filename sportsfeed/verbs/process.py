@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 import threading
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import faust
 
@@ -20,7 +20,7 @@ from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.stack.local import stack_endpoints
-from sportsfeed.stack.processes import free_port
+from sportsfeed.stack.processes import Child, free_port
 from sportsfeed.verbs.metrics_port import PROCESSOR_METRICS_PORT, claim_metrics_port
 
 log = logging.getLogger(__name__)
@@ -100,28 +100,18 @@ class BoundedWorker(faust.Worker):
         timer.start()
 
 
-async def spawn_worker(
-    endpoints: Endpoints, output: Any, **settings: str
-) -> asyncio.subprocess.Process:
+def spawn_worker(endpoints: Endpoints, output: IO[bytes] | int, **settings: str) -> Child:
     """`sportsfeed process` as a child against `endpoints`, on a free metrics port.
 
     `settings` are further SPORTSFEED_* variables (e.g. SPORTSFEED_TOPIC_PREFIX); the child's
-    output goes to `output` (a file, DEVNULL or a stream).
+    output goes to `output` (a file or DEVNULL).
     """
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
            "SCHEMA_REGISTRY_URL": endpoints.registry_url,
            "SPORTSFEED_METRICS_PORT": str(free_port()), **settings}  # fmt: skip
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", "process", env=env, stdout=output, stderr=output
-    )
+    return Child([sys.executable, "-m", "sportsfeed", "process"], output, env=env)
 
 
-async def stop_worker(worker: asyncio.subprocess.Process, grace_s: float) -> None:
+async def stop_worker(worker: Child, grace_s: float) -> None:
     """SIGTERM a worker; past its grace period (and a margin), SIGKILL it."""
-    if worker.returncode is None:
-        worker.terminate()
-    try:
-        await asyncio.wait_for(worker.wait(), grace_s + 5)
-    except TimeoutError:
-        worker.kill()
-        await worker.wait()
+    await worker.stopped(grace_s + 5)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from sportsfeed.core.markers import RecordProbe
 from sportsfeed.core.settings import Settings
 from sportsfeed.core.topics import Topics
 from sportsfeed.stack.local import stack_endpoints
+from sportsfeed.stack.processes import Child
 from sportsfeed.verbs.archive import Selection, publish, read_raw
 from sportsfeed.verbs.arguments import iso_time, positive_int, topic_prefix
 from sportsfeed.verbs.process import spawn_worker, stop_worker
@@ -171,7 +173,7 @@ async def replay(
     crew = Crew(endpoints, env, console)
     started = time.monotonic()
     try:
-        await crew.start(count)
+        crew.start(count)
         done = await _follow(endpoints, out.processor_group, span, crew, console)
     finally:
         await crew.stop(settings.shutdown_grace_s)
@@ -209,17 +211,17 @@ class Crew:
 
     def __init__(self, endpoints: Endpoints, env: dict[str, str], console: Console) -> None:
         self.endpoints, self.env, self.console = endpoints, env, console
-        self.processes: list[Any] = []
+        self.processes: list[Child] = []
 
-    async def start(self, count: int) -> None:
-        self.processes = [await self._spawn() for _ in range(count)]
+    def start(self, count: int) -> None:
+        self.processes = [self._spawn() for _ in range(count)]
 
     async def working(self) -> bool:
         """False once a worker ended for any other reason than a stall."""
         for i, process in enumerate(self.processes):
             if process.returncode == EXIT_STALLED:
                 self.console.print("a replay worker stalled and ended itself; starting another")
-                self.processes[i] = await self._spawn()
+                self.processes[i] = self._spawn()
             elif process.returncode is not None:
                 return False
         return True
@@ -227,10 +229,10 @@ class Crew:
     async def stop(self, grace_s: float) -> None:
         await asyncio.gather(*(stop_worker(p, grace_s) for p in self.processes))
 
-    async def _spawn(self) -> Any:
+    def _spawn(self) -> Child:
         data_dir = tempfile.mkdtemp(prefix="sportsfeed-replay-")  # state comes from changelogs
-        return await spawn_worker(self.endpoints, asyncio.subprocess.DEVNULL, **self.env,
-                                  SPORTSFEED_DATA_DIR=data_dir)  # fmt: skip
+        return spawn_worker(self.endpoints, subprocess.DEVNULL, **self.env,
+                            SPORTSFEED_DATA_DIR=data_dir)  # fmt: skip
 
 
 async def _follow(

@@ -96,7 +96,7 @@ async def test_the_pipeline_runs_over_sasl_ssl_with_scram(
                           SPORTSFEED_DATA_DIR=str(tmp_path), SPORTSFEED_LOG_LEVEL="DEBUG",
                           SPORTSFEED_METRICS_PORT=str(free_port())) | security  # fmt: skip
         with logs["process"].open("wb") as output:
-            worker = await spawn_worker(own, output, **env)
+            worker = spawn_worker(own, output, **env)
         code = await _run("produce", env | {"SPORTSFEED_METRICS_PORT": "0"}, logs["produce"])
     assert code == 0, logs["produce"].read_text()[-4000:]
     raw_topics = [topics.raw(feed) for feed in Feed]
