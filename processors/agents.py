@@ -435,7 +435,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         autodiscover=False,
     )
     raw = {Topics(settings.raw_prefix).raw(feed): feed for feed in Feed}
-    source = app.topic(*raw, key_serializer="raw", value_serializer="raw")
+    raw_topics = app.topic(*raw, key_serializer="raw", value_serializer="raw")
     table = app.Table("fixtures", partitions=settings.partitions, key_type=bytes,
                       value_type=bytes, options=_rocksdb_options(settings))  # fmt: skip
     deriver = Deriver(app, endpoints, table, codecs, raw, settings, metrics)
@@ -445,7 +445,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
     def check_resumes(_app: Any, /, *args: Any, signal: Any, **_kwargs: Any) -> None:
         deriver.on_assigned(args[0])  # the assigned partitions
 
-    @app.agent(source, concurrency=1, name="derive")
+    @app.agent(raw_topics, concurrency=1, name="derive")
     async def derive(stream: faust.StreamT[Any]) -> None:
         manual = stream.noack()  # type: ignore[attr-defined]  # missing from StreamT
         in_flight: asyncio.Queue[Pending] = asyncio.Queue(maxsize=MAX_IN_FLIGHT)

@@ -53,7 +53,7 @@ def stream_url(base: str, stream: StreamId, channel: Channel, position: int, spe
     return f"{base}{path}?startPosition={position}&speed={speed}"
 
 
-def source(url: str) -> str:
+def loggable_url(url: str) -> str:
     """The URL as it may be logged and stored: no query, no user information."""
     parts = urlsplit(url)
     host = parts.hostname or ""

@@ -29,9 +29,9 @@ from producers.protocol import (
     StreamId,
     auth_message,
     classify,
+    loggable_url,
     marks_finished,
     raw_headers,
-    source,
     stand_in,
     stream_url,
 )
@@ -170,7 +170,7 @@ class FeedStream:
                 await self._report(self.stream, State.DOWN, "closed by the vendor")
             except AuthRejected as exc:
                 await self._report(self.stream, State.FAILED, str(exc))
-                log.error("auth rejected stream=%s host=%s", self.stream, source(url))  # noqa: TRY400
+                log.error("auth rejected stream=%s host=%s", self.stream, loggable_url(url))  # noqa: TRY400
                 if self._options.exit_on_auth_failure:
                     raise
                 await asyncio.sleep(self._options.auth_retry_s)
@@ -211,7 +211,7 @@ class FeedStream:
         ) as ws:
             await self._authorise(ws, url)
             await self._report(self.stream, State.CATCHING_UP, None)
-            return await self._pump(ws, source(url))
+            return await self._pump(ws, loggable_url(url))
 
     def _tls(self, url: str) -> dict[str, Any]:
         """websockets' `ssl` argument: ours for wss:// with a CA file, else its verifying one."""
@@ -225,7 +225,7 @@ class FeedStream:
         control = classify(str(answer))
         if control is None or control.is_error:
             said = control.message if control else "no answer"
-            raise AuthRejected(f"{source(url)} refused the vendor token: {said}")
+            raise AuthRejected(f"{loggable_url(url)} refused the vendor token: {said}")
 
     async def _pump(self, ws: ClientConnection, source_url: str) -> bool:
         watchdog = asyncio.create_task(self._watch(ws))

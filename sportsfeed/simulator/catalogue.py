@@ -18,7 +18,7 @@ import orjson
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.simulator.faults import FaultPlan, Injected, inject
 from sportsfeed.simulator.model import Match, Team
-from sportsfeed.simulator.render import Frame, Quirks, render
+from sportsfeed.simulator.render import Quirks, TimedFrame, render
 from sportsfeed.simulator.sports import generate_match
 
 SPORT_BY_SLUG = {sport.slug: sport for sport in Sport}
@@ -37,7 +37,7 @@ class SimFixture:
     match: Match | None = None  # generated fixtures only
     quirks: Quirks = field(default_factory=Quirks)
     plan: FaultPlan = field(default_factory=FaultPlan)
-    clean: dict[Feed, list[Frame]] = field(default_factory=dict)  # before stream faults
+    clean: dict[Feed, list[TimedFrame]] = field(default_factory=dict)  # before stream faults
     _served: dict[Feed, Injected] = field(default_factory=dict)
 
     def stream(self, feed: Feed) -> Injected:
@@ -140,12 +140,12 @@ def _recorded_fixture(fixture_id: str, sport: Sport, lines: dict[Feed, list[str]
     }
     known = [t for times in stamps.values() for t in times if t is not None]
     start = min(known) if known else 0.0
-    streams: dict[Feed, list[Frame]] = {}
+    streams: dict[Feed, list[TimedFrame]] = {}
     for feed, feed_lines in lines.items():
         at, frames = 0.0, []
         for line, stamp in zip(feed_lines, stamps[feed], strict=True):
             at = stamp - start if stamp is not None else at  # unreadable: keep the pace
-            frames.append(Frame(at, line))
+            frames.append(TimedFrame(at, line))
         streams[feed] = frames
     home, away = _teams(lines[Feed.ACTIONS] + lines[Feed.STATISTICS])
     start_iso = dt.datetime.fromtimestamp(start, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")

@@ -12,7 +12,7 @@ from random import Random
 
 import orjson
 
-from sportsfeed.simulator.render import Frame
+from sportsfeed.simulator.render import TimedFrame
 
 MALFORMED_KINDS = ("bad-json", "wrong-types", "truncated", "not-an-object")
 
@@ -43,17 +43,17 @@ class FaultPlan:
 class Injected:
     """The stream after stream faults, with what was injected where (1-based positions)."""
 
-    frames: list[Frame]
+    frames: list[TimedFrame]
     duplicates: list[int] = field(default_factory=list)
     malformed: list[int] = field(default_factory=list)
 
 
-def inject(frames: list[Frame], plan: FaultPlan, seed: str) -> Injected:
+def inject(frames: list[TimedFrame], plan: FaultPlan, seed: str) -> Injected:
     """Insert repeated and malformed frames into a stream, deterministically by `seed`."""
     if not plan.changes_stream:
         return Injected(frames)
     rng = Random(f"faults:{seed}")
-    out: list[Frame] = []
+    out: list[TimedFrame] = []
     duplicates: list[int] = []
     malformed: list[int] = []
     for frame in frames:
@@ -62,7 +62,9 @@ def inject(frames: list[Frame], plan: FaultPlan, seed: str) -> Injected:
             out.append(frame)
             duplicates.append(len(out))
         if rng.random() < plan.malformed_rate:
-            out.append(Frame(frame.at, malformed_text(frame.text, rng.choice(MALFORMED_KINDS))))
+            out.append(
+                TimedFrame(frame.at, malformed_text(frame.text, rng.choice(MALFORMED_KINDS)))
+            )
             malformed.append(len(out))
     return Injected(out, duplicates, malformed)
 

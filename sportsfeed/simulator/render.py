@@ -40,7 +40,7 @@ class Quirks:
 
 
 @dataclass(frozen=True, slots=True)
-class Frame:
+class TimedFrame:
     """One data frame of a stream: when it happens (match seconds) and its exact text."""
 
     at: float
@@ -106,20 +106,20 @@ def timestamp(match: Match, at: float, nanoseconds: bool = False) -> str:
     return text + ("300Z" if nanoseconds else "Z")
 
 
-def render(match: Match, quirks: Quirks) -> tuple[list[Frame], list[Frame]]:
+def render(match: Match, quirks: Quirks) -> tuple[list[TimedFrame], list[TimedFrame]]:
     """The fixture's actions stream and statistics stream, frame by frame."""
     rng = Random(f"frames:{match.fixture_id}")
     fold = _Fold()
-    actions: list[Frame] = []
-    statistics: list[Frame] = []
+    actions: list[TimedFrame] = []
+    statistics: list[TimedFrame] = []
     for seq, action in enumerate(match.actions, 1):
         stamp = timestamp(match, action.at)
         fold.apply(action, stamp)
         frame = _actions_frame(match, quirks, rng, fold, action, seq, stamp)
-        actions.append(Frame(action.at, orjson.dumps(frame).decode()))
+        actions.append(TimedFrame(action.at, orjson.dumps(frame).decode()))
         if seq == 1 or fold.counts_changed or action.match_ends:
             snapshot = _statistics_frame(match, quirks, rng, fold, action, len(statistics) + 1)
-            statistics.append(Frame(action.at, orjson.dumps(snapshot).decode()))
+            statistics.append(TimedFrame(action.at, orjson.dumps(snapshot).decode()))
     return actions, statistics
 
 

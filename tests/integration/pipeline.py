@@ -75,7 +75,9 @@ async def fresh_topics(stack: Endpoints) -> tuple[str, Topics]:
 
 
 @dataclass(frozen=True)
-class RawRecord:
+class PublishedFrame:
+    """A raw record as read back: its `position` header, the frame's text, every header."""
+
     position: int
     value: str
     headers: dict[str, bytes]
@@ -108,13 +110,15 @@ async def read_topic(
     return records
 
 
-async def read_raw(stack: Endpoints, topics: Topics) -> dict[tuple[str, Feed], list[RawRecord]]:
-    found: dict[tuple[str, Feed], list[RawRecord]] = defaultdict(list)
+async def read_published(
+    stack: Endpoints, topics: Topics
+) -> dict[tuple[str, Feed], list[PublishedFrame]]:
+    found: dict[tuple[str, Feed], list[PublishedFrame]] = defaultdict(list)
     for feed in Feed:
         for message in await read_topic(stack, topics.raw(feed)):
             headers = dict(message.headers)
             found[message.key.decode(), feed].append(
-                RawRecord(int(headers["position"]), message.value.decode(), headers)
+                PublishedFrame(int(headers["position"]), message.value.decode(), headers)
             )
     return found
 
@@ -125,7 +129,7 @@ async def read_status(stack: Endpoints, topics: Topics) -> list[dict[str, Any]]:
 
 
 def assert_raw_is_exactly_the_streams(
-    raw: dict[tuple[str, Feed], list[RawRecord]], fixtures: dict[str, SimFixture]
+    raw: dict[tuple[str, Feed], list[PublishedFrame]], fixtures: dict[str, SimFixture]
 ) -> None:
     for fixture in fixtures.values():
         for feed in Feed:

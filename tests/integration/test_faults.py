@@ -27,7 +27,7 @@ from tests.integration.pipeline import (
     environment,
     fresh_topics,
     read_avro,
-    read_raw,
+    read_published,
     read_topic,
     running_simulator,
     wait_until_consumed,
@@ -93,7 +93,7 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
     assert producer.restarts >= 3
     assert worker.restarts >= 1
 
-    assert_raw_is_exactly_the_streams(await read_raw(own, topics), fixtures)
+    assert_raw_is_exactly_the_streams(await read_published(own, topics), fixtures)
     expected = await _expected_by_pure_core(own, topics, fixtures)
     for name, schema in SCHEMA_OF.items():
         got = _by_stream(_as_a_consumer_reads(await read_avro(own, getattr(topics, name), schema)))
@@ -152,7 +152,7 @@ async def _every_frame_published(own: Endpoints, topics: Topics,
     """Until the raw topics hold exactly the vendor's frames (a test of its own comes after)."""
     while True:
         try:
-            assert_raw_is_exactly_the_streams(await read_raw(own, topics), fixtures)
+            assert_raw_is_exactly_the_streams(await read_published(own, topics), fixtures)
         except AssertionError:
             await asyncio.sleep(5)
         else:

@@ -18,7 +18,7 @@ from tests.integration.pipeline import (
     assert_raw_is_exactly_the_streams,
     environment,
     fresh_topics,
-    read_raw,
+    read_published,
     running_simulator,
     settings_from,
 )
@@ -49,7 +49,7 @@ async def test_an_untrusted_vendor_certificate_lets_nothing_through(
         with contextlib.suppress(asyncio.CancelledError):
             await producer
         assert sum(simulator.connections.values()) == 0  # no request got past TLS
-    assert await read_raw(stack, topics) == {}
+    assert await read_published(stack, topics) == {}
     refusals = [r.getMessage() for r in caplog.records if r.getMessage().startswith("down ")]
     assert refusals
     assert all("CERTIFICATE_VERIFY_FAILED" in message for message in refusals)
@@ -65,4 +65,4 @@ async def test_a_configured_private_ca_streams_everything(
         env["SPORTSFEED_FEED_URL"] = f"wss://127.0.0.1:{simulator.port}"
         env["SPORTSFEED_FEED_CA_FILE"] = str(certificate.ca)
         await asyncio.wait_for(Producer(settings_from(env), stack, Metrics()).run(), 120)
-    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+    assert_raw_is_exactly_the_streams(await read_published(stack, topics), fixtures)

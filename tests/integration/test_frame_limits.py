@@ -17,7 +17,7 @@ from sportsfeed.simulator.catalogue import generate_catalogue
 from tests.integration.pipeline import (
     environment,
     fresh_topics,
-    read_raw,
+    read_published,
     running_simulator,
     settings_from,
 )
@@ -42,7 +42,7 @@ async def test_a_2_mb_frame_mid_stream_is_reported_and_every_stream_goes_on(
         env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast")
         await asyncio.wait_for(Producer(settings_from(env), stack, metrics).run(), 120)
 
-    raw = await read_raw(stack, topics)
+    raw = await read_published(stack, topics)
     for fixture in fixtures.values():
         for feed in Feed:
             want = [frame.text for frame in fixture.stream(feed).frames]

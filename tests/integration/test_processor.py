@@ -31,7 +31,7 @@ from tests.integration.pipeline import (
     fresh_topics,
     output_of,
     read_avro,
-    read_raw,
+    read_published,
     read_topic,
     running_simulator,
     settings_from,
@@ -199,7 +199,7 @@ async def _expected_by_pure_core(
     registry = Registry(stack.registry_url)
     codecs = {name: AvroCodec(getattr(topics, name), schema, registry)
               for name, schema in SCHEMA_OF.items()}  # fmt: skip
-    raw = await read_raw(stack, topics)
+    raw = await read_published(stack, topics)
     expected: dict[str, list[dict[str, Any]]] = {name: [] for name in codecs}
     for fixture_id, fixture in fixtures.items():
         frames = [(feed, r.position, r.value) for feed in Feed for r in raw[fixture_id, feed]]

@@ -29,7 +29,7 @@ from tests.integration.pipeline import (
     finish,
     fresh_topics,
     output_of,
-    read_raw,
+    read_published,
     read_status,
     running_simulator,
     settings_from,
@@ -62,7 +62,7 @@ async def test_every_frame_lands_once_in_order_with_headers(stack: Endpoints) ->
         for state in State
     }
     assert in_state == {state: 10 if state is State.FINISHED else 0 for state in State}
-    raw = await read_raw(stack, topics)
+    raw = await read_published(stack, topics)
     assert_raw_is_exactly_the_streams(raw, fixtures)
     for (fixture_id, feed), records in raw.items():
         sport = fixtures[fixture_id].sport
@@ -107,7 +107,7 @@ async def test_drops_silence_repeats_and_malformed_frames(stack: Endpoints) -> N
         assert (
             sum(simulator.connections.values()) > 2 * len(fixtures) + 5
         )  # faults forced reconnects
-    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+    assert_raw_is_exactly_the_streams(await read_published(stack, topics), fixtures)
     states = {s["state"] for r in await read_status(stack, topics) for s in r["feeds"]}
     assert {"STALE", "DOWN", "FINISHED"} <= states
 
@@ -123,11 +123,11 @@ async def test_kill_9_mid_match_and_restart(stack: Endpoints) -> None:
             await asyncio.sleep(3)
             producer.send_signal(signal.SIGKILL)
             await producer.wait()
-        partial = sum(len(records) for records in (await read_raw(stack, topics)).values())
+        partial = sum(len(records) for records in (await read_published(stack, topics)).values())
         total = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
         assert 0 < partial < total  # killed mid-match
         await finish(await spawn("produce", env), 120)
-    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+    assert_raw_is_exactly_the_streams(await read_published(stack, topics), fixtures)
 
 
 async def test_two_producers_for_one_shard_write_every_frame_once(stack: Endpoints) -> None:
@@ -149,7 +149,7 @@ async def test_two_producers_for_one_shard_write_every_frame_once(stack: Endpoin
             if first.returncode is None:
                 first.kill()
                 await first.wait()
-    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+    assert_raw_is_exactly_the_streams(await read_published(stack, topics), fixtures)
     assert first.returncode != 0, output_of(first)[-3000:]
     assert "fenced" in output_of(first)
 
@@ -196,7 +196,7 @@ async def test_sigterm_drains_and_flushes(stack: Endpoints) -> None:
         await asyncio.sleep(4)
         producer.send_signal(signal.SIGTERM)
         await finish(producer, 60)
-    raw = await read_raw(stack, topics)
+    raw = await read_published(stack, topics)
     checkpoint = {}
     for record in await read_status(stack, topics):
         for state in record["feeds"]:
@@ -246,7 +246,7 @@ async def test_broker_restart_loses_nothing(stack: Endpoints, private_broker: Ka
         await asyncio.sleep(8)
         await asyncio.to_thread(private_broker.start)
         await asyncio.wait_for(run, 120)
-    assert_raw_is_exactly_the_streams(await read_raw(own, topics), fixtures)
+    assert_raw_is_exactly_the_streams(await read_published(own, topics), fixtures)
 
 
 def test_malformed_fixture_setting_is_named(
@@ -299,4 +299,4 @@ async def test_discovery_finds_live_fixtures(
     assert all(map(rediscovered_after_forgotten, streams)), caplog.text[-3000:]
     # forgotten, listed again, found finished in Kafka: never reopened, nothing published twice
     assert connections == {(f.fixture_id, feed): 1 for f in fixtures.values() for feed in Feed}
-    assert_raw_is_exactly_the_streams(await read_raw(stack, topics), fixtures)
+    assert_raw_is_exactly_the_streams(await read_published(stack, topics), fixtures)

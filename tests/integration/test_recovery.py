@@ -16,7 +16,7 @@ from tests.integration.pipeline import (
     fresh_topics,
     output_of,
     read_avro,
-    read_raw,
+    read_published,
     running_simulator,
     spawn,
     stop,
@@ -50,7 +50,7 @@ async def test_a_restart_after_matches_ended_resumes_them_with_discovery(
         await producer.wait()
         await asyncio.sleep(KILLED_BEFORE_END_S + 1.0)
         assert {simulator.status(f) for f in fixtures.values()} == {"Completed"}
-        published = sum(len(records) for records in (await read_raw(stack, topics)).values())
+        published = sum(len(records) for records in (await read_published(stack, topics)).values())
         assert 0 < published < total, output_of(producer)[-3000:]  # killed before the ends
 
         # Discovery lists none of them now: Kafka's feed-status says they are unfinished.
@@ -58,7 +58,7 @@ async def test_a_restart_after_matches_ended_resumes_them_with_discovery(
         deadline = asyncio.get_running_loop().time() + 60
         while asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(1)
-            raw = await read_raw(stack, topics)
+            raw = await read_published(stack, topics)
             if sum(len(records) for records in raw.values()) >= total:
                 break
         await stop(producer, 30)

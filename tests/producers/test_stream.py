@@ -32,7 +32,7 @@ from producers.stream import (
 from sportsfeed.core.vendor import Channel, Feed
 from sportsfeed.simulator.catalogue import SimFixture, generate_catalogue
 from sportsfeed.simulator.faults import FaultPlan
-from sportsfeed.simulator.render import Frame
+from sportsfeed.simulator.render import TimedFrame
 from sportsfeed.simulator.server import FeedSimulator, ServerOptions
 
 TOKEN = "stream-test-token"
@@ -147,7 +147,7 @@ def one_fixture(seed: int) -> tuple[dict[str, SimFixture], SimFixture, StreamId]
     return fixtures, fixture, StreamId(fixture.fixture_id, fixture.sport, Feed.ACTIONS)
 
 
-def serving_actions(fixture: SimFixture, actions: list[Frame]) -> dict[str, SimFixture]:
+def serving_actions(fixture: SimFixture, actions: list[TimedFrame]) -> dict[str, SimFixture]:
     """A catalogue in which the vendor serves `actions` as the fixture's actions stream."""
     served = SimFixture(
         fixture.fixture_id,
@@ -533,8 +533,8 @@ async def test_a_frame_over_the_limit_is_published_as_a_stand_in_at_its_position
     ] == [(9, str(FRAME_LIMIT + 1).encode())]
 
 
-def padded(frame: Frame, size: int) -> Frame:
+def padded(frame: TimedFrame, size: int) -> TimedFrame:
     """The frame with a padding field that makes its text exactly `size` bytes."""
     head, tail = frame.text[:-1] + ',"padding":"', '"}'
     filler = size - len(head.encode()) - len(tail)
-    return Frame(frame.at, head + "x" * filler + tail)
+    return TimedFrame(frame.at, head + "x" * filler + tail)

@@ -7,10 +7,10 @@ import pytest
 from producers.protocol import (
     StreamId,
     classify,
+    loggable_url,
     marks_finished,
     parse_fixture_list,
     raw_headers,
-    source,
     stream_url,
 )
 from producers.status import FixtureStatus, State
@@ -76,10 +76,12 @@ def test_urls_and_headers_carry_no_credentials() -> None:
     url = stream_url("wss://dde-streams.example", stream, Channel.MEDIA, 42, "fast")
     assert url == (f"wss://dde-streams.example/media/v2/tabletennis/fixtures/{FIXTURE}/statistics"
                    "?startPosition=42&speed=fast")  # fmt: skip
-    assert source("wss://user:pw@host:8443/soccer/fixtures/x/actions?token=t") == (
+    assert loggable_url("wss://user:pw@host:8443/soccer/fixtures/x/actions?token=t") == (
         "wss://host:8443/soccer/fixtures/x/actions"
     )
-    headers = dict(raw_headers(stream, Channel.BETTING, 7, 1_700_000_000_000_000, source(url)))
+    headers = dict(
+        raw_headers(stream, Channel.BETTING, 7, 1_700_000_000_000_000, loggable_url(url))
+    )
     assert headers == {
         "sport": b"v2/tabletennis",
         "feed": b"statistics",
