@@ -1,6 +1,6 @@
 """Core: the error tree, every exception sportsfeed raises on purpose, and who handles each.
 
-    SportsfeedError             sportsfeed.core.errors  the root: a command ends on it, one line
+    SportsfeedError             sportsfeed.core.errors  the root: the cli prints it in one line
     ├── SettingsError           sportsfeed.core.errors  a setting is malformed: fix it
     ├── InfrastructureError     sportsfeed.core.errors  a server, tool or download failed
     │   ├── KafkaUnavailable    producers.publisher     Kafka took nothing for too long
@@ -13,13 +13,15 @@
     ├── Stale                   producers.stream        a stream went silent: reconnect
     └── BadFrame                processors.frames       unreadable raw record: dead letter
 
-Each class lives next to the code that raises it; `tests/unit/test_error_tree.py` proves this
-drawing lists every one with its real base. Whether to try again is decided where an error is
-caught, by its class, not by a flag on it: the stream loop reconnects on `Stale` and waits
-SPORTSFEED_AUTH_RETRY_S after `AuthRejected` (unless SPORTSFEED_EXIT_ON_AUTH_FAILURE), the
-agent dead-letters `BadFrame` and `RecordMismatch`, and everything else reaches `sportsfeed.cli`,
-which prints it and exits non-zero so that the orchestrator restarts the process. Transient
-failures are retried below these (Kafka's clients, schema registration), before one is raised.
+Each class lives next to the code that raises it (the first three, raised everywhere, here);
+`tests/unit/test_error_tree.py` proves this drawing lists every one with its real base.
+
+Whether to try again is decided where an error is caught, by its class, not by a flag on it:
+the stream loop reconnects on `Stale` and waits SPORTSFEED_AUTH_RETRY_S after `AuthRejected`
+(unless SPORTSFEED_EXIT_ON_AUTH_FAILURE), the agent dead-letters `BadFrame` and
+`RecordMismatch`, and everything else reaches `sportsfeed.cli`, which prints it and exits
+non-zero so that the orchestrator restarts the process. Transient failures are retried below
+these (Kafka's clients, schema registration), before one is raised.
 
 Messages name what failed (setting, URL without credentials, topic) and what to do.
 """
