@@ -8,7 +8,7 @@ import logging
 import signal
 from typing import Any
 
-from producers.app import Producer, configured_fixtures
+from producers.app import Producer
 from producers.health import serve
 from producers.metrics import Metrics
 from sportsfeed.core.errors import SettingsError
@@ -37,8 +37,8 @@ def register(verbs: Any) -> None:
 
 def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per registry call is noise
-    # a bad fixture list, or none at all, ends here, before any connection
-    if not configured_fixtures(settings) and settings.discovery_url is None:
+    # a bad fixture list stopped at load; none at all ends here, before any connection
+    if not settings.configured_fixtures and settings.discovery_url is None:
         raise SettingsError(
             "nothing to stream: set SPORTSFEED_FIXTURES (sport:fixtureId,...), "
             "SPORTSFEED_FIXTURES_FILE, or SPORTSFEED_DISCOVERY_URL to discover live fixtures"
