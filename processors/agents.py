@@ -28,6 +28,7 @@ from faust.streams import _current_event
 from faust.types import EventT, StoreT, TableT
 from prometheus_client import generate_latest
 
+from processors.credentials import faust_credentials
 from processors.deadletter import dead_letter
 from processors.derive.fixture import (
     FIXTURE_FINISHED,
@@ -405,7 +406,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         topics.processor_group,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
         broker=[f"kafka://{server.strip()}" for server in endpoints.bootstrap_servers.split(",")],
-        broker_credentials=endpoints.security.faust_credentials(),
+        broker_credentials=faust_credentials(endpoints.security),
         store="rocksdb://" if settings.store == "rocksdict" else "memory://",  # rocksdb: rocksdict
         datadir=str(state_dir(settings)),
         processing_guarantee="at_least_once",  # exactly_once did not hold: see the README
