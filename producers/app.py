@@ -24,7 +24,7 @@ from producers.status import Finished, FixtureStatus, State, count_states
 from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
 from schemas.serde import AvroCodec, Registry
 from sportsfeed.core.kafka_clients import Endpoints
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ProducerSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Sport
 
@@ -37,7 +37,7 @@ def now_us() -> int:
 
 
 class Producer:
-    def __init__(self, settings: Settings, endpoints: Endpoints, metrics: Metrics) -> None:
+    def __init__(self, settings: ProducerSettings, endpoints: Endpoints, metrics: Metrics) -> None:
         self._settings = settings
         self._endpoints = endpoints
         self._metrics = metrics

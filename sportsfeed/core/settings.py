@@ -3,8 +3,9 @@
 Each field names its environment variable; `--help` and the README list them from here. Every
 value is typed when it is read (enums, literals, a `Shard`, parsed fixture lists), so a bad one
 stops the process at load with its variable named, and no later code parses a setting again.
-The fields come in groups, one per concern (`KafkaSettings`, `ProducerSettings`, ...): code
-that needs only some of them takes the group it reads, and `Settings` composes them all.
+The fields come in groups, one per concern (`KafkaSettings`, `StreamSettings`, ...), composed
+per process (`ProducerSettings`, `ProcessorSettings`, `SimulatorSettings`, ...): a verb loads
+only the settings it reads, and code takes the narrowest group it needs.
 """
 
 from __future__ import annotations
@@ -363,7 +364,7 @@ class VendorSettings(_Group):
         return ssl.create_default_context(cafile=str(self.feed_ca_file))
 
 
-class ProducerSettings(_Group):
+class StreamSettings(_Group):
     """The producer: which fixtures and feeds it streams, and its pace and patience."""
 
     fixtures: Annotated[
@@ -509,7 +510,7 @@ class LifetimeSettings(_Group):
     ] = 6 * 3600.0
 
 
-class ProcessorSettings(_Group):
+class WorkerSettings(_Group):
     """The processors' state store, group membership, fetching and stall limit."""
 
     store: Annotated[
@@ -593,29 +594,43 @@ class ProcessSettings(_Group):
     ] = "INFO"
 
 
-class Settings(
-    ProcessSettings,
-    ProcessorSettings,
-    LifetimeSettings,
-    ProducerSettings,
-    VendorSettings,
-    StackSettings,
-    TopicSettings,
-    KafkaSettings,
-):
-    """sportsfeed's settings, every group's, each from the environment variable in its
-    `validation_alias`."""
+# -- what each process reads: the groups composed -------------------------------------------
+
+
+class ConnectionSettings(StackSettings, KafkaSettings):
+    """Where Kafka and the registry are: your own cluster, or a local stack started for you."""
+
+
+class ClusterSettings(ProcessSettings, TopicSettings, ConnectionSettings):
+    """The settings of the verbs that read or write the topics (topics, tail, replay, ...)."""
+
+
+class ProducerSettings(ClusterSettings, VendorSettings, StreamSettings, LifetimeSettings):
+    """The producer's settings (`sportsfeed produce`)."""
+
+
+class ProcessorSettings(ClusterSettings, WorkerSettings, LifetimeSettings):
+    """The processor's settings (`sportsfeed process`)."""
+
+
+class SimulatorSettings(ProcessSettings, VendorSettings):
+    """The simulator's settings (`sportsfeed simulate`): it serves the vendor's token."""
+
+
+class Settings(ProducerSettings, ProcessorSettings):
+    """Every setting: for `sportsfeed demo`, which runs the whole pipeline in one process, and
+    for `--help`."""
 
 
 # The groups in the order `--help` and the README list them.
-GROUPS: tuple[type[BaseSettings], ...] = (
+GROUPS: tuple[type[_Group], ...] = (
     KafkaSettings,
     TopicSettings,
     StackSettings,
     VendorSettings,
-    ProducerSettings,
+    StreamSettings,
     LifetimeSettings,
-    ProcessorSettings,
+    WorkerSettings,
     ProcessSettings,
 )
 
@@ -656,15 +671,15 @@ def describe_settings() -> str:
     return "\n".join(lines)
 
 
-_Loaded = TypeVar("_Loaded", bound=BaseSettings)
+_Loaded = TypeVar("_Loaded", bound=_Group)
 
 
 @overload
 def load_settings() -> Settings: ...
 @overload
 def load_settings(kind: type[_Loaded]) -> _Loaded: ...
-def load_settings(kind: type[BaseSettings] = Settings) -> BaseSettings:
-    """Read the settings of `kind` (all of them, or some groups) from the environment, or raise
+def load_settings(kind: type[_Group] = Settings) -> _Group:
+    """Read the settings of `kind` (a process's, or all of them) from the environment, or raise
     SettingsError naming each bad one."""
     try:
         return kind()
