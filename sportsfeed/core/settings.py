@@ -14,7 +14,7 @@ import enum
 import ssl
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, TypeVar, overload
+from typing import Annotated, Any, Literal, Self, TypeVar, get_args, overload
 
 from pydantic import (
     AliasChoices,
@@ -75,8 +75,8 @@ def _require_files(settings: BaseSettings, *fields: str) -> None:
 
 def _known_log_level(value: str) -> str:
     level = value.upper()
-    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
+    if level not in get_args(LogLevel):
+        raise ValueError(f"{value!r} is not one of {', '.join(get_args(LogLevel))}")
     return level
 
 
@@ -85,6 +85,9 @@ _FEED_NAMES = {feed.value: feed for feed in Feed}
 
 
 class _Group(BaseSettings):
+    """Settings of one concern, or a process's composed from those: frozen, each field read
+    from the environment variable in its `validation_alias` (by no other name)."""
+
     model_config = SettingsConfigDict(frozen=True, populate_by_name=False, extra="ignore")
 
 
@@ -647,12 +650,12 @@ def env_name(field: str) -> str:
     return str(alias.choices[0])
 
 
-def shown(value: object) -> str:
+def _shown(value: object) -> str:
     """A setting's value as its variable would spell it (for --help)."""
     if value is None:
         return "unset"
     if isinstance(value, tuple | frozenset):
-        return ",".join(shown(item) for item in value)
+        return ",".join(_shown(item) for item in value)
     if isinstance(value, Sport):
         return value.slug
     if isinstance(value, enum.Enum):
@@ -666,7 +669,7 @@ def describe_settings() -> str:
     for group in GROUPS:
         lines.append(f" {group.__doc__}")
         for name, field in group.model_fields.items():
-            default = shown(field.get_default(call_default_factory=True))
+            default = _shown(field.get_default(call_default_factory=True))
             lines.append(f"  {env_name(name):<32} {field.description} [default: {default}]")
     return "\n".join(lines)
 
