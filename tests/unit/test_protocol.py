@@ -1,4 +1,4 @@
-"""The producer's sans-I/O protocol pieces: control frames, finish marks, settings, headers."""
+"""The producer's sans-I/O protocol pieces: control frames, finish marks, URLs, headers."""
 
 from __future__ import annotations
 
