@@ -28,6 +28,7 @@ from faust.streams import _current_event
 from faust.types import EventT, StoreT, TableT
 from prometheus_client import generate_latest
 
+from processors.credentials import faust_credentials
 from processors.deadletter import dead_letter
 from processors.derive.fixture import (
     FIXTURE_FINISHED,
@@ -49,7 +50,7 @@ from schemas.serde import AvroCodec
 from sportsfeed.core.kafka_clients import Endpoints, KeyPartitioner
 from sportsfeed.core.limits import BATCH_LIMIT, REQUEST_LIMIT
 from sportsfeed.core.markers import RecordProbe
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ProcessorSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
 
@@ -129,7 +130,7 @@ class Deriver:
         table: TableT[bytes, bytes],
         codecs: dict[str, AvroCodec],
         feeds: dict[str, Feed],
-        settings: Settings,
+        settings: ProcessorSettings,
         metrics: Metrics,
     ) -> None:
         self.app = app
@@ -391,13 +392,13 @@ class Deriver:
         return behind > 0 and time.monotonic() - self.progressed_at > limit_s
 
 
-def state_dir(settings: Settings) -> Path:
+def state_dir(settings: ProcessorSettings) -> Path:
     """Where a worker keeps its tables: one directory per consumer group, so two pipelines of
     one cluster (another topic prefix, e.g. the demo's) never open one RocksDB (it is locked)."""
     return settings.data_dir / "processor" / Topics(settings.topic_prefix).processor_group
 
 
-def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCodec],
+def build_app(settings: ProcessorSettings, endpoints: Endpoints, codecs: dict[str, AvroCodec],
               metrics: Metrics) -> faust.App:  # fmt: skip
     """The processor's Faust app, its table, its agent, and its health and metrics pages."""
     topics = Topics(settings.topic_prefix)
@@ -405,7 +406,7 @@ def build_app(settings: Settings, endpoints: Endpoints, codecs: dict[str, AvroCo
         topics.processor_group,
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
         broker=[f"kafka://{server.strip()}" for server in endpoints.bootstrap_servers.split(",")],
-        broker_credentials=endpoints.security.faust_credentials(),
+        broker_credentials=faust_credentials(endpoints.security),
         store="rocksdb://" if settings.store == "rocksdict" else "memory://",  # rocksdb: rocksdict
         datadir=str(state_dir(settings)),
         processing_guarantee="at_least_once",  # exactly_once did not hold: see the README
@@ -521,7 +522,7 @@ async def _persist_or_end(deriver: Deriver, batch: list[Pending]) -> None:
         os._exit(EXIT_UNACKNOWLEDGED)
 
 
-def _rocksdb_options(settings: Settings) -> dict[str, int]:
+def _rocksdb_options(settings: ProcessorSettings) -> dict[str, int]:
     """Bounded RocksDB memory per table partition: Faust's defaults allow three 64 MB write
     buffers and a 2 GB block cache per partition, which a soak saw a worker grow into."""
     if settings.store != "rocksdict":

@@ -41,7 +41,7 @@ from processors.derive.market_state import (
 from processors.metrics import Metrics
 from schemas.serde import AvroCodec, Registry, parsed_schema
 from sportsfeed.core.kafka_clients import Endpoints
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ProcessorSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
 
@@ -161,7 +161,7 @@ class LivenessReader:
 
 def install(
     app: faust.App,
-    settings: Settings,
+    settings: ProcessorSettings,
     endpoints: Endpoints,
     codecs: dict[str, AvroCodec],
     fixture_state: Callable[[bytes], FixtureState],

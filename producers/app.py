@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 from collections.abc import Iterable
@@ -18,17 +17,16 @@ import httpx
 
 from producers.liveness import RENEW_S, Lease, producer_instance_id, release
 from producers.metrics import Metrics
-from producers.protocol import StreamId, parse_fixture_list
+from producers.protocol import StreamId
 from producers.publisher import Publisher, transactional_id
 from producers.recovery import resume_points, unfinished_fixtures
 from producers.status import Finished, FixtureStatus, State, count_states
 from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
 from schemas.serde import AvroCodec, Registry
-from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.kafka_clients import Endpoints
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ProducerSettings
 from sportsfeed.core.topics import Topics
-from sportsfeed.core.vendor import Channel, Feed, Sport, sport_by_name
+from sportsfeed.core.vendor import Sport
 
 log = logging.getLogger(__name__)
 RELEASE_S = 5.0  # a stop waits this long at most to queue its last records (Kafka may be gone)
@@ -38,37 +36,12 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
-def in_shard(fixture_id: str, shard: str) -> bool:
-    """Whether this producer's INDEX/COUNT share includes the fixture (stable hashing)."""
-    index, count = (int(part) for part in shard.split("/"))
-    return int(hashlib.sha256(fixture_id.encode()).hexdigest(), 16) % count == index
-
-
-def configured_fixtures(settings: Settings) -> list[tuple[Sport, str]]:
-    """The fixtures of SPORTSFEED_FIXTURES and SPORTSFEED_FIXTURES_FILE."""
-    try:
-        fixtures = parse_fixture_list(settings.fixtures)
-    except ValueError as exc:
-        raise SettingsError(f"SPORTSFEED_FIXTURES: {exc}") from None
-    path = settings.fixtures_file
-    if path is not None:
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-            spec = ",".join(":".join(line.split()) for line in lines if line.strip())
-            fixtures += parse_fixture_list(spec)
-        except (OSError, ValueError) as exc:
-            raise SettingsError(f"SPORTSFEED_FIXTURES_FILE ({path}): {exc}") from None
-    return fixtures
-
-
 class Producer:
-    def __init__(self, settings: Settings, endpoints: Endpoints, metrics: Metrics) -> None:
+    def __init__(self, settings: ProducerSettings, endpoints: Endpoints, metrics: Metrics) -> None:
         self._settings = settings
         self._endpoints = endpoints
         self._metrics = metrics
         self._topics = Topics(settings.topic_prefix)
-        self._channel = Channel(settings.channel)
-        self._feeds = [Feed(name.strip()) for name in settings.feeds.split(",") if name.strip()]
         self._limiter = RateLimiter(settings.connects_per_s)
         self._status: dict[str, FixtureStatus] = {}
         self._dirty: dict[str, StreamId] = {}
@@ -94,7 +67,7 @@ class Producer:
         return self._status
 
     async def run(self) -> None:
-        fixtures = configured_fixtures(self._settings)  # a bad setting fails before any I/O
+        fixtures = list(self._settings.configured_fixtures)
         registry = Registry(self._endpoints.registry_url)
         self._codec = AvroCodec(self._topics.feed_status, "feed_status", registry)
         self._publisher = Publisher(
@@ -128,8 +101,8 @@ class Producer:
         new = [
             StreamId(fixture_id, sport, feed)
             for sport, fixture_id in fixtures
-            if in_shard(fixture_id, self._settings.shard)
-            for feed in self._feeds
+            if self._settings.shard.includes(fixture_id)
+            for feed in self._settings.feeds
         ]
         new = [s for s in dict.fromkeys(new) if s not in self._tasks and s not in self._finished]
         if not new:
@@ -142,7 +115,9 @@ class Producer:
         options = self._stream_options()
         for stream in new:
             point = points[stream]
-            status = self._status.setdefault(stream.fixture_id, FixtureStatus(self._channel))
+            status = self._status.setdefault(
+                stream.fixture_id, FixtureStatus(self._settings.channel)
+            )
             status.acknowledge(stream, point.position, point.raw_offset, now_us())
             if point.finished:
                 status.enter(stream, State.FINISHED, now_us())
@@ -161,14 +136,14 @@ class Producer:
         s = self._settings
         return StreamOptions(
             base_url=s.feed_url,
-            channel=self._channel,
+            channel=s.channel,
             token=s.vendor_token.get_secret_value(),
             speed=s.speed,
             liveness_s=s.liveness_s,
             auth_retry_s=s.auth_retry_s,
             exit_on_auth_failure=s.exit_on_auth_failure,
             raw_topic=lambda stream: self._topics.raw(stream.feed),
-            feeds=tuple(self._feeds),
+            feeds=s.feeds,
             tls=s.feed_ssl_context(),
         )
 
@@ -208,7 +183,9 @@ class Producer:
                 self._finished.add(stream, now)
         for stream in self._finished.forget(now):
             log.info("stream forgotten stream=%s", stream)
-            kept = (StreamId(stream.fixture_id, stream.sport, feed) for feed in self._feeds)
+            kept = (
+                StreamId(stream.fixture_id, stream.sport, feed) for feed in self._settings.feeds
+            )
             if not any(s in self._tasks or s in self._finished for s in kept):
                 self._status.pop(stream.fixture_id, None)
                 self._dirty.pop(stream.fixture_id, None)
@@ -293,7 +270,6 @@ class Producer:
     async def _discover(self) -> None:
         base = self._settings.discovery_url
         token = self._settings.vendor_token.get_secret_value()
-        sports = [sport_by_name(n.strip()) for n in self._settings.discovery_sports.split(",")]
         async with httpx.AsyncClient(
             base_url=str(base),
             headers={"Authorization": f"Bearer {token}"},
@@ -302,7 +278,7 @@ class Producer:
         ) as client:
             while True:
                 found: list[tuple[Sport, str]] = []
-                for sport in (s for s in sports if s is not None):
+                for sport in self._settings.discovery_sports:
                     found += await _live_fixtures(client, sport)
                 await self.add(found)
                 await asyncio.sleep(self._settings.discovery_interval_s)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 
 from sportsfeed.core.limits import OVERSIZED_HEADER
-from sportsfeed.core.vendor import Channel, Feed, Sport, sport_by_name, stream_path
+from sportsfeed.core.vendor import Channel, Feed, Sport, stream_path
 
 _DATA_KEYS: Final = frozenset({"fixtureAction", "fixtureSummary", "seqNum", "teamActionAggregates"})
 _FINISHED: Final = re.compile(r'"finished"\s*:\s*true')
@@ -110,17 +110,3 @@ def stand_in(headers: list[tuple[str, bytes]], size: int) -> tuple[bytes, list[t
     """The record published instead of a frame of `size` bytes over the frame limit: an empty
     value and the frame's headers plus `oversized` (its size), so its position still counts."""
     return b"", [*headers, (OVERSIZED_HEADER, str(size).encode())]
-
-
-def parse_fixture_list(text: str) -> list[tuple[Sport, str]]:
-    """`sport:fixtureId` items separated by commas, spaces or new lines."""
-    fixtures = []
-    for item in re.split(r"[,\s]+", text.strip()):
-        if not item:
-            continue
-        sport_name, sep, fixture_id = item.replace(" ", ":").rpartition(":")
-        sport = sport_by_name(sport_name) if sep else None
-        if sport is None or not re.fullmatch(r"[0-9a-fA-F-]{36}", fixture_id):
-            raise ValueError(f"{item!r} is not sport:fixtureId (e.g. soccer:<uuid>)")
-        fixtures.append((sport, fixture_id))
-    return fixtures

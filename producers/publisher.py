@@ -32,15 +32,16 @@ from aiokafka.structs import RecordMetadata
 from sportsfeed.core.errors import InfrastructureError
 from sportsfeed.core.kafka_clients import Endpoints, KeyPartitioner
 from sportsfeed.core.limits import BATCH_LIMIT, REQUEST_LIMIT
+from sportsfeed.core.setting_types import Shard
 
 Headers = list[tuple[str, bytes]]
 TRANSACTION_S = 0.1  # how long records wait for their commit (read_committed readers' delay)
 _TRANSACTION_MAX_MS = 900_000  # Kafka's default transaction.max.timeout.ms
 
 
-def transactional_id(topic_prefix: str, shard: str) -> str:
+def transactional_id(topic_prefix: str, shard: Shard) -> str:
     """The shard's producer identity: one writer per INDEX, whatever the COUNT."""
-    return f"{topic_prefix}producer-{shard.partition('/')[0]}"
+    return f"{topic_prefix}producer-{shard.index}"
 
 
 class KafkaUnavailable(InfrastructureError):

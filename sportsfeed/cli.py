@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import sys
+import typing
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sportsfeed import __version__
 from sportsfeed.core.errors import SportsfeedError
 from sportsfeed.core.outage_log import quiet_kafka_client_errors
-from sportsfeed.core.settings import Settings, describe_settings, load_settings
+from sportsfeed.core.settings import ProcessSettings, describe_settings, load_settings
 from sportsfeed.failures import describe_failure
 from sportsfeed.verbs import archive as archive_command
 from sportsfeed.verbs import demo as demo_command
@@ -25,7 +28,9 @@ from sportsfeed.verbs import tail as tail_command
 from sportsfeed.verbs import topics as topics_command
 from sportsfeed.verbs.arguments import use_help_formatter
 
-Verb = Callable[[argparse.Namespace, Settings], int]
+# A verb's second parameter's type is the settings it reads (ProducerSettings, ...): main loads
+# those alone, so a setting the verb does not use cannot stop it.
+Verb = Callable[[argparse.Namespace, Any], int]
 
 # Each verb module offers `register(subparsers) -> None`, setting `verb` on its parser.
 VERB_MODULES = (
@@ -58,10 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_read_by(verb: Verb) -> type[ProcessSettings]:
+    """The settings `verb` reads: the type of its second parameter."""
+    second = list(inspect.signature(verb).parameters)[1]
+    kind = typing.get_type_hints(verb)[second]
+    if not (isinstance(kind, type) and issubclass(kind, ProcessSettings)):
+        raise TypeError(f"{verb.__qualname__} takes {kind}, not a process's settings")
+    return kind
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    verb: Verb = args.verb
     try:
-        settings = load_settings()
+        settings = load_settings(settings_read_by(verb))
     except SportsfeedError as exc:
         print(f"sportsfeed: {exc}", file=sys.stderr)
         return 2
@@ -71,7 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     quiet_kafka_client_errors()
-    verb: Verb = args.verb
     try:
         return verb(args, settings)
     except SportsfeedError as exc:

@@ -13,15 +13,16 @@ import errno
 import httpx
 from aiokafka.errors import KafkaError
 
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import KafkaSettings, ProcessSettings
 
 CCOMPAT_HINT = "Apicurio's ends in /apis/ccompat/v7"
 
 
-def describe_failure(exc: BaseException, settings: Settings) -> str:
+def describe_failure(exc: BaseException, settings: ProcessSettings) -> str:
     """What went wrong, to what, and which setting to check."""
-    kafka = settings.kafka_bootstrap_servers or "the local broker"
-    registry = settings.schema_registry_url or "the local registry"
+    servers = settings if isinstance(settings, KafkaSettings) else None  # the simulator: none
+    kafka = (servers and servers.kafka_bootstrap_servers) or "the local broker"
+    registry = (servers and servers.schema_registry_url) or "the local registry"
     if isinstance(exc, KafkaError):
         return (
             f"Kafka at {kafka} did not answer ({type(exc).__name__}: {exc}); check "

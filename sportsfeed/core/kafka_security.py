@@ -1,9 +1,10 @@
 """How sportsfeed's Kafka clients authenticate and encrypt: TLS and SASL (PLAIN, SCRAM).
 
-Every client (aiokafka producers, consumers and admin clients, and the Faust worker) takes
-its security from one `KafkaSecurity`, built from the KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and
-KAFKA_SSL_* settings. TLS always verifies the broker's certificate and host name; the CA file
-only adds a private certificate authority to trust.
+Every client (aiokafka producers, consumers and admin clients, and the Faust worker through
+`processors.credentials`) takes its security from one `KafkaSecurity`, built from the
+KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and KAFKA_SSL_* settings. TLS always verifies the broker's
+certificate and host name; the CA file only adds a private certificate authority to trust.
+Nothing here needs Faust (only the processors do), so every process's settings load without it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import faust
 from pydantic import SecretStr
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -62,20 +62,9 @@ class KafkaSecurity:
         if self.uses_sasl:
             options["sasl_mechanism"] = self.sasl_mechanism
             options["sasl_plain_username"] = self.sasl_username
-            options["sasl_plain_password"] = self._password()
+            options["sasl_plain_password"] = self.password()
         return options
 
-    def faust_credentials(self) -> faust.auth.Credentials | None:
-        """The Faust worker's `broker_credentials` (None: plaintext)."""
-        if self.uses_sasl:
-            return faust.SASLCredentials(
-                username=self.sasl_username,
-                password=self._password(),
-                ssl_context=self.ssl_context(),
-                mechanism=self.sasl_mechanism,
-            )
-        context = self.ssl_context()
-        return faust.SSLCredentials(context) if context is not None else None
-
-    def _password(self) -> str | None:
+    def password(self) -> str | None:
+        """The SASL password in clear, for a client about to log in."""
         return self.sasl_password.get_secret_value() if self.sasl_password is not None else None

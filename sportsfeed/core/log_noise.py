@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 
 from sportsfeed.core.outage_log import CLIENT_LOGGERS
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ProcessSettings
 
 
 @contextlib.contextmanager
@@ -23,7 +23,7 @@ def kafka_client_silenced() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def output_only(settings: Settings) -> Iterator[None]:
+def output_only(settings: ProcessSettings) -> Iterator[None]:
     """Warnings and errors only, unless SPORTSFEED_LOG_LEVEL is set: INFO lines would mix
     with the records a verb prints, or scroll a table redrawn in place off the screen. The
     Kafka client's warnings go too: they are retries it makes itself (a new topic's partition

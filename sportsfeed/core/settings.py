@@ -1,39 +1,98 @@
 """Settings: the one place that reads the environment; every process builds one frozen object.
 
-Each field names its environment variable; `--help` and the README list them from here.
+Each field names its environment variable; `--help` and the README list them from here. Every
+value is typed when it is read (enums, literals, a `Shard`, parsed fixture lists), so a bad one
+stops the process at load with its variable named, and no later code parses a setting again.
+The fields come in groups, one per concern (`KafkaSettings`, `StreamSettings`, ...), composed
+per process (`ProducerSettings`, `ProcessorSettings`, `SimulatorSettings`, ...): a verb loads
+only the settings it reads, and code takes the narrowest group it needs.
 """
 
 from __future__ import annotations
 
+import enum
 import ssl
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self, TypeVar, get_args, overload
 
 from pydantic import (
     AliasChoices,
+    BeforeValidator,
     Field,
+    PlainValidator,
     SecretStr,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.kafka_security import KafkaSecurity, SaslMechanism, SecurityProtocol
+from sportsfeed.core.setting_types import (
+    Fixture,
+    FixturesFile,
+    Shard,
+    parse_fixture_list,
+    parse_names,
+)
 from sportsfeed.core.topics import normalised_prefix
-from sportsfeed.core.vendor import SPORT_NAMES, Feed
+from sportsfeed.core.vendor import SPORT_NAMES, Channel, Feed, Sport
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+_Typed = TypeVar("_Typed")
 
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
-class Settings(BaseSettings):
-    """sportsfeed's settings, each from the environment variable in its `validation_alias`."""
+def _from_text(parse: Callable[[str], Any]) -> BeforeValidator:
+    """Parse the variable's text; a value already typed (a default, a copy) passes as it is."""
+    return BeforeValidator(lambda value: parse(value) if isinstance(value, str) else value)
+
+
+def _typed_as(kind: type[_Typed], parse: Callable[[str], _Typed]) -> PlainValidator:
+    """Accept a `kind` (or None) as it is, or parse the variable's text into one."""
+    return PlainValidator(
+        lambda value: value if value is None or isinstance(value, kind) else parse(str(value))
+    )
+
+
+def _url(value: str, schemes: tuple[str, ...]) -> str:
+    if not value.startswith(schemes):
+        raise ValueError(f"{value!r} does not start with {' or '.join(schemes)}")
+    return value.rstrip("/")
+
+
+def _require_files(settings: BaseSettings, *fields: str) -> None:
+    for field in fields:
+        path = getattr(settings, field)
+        if path is not None and not path.is_file():
+            raise ValueError(f"{env_name(field)}: {path} is not a readable file")
+
+
+def _known_log_level(value: str) -> str:
+    level = value.upper()
+    if level not in get_args(LogLevel):
+        raise ValueError(f"{value!r} is not one of {', '.join(get_args(LogLevel))}")
+    return level
+
+
+_SPORT_CHOICES = ", ".join(sport.slug for sport in Sport)
+_FEED_NAMES = {feed.value: feed for feed in Feed}
+
+
+class _Group(BaseSettings):
+    """Settings of one concern, or a process's composed from those: frozen, each field read
+    from the environment variable in its `validation_alias` (by no other name)."""
 
     model_config = SettingsConfigDict(frozen=True, populate_by_name=False, extra="ignore")
+
+
+class KafkaSettings(_Group):
+    """How every Kafka and registry client connects: the servers, TLS and SASL."""
 
     kafka_bootstrap_servers: Annotated[
         str | None,
@@ -93,6 +152,87 @@ class Settings(BaseSettings):
             description="PEM private key of KAFKA_SSL_CERT_FILE.",
         ),
     ] = None
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap_is_host_port_list(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(
+                    f"{server!r} is not host:port; write e.g. kafka-1:9092,kafka-2:9092"
+                )
+        return value
+
+    @field_validator("schema_registry_url")
+    @classmethod
+    def _registry_is_http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL; write e.g. http://registry:8081")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _external_stack_is_all_or_nothing(self) -> Self:
+        if (self.kafka_bootstrap_servers is None) != (self.schema_registry_url is None):
+            missing = (
+                "SCHEMA_REGISTRY_URL"
+                if self.schema_registry_url is None
+                else "KAFKA_BOOTSTRAP_SERVERS"
+            )
+            raise ValueError(
+                f"{missing} is unset: set both KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL "
+                "to use your own cluster, or neither to run the local stack"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _kafka_security_is_complete(self) -> Self:
+        protocol = self.kafka_security_protocol
+        if protocol != "PLAINTEXT" and not self.uses_external_stack:
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={protocol} needs your own cluster: set "
+                "KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL (the local broker is plaintext)"
+            )
+        if protocol.startswith("SASL_"):
+            for field in ("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password"):
+                if getattr(self, field) is None:
+                    raise ValueError(
+                        f"{env_name(field)} is unset: KAFKA_SECURITY_PROTOCOL={protocol} needs "
+                        "KAFKA_SASL_MECHANISM (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512), "
+                        "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+                    )
+        if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
+            raise ValueError(
+                "set both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE for mutual TLS, or neither"
+            )
+        _require_files(self, "kafka_ssl_ca_file", "kafka_ssl_cert_file", "kafka_ssl_key_file")
+        return self
+
+    @property
+    def kafka_security(self) -> KafkaSecurity:
+        """The Kafka clients' TLS and SASL settings."""
+        return KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password,
+            ca_file=self.kafka_ssl_ca_file,
+            cert_file=self.kafka_ssl_cert_file,
+            key_file=self.kafka_ssl_key_file,
+        )
+
+    @property
+    def uses_external_stack(self) -> bool:
+        return self.kafka_bootstrap_servers is not None
+
+
+class TopicSettings(_Group):
+    """The topics: their names' prefixes, partitions, replication and raw retention."""
+
     topic_prefix: Annotated[
         str,
         Field(
@@ -108,35 +248,6 @@ class Settings(BaseSettings):
             "Unset: SPORTSFEED_TOPIC_PREFIX.",
         ),
     ] = None
-    cache_dir: Annotated[
-        Path,
-        Field(
-            validation_alias=_env("SPORTSFEED_CACHE_DIR"),
-            description="Where the local broker's and registry's downloads are kept.",
-        ),
-    ] = Path.home() / ".cache" / "sportsfeed"
-    data_dir: Annotated[
-        Path,
-        Field(
-            validation_alias=_env("SPORTSFEED_DATA_DIR"),
-            description="Where the local broker and registry keep their data between runs.",
-        ),
-    ] = Path.home() / ".local" / "share" / "sportsfeed"
-    maven_repository: Annotated[
-        str | None,
-        Field(
-            validation_alias=_env("SPORTSFEED_MAVEN_REPOSITORY"),
-            description="Maven repository URL for the local stack's jars. Unset: ask `mvn`.",
-        ),
-    ] = None
-    vendor_token: Annotated[
-        SecretStr,
-        ValidationInfo,
-        Field(
-            validation_alias=_env("SPORTSFEED_VENDOR_TOKEN"),
-            description="The vendor's auth token (secret; the simulator accepts the default).",
-        ),
-    ] = SecretStr("local-simulator-token")
     partitions: Annotated[
         int,
         Field(
@@ -161,7 +272,54 @@ class Settings(BaseSettings):
             ge=-1,
         ),
     ] = -1
-    # -- producer -------------------------------------------------------------------------
+
+    @field_validator("topic_prefix", "raw_topic_prefix")
+    @classmethod
+    def _prefix_ends_in_separator(cls, value: str | None) -> str | None:
+        return None if value is None else normalised_prefix(value)
+
+    @property
+    def raw_prefix(self) -> str:
+        """Where processors read raw frames: SPORTSFEED_RAW_TOPIC_PREFIX or the topic prefix."""
+        return self.raw_topic_prefix or self.topic_prefix
+
+
+class StackSettings(_Group):
+    """The local stack's downloads and data (used when no cluster is given)."""
+
+    cache_dir: Annotated[
+        Path,
+        Field(
+            validation_alias=_env("SPORTSFEED_CACHE_DIR"),
+            description="Where the local broker's and registry's downloads are kept.",
+        ),
+    ] = Path.home() / ".cache" / "sportsfeed"
+    data_dir: Annotated[
+        Path,
+        Field(
+            validation_alias=_env("SPORTSFEED_DATA_DIR"),
+            description="Where the local broker and registry keep their data between runs.",
+        ),
+    ] = Path.home() / ".local" / "share" / "sportsfeed"
+    maven_repository: Annotated[
+        str | None,
+        Field(
+            validation_alias=_env("SPORTSFEED_MAVEN_REPOSITORY"),
+            description="Maven repository URL for the local stack's jars. Unset: ask `mvn`.",
+        ),
+    ] = None
+
+
+class VendorSettings(_Group):
+    """The vendor: its token (the simulator's too), where it is and what to ask it."""
+
+    vendor_token: Annotated[
+        SecretStr,
+        Field(
+            validation_alias=_env("SPORTSFEED_VENDOR_TOKEN"),
+            description="The vendor's auth token (secret; the simulator accepts the default).",
+        ),
+    ] = SecretStr("local-simulator-token")
     feed_url: Annotated[
         str,
         Field(
@@ -177,15 +335,54 @@ class Settings(BaseSettings):
             "TLS-inspecting proxy's). Unset: the system's CAs. Certificates are always verified.",
         ),
     ] = None
+    channel: Annotated[
+        Channel,
+        Field(
+            validation_alias=_env("SPORTSFEED_CHANNEL"),
+            description="Vendor channel: betting or media.",
+        ),
+    ] = Channel.BETTING
+    speed: Annotated[
+        Literal["normal", "fast"],
+        Field(
+            validation_alias=_env("SPORTSFEED_SPEED"),
+            description="Replay pace asked of the vendor: normal or fast (offline fixtures).",
+        ),
+    ] = "normal"
+
+    @field_validator("feed_url")
+    @classmethod
+    def _feed_is_websocket_url(cls, value: str) -> str:
+        return _url(value, ("ws://", "wss://"))
+
+    @model_validator(mode="after")
+    def _feed_ca_is_a_file(self) -> Self:
+        _require_files(self, "feed_ca_file")
+        return self
+
+    def feed_ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context for the vendor (verifying, trusting SPORTSFEED_FEED_CA_FILE too)."""
+        if self.feed_ca_file is None:
+            return None  # websockets and httpx verify against the system's CAs by default
+        return ssl.create_default_context(cafile=str(self.feed_ca_file))
+
+
+class StreamSettings(_Group):
+    """The producer: which fixtures and feeds it streams, and its pace and patience."""
+
     fixtures: Annotated[
-        str,
+        tuple[Fixture, ...],
+        NoDecode,
+        _from_text(parse_fixture_list),
         Field(
             validation_alias=_env("SPORTSFEED_FIXTURES"),
             description="Fixtures to stream: comma-separated sport:fixtureId (e.g. soccer:<uuid>).",
         ),
-    ] = ""
+    ] = ()
     fixtures_file: Annotated[
-        Path | None,
+        FixturesFile | None,
+        NoDecode,
+        _typed_as(FixturesFile, lambda path: FixturesFile.read(Path(path))),
         Field(
             validation_alias=_env("SPORTSFEED_FIXTURES_FILE"),
             description="File of fixtures to stream, one `sport fixtureId` a line.",
@@ -199,12 +396,14 @@ class Settings(BaseSettings):
         ),
     ] = None
     discovery_sports: Annotated[
-        str,
+        tuple[Sport, ...],
+        NoDecode,
+        _from_text(lambda listed: parse_names(listed, SPORT_NAMES, _SPORT_CHOICES)),
         Field(
             validation_alias=_env("SPORTSFEED_DISCOVERY_SPORTS"),
             description="Sports to discover (comma-separated).",
         ),
-    ] = "soccer,basketball,volleyball,snooker,tabletennis"
+    ] = tuple(Sport)
     discovery_interval_s: Annotated[
         float,
         Field(
@@ -214,36 +413,23 @@ class Settings(BaseSettings):
         ),
     ] = 30.0
     feeds: Annotated[
-        str,
+        tuple[Feed, ...],
+        NoDecode,
+        _from_text(lambda listed: parse_names(listed, _FEED_NAMES, "actions, statistics")),
         Field(
             validation_alias=_env("SPORTSFEED_FEEDS"),
             description="Feeds to stream per fixture: actions, statistics or both.",
         ),
-    ] = "actions,statistics"
-    channel: Annotated[
-        str,
-        Field(
-            validation_alias=_env("SPORTSFEED_CHANNEL"),
-            description="Vendor channel: betting or media.",
-            pattern="^(betting|media)$",
-        ),
-    ] = "betting"
-    speed: Annotated[
-        str,
-        Field(
-            validation_alias=_env("SPORTSFEED_SPEED"),
-            description="Replay pace asked of the vendor: normal or fast (offline fixtures).",
-            pattern="^(normal|fast)$",
-        ),
-    ] = "normal"
+    ] = (Feed.ACTIONS, Feed.STATISTICS)
     shard: Annotated[
-        str,
+        Shard,
+        NoDecode,
+        _typed_as(Shard, Shard.parse),
         Field(
             validation_alias=_env("SPORTSFEED_SHARD"),
             description="This producer's share of the fixtures, INDEX/COUNT (e.g. 0/3).",
-            pattern=r"^\d+/[1-9]\d*$",
         ),
-    ] = "0/1"
+    ] = Shard(0, 1)
     liveness_s: Annotated[
         float,
         Field(
@@ -252,15 +438,6 @@ class Settings(BaseSettings):
             gt=0,
         ),
     ] = 25.0
-    lease_s: Annotated[
-        float,
-        Field(
-            validation_alias=_env("SPORTSFEED_LEASE_S"),
-            description="How long a producer's liveness record (renewed every second) and a "
-            "processor's OPEN market-state vouch for a fixture; at least 2.",
-            ge=2,
-        ),
-    ] = 3.0
     connects_per_s: Annotated[
         float,
         Field(
@@ -300,6 +477,45 @@ class Settings(BaseSettings):
             gt=0,
         ),
     ] = 20_000
+
+    @field_validator("discovery_url")
+    @classmethod
+    def _discovery_is_http_url(cls, value: str | None) -> str | None:
+        return None if value is None or value == "" else _url(value, ("http://", "https://"))
+
+    @property
+    def configured_fixtures(self) -> tuple[Fixture, ...]:
+        """The fixtures of SPORTSFEED_FIXTURES, then those of SPORTSFEED_FIXTURES_FILE."""
+        from_file = self.fixtures_file.fixtures if self.fixtures_file is not None else ()
+        return self.fixtures + from_file
+
+
+class LifetimeSettings(_Group):
+    """How long the producer and the processors vouch for and remember a fixture."""
+
+    lease_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_LEASE_S"),
+            description="How long a producer's liveness record (renewed every second) and a "
+            "processor's OPEN market-state vouch for a fixture; at least 2.",
+            ge=2,
+        ),
+    ] = 3.0
+    finished_state_ttl_s: Annotated[
+        float,
+        Field(
+            validation_alias=_env("SPORTSFEED_FINISHED_STATE_TTL_S"),
+            description="How long a finished fixture keeps its full state for late corrections "
+            "(processor) and a finished stream is remembered (producer).",
+            gt=0,
+        ),
+    ] = 6 * 3600.0
+
+
+class WorkerSettings(_Group):
+    """The processors' state store, group membership, fetching and stall limit."""
+
     store: Annotated[
         Literal["rocksdict", "memory"],
         Field(
@@ -315,15 +531,6 @@ class Settings(BaseSettings):
             ge=8,
         ),
     ] = 32
-    finished_state_ttl_s: Annotated[
-        float,
-        Field(
-            validation_alias=_env("SPORTSFEED_FINISHED_STATE_TTL_S"),
-            description="How long a finished fixture keeps its full state for late corrections "
-            "(processor) and a finished stream is remembered (producer).",
-            gt=0,
-        ),
-    ] = 6 * 3600.0
     session_timeout_s: Annotated[
         float,
         Field(
@@ -350,6 +557,11 @@ class Settings(BaseSettings):
             gt=0,
         ),
     ] = 60.0
+
+
+class ProcessSettings(_Group):
+    """Every long-running process: its logs, metrics endpoint and shutdown."""
+
     shutdown_grace_s: Annotated[
         float,
         Field(
@@ -376,166 +588,54 @@ class Settings(BaseSettings):
         ),
     ] = "127.0.0.1"
     log_level: Annotated[
-        str,
+        LogLevel,
+        _from_text(_known_log_level),
         Field(
             validation_alias=_env("SPORTSFEED_LOG_LEVEL"),
             description="Log level: DEBUG, INFO, WARNING or ERROR.",
         ),
     ] = "INFO"
 
-    @field_validator("kafka_bootstrap_servers")
-    @classmethod
-    def _bootstrap_is_host_port_list(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        for server in value.split(","):
-            host, sep, port = server.strip().rpartition(":")
-            if not sep or not host or not port.isdigit():
-                raise ValueError(
-                    f"{server!r} is not host:port; write e.g. kafka-1:9092,kafka-2:9092"
-                )
-        return value
 
-    @field_validator("schema_registry_url")
-    @classmethod
-    def _registry_is_http_url(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL; write e.g. http://registry:8081")
-        return value.rstrip("/")
-
-    @field_validator("feed_url", "discovery_url")
-    @classmethod
-    def _is_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None or value == "":
-            return None
-        schemes = ("ws://", "wss://") if info.field_name == "feed_url" else ("http://", "https://")
-        if not value.startswith(schemes):
-            raise ValueError(f"{value!r} does not start with {' or '.join(schemes)}")
-        return value.rstrip("/")
-
-    @field_validator("log_level")
-    @classmethod
-    def _known_log_level(cls, value: str) -> str:
-        level = value.upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
-        return level
-
-    @field_validator("feeds")
-    @classmethod
-    def _known_feeds(cls, value: str) -> str:
-        return ",".join(_known_names(value, {f.value: f.value for f in Feed}))
-
-    @field_validator("discovery_sports")
-    @classmethod
-    def _known_sports(cls, value: str) -> str:
-        names = {name: sport.slug for name, sport in SPORT_NAMES.items()}
-        return ",".join(_known_names(value, names))
-
-    @field_validator("shard")
-    @classmethod
-    def _shard_index_below_count(cls, value: str) -> str:
-        index, count = (int(part) for part in value.split("/"))
-        if index >= count:
-            raise ValueError(f"{value!r}: INDEX counts from 0 and must be below COUNT (0/{count} "
-                             f"to {count - 1}/{count})")  # fmt: skip
-        return value
-
-    @field_validator("fixtures_file")
-    @classmethod
-    def _readable_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"{str(value)!r} is not a file; give a file of `sport fixtureId` "
-                             "lines, or unset it")  # fmt: skip
-        return value
-
-    @field_validator("topic_prefix", "raw_topic_prefix")
-    @classmethod
-    def _prefix_ends_in_separator(cls, value: str | None) -> str | None:
-        return None if value is None else normalised_prefix(value)
-
-    @model_validator(mode="after")
-    def _external_stack_is_all_or_nothing(self) -> Settings:
-        if (self.kafka_bootstrap_servers is None) != (self.schema_registry_url is None):
-            missing = (
-                "SCHEMA_REGISTRY_URL"
-                if self.schema_registry_url is None
-                else "KAFKA_BOOTSTRAP_SERVERS"
-            )
-            raise ValueError(
-                f"{missing} is unset: set both KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL "
-                "to use your own cluster, or neither to run the local stack"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _kafka_security_is_complete(self) -> Settings:
-        protocol = self.kafka_security_protocol
-        if protocol != "PLAINTEXT" and not self.uses_external_stack:
-            raise ValueError(
-                f"KAFKA_SECURITY_PROTOCOL={protocol} needs your own cluster: set "
-                "KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL (the local broker is plaintext)"
-            )
-        if protocol.startswith("SASL_"):
-            for field in ("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password"):
-                if getattr(self, field) is None:
-                    raise ValueError(
-                        f"{env_name(field)} is unset: KAFKA_SECURITY_PROTOCOL={protocol} needs "
-                        "KAFKA_SASL_MECHANISM (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512), "
-                        "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
-                    )
-        if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
-            raise ValueError(
-                "set both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE for mutual TLS, or neither"
-            )
-        for field in ("kafka_ssl_ca_file", "kafka_ssl_cert_file", "kafka_ssl_key_file",
-                      "feed_ca_file"):  # fmt: skip
-            path = getattr(self, field)
-            if path is not None and not path.is_file():
-                raise ValueError(f"{env_name(field)}: {path} is not a readable file")
-        return self
-
-    @property
-    def kafka_security(self) -> KafkaSecurity:
-        """The Kafka clients' TLS and SASL settings."""
-        return KafkaSecurity(
-            protocol=self.kafka_security_protocol,
-            sasl_mechanism=self.kafka_sasl_mechanism,
-            sasl_username=self.kafka_sasl_username,
-            sasl_password=self.kafka_sasl_password,
-            ca_file=self.kafka_ssl_ca_file,
-            cert_file=self.kafka_ssl_cert_file,
-            key_file=self.kafka_ssl_key_file,
-        )
-
-    def feed_ssl_context(self) -> ssl.SSLContext | None:
-        """The TLS context for the vendor (verifying, trusting SPORTSFEED_FEED_CA_FILE too)."""
-        if self.feed_ca_file is None:
-            return None  # websockets and httpx verify against the system's CAs by default
-        return ssl.create_default_context(cafile=str(self.feed_ca_file))
-
-    @property
-    def raw_prefix(self) -> str:
-        """Where processors read raw frames: SPORTSFEED_RAW_TOPIC_PREFIX or the topic prefix."""
-        return self.raw_topic_prefix or self.topic_prefix
-
-    @property
-    def uses_external_stack(self) -> bool:
-        return self.kafka_bootstrap_servers is not None
+# -- what each process reads: the groups composed -------------------------------------------
 
 
-def _known_names(listed: str, known: dict[str, str]) -> list[str]:
-    """The comma-separated names of `listed`, each mapped by `known`; ValueError naming the rest."""
-    names = [name.strip().lower() for name in listed.split(",") if name.strip()]
-    unknown = [name for name in names if name not in known]
-    if unknown or not names:
-        choices = ", ".join(dict.fromkeys(known.values()))
-        raise ValueError(f"{', '.join(unknown) or 'nothing'} is not among {choices}; list "
-                         "one or more, comma-separated")  # fmt: skip
-    return list(dict.fromkeys(known[name] for name in names))
+class ConnectionSettings(StackSettings, KafkaSettings):
+    """Where Kafka and the registry are: your own cluster, or a local stack started for you."""
 
+
+class ClusterSettings(ProcessSettings, TopicSettings, ConnectionSettings):
+    """The settings of the verbs that read or write the topics (topics, tail, replay, ...)."""
+
+
+class ProducerSettings(ClusterSettings, VendorSettings, StreamSettings, LifetimeSettings):
+    """The producer's settings (`sportsfeed produce`)."""
+
+
+class ProcessorSettings(ClusterSettings, WorkerSettings, LifetimeSettings):
+    """The processor's settings (`sportsfeed process`)."""
+
+
+class SimulatorSettings(ProcessSettings, VendorSettings):
+    """The simulator's settings (`sportsfeed simulate`): it serves the vendor's token."""
+
+
+class Settings(ProducerSettings, ProcessorSettings):
+    """Every setting: for `sportsfeed demo`, which runs the whole pipeline in one process, and
+    for `--help`."""
+
+
+# The groups in the order `--help` and the README list them.
+GROUPS: tuple[type[_Group], ...] = (
+    KafkaSettings,
+    TopicSettings,
+    StackSettings,
+    VendorSettings,
+    StreamSettings,
+    LifetimeSettings,
+    WorkerSettings,
+    ProcessSettings,
+)
 
 SECRET_VARIABLES = frozenset(
     {"SPORTSFEED_VENDOR_TOKEN", "KAFKA_SASL_PASSWORD"}
@@ -550,20 +650,42 @@ def env_name(field: str) -> str:
     return str(alias.choices[0])
 
 
+def _shown(value: object) -> str:
+    """A setting's value as its variable would spell it (for --help)."""
+    if value is None:
+        return "unset"
+    if isinstance(value, tuple | frozenset):
+        return ",".join(_shown(item) for item in value)
+    if isinstance(value, Sport):
+        return value.slug
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)  # SecretStr shows as **********
+
+
 def describe_settings() -> str:
     """One line per setting: its environment variable, default and meaning (for --help)."""
     lines = ["settings (environment variables):"]
-    for name, field in Settings.model_fields.items():
-        default = field.get_default(call_default_factory=True)
-        shown = "unset" if default is None else str(default)  # SecretStr shows as **********
-        lines.append(f"  {env_name(name):<32} {field.description} [default: {shown}]")
+    for group in GROUPS:
+        lines.append(f" {group.__doc__}")
+        for name, field in group.model_fields.items():
+            default = _shown(field.get_default(call_default_factory=True))
+            lines.append(f"  {env_name(name):<32} {field.description} [default: {default}]")
     return "\n".join(lines)
 
 
-def load_settings() -> Settings:
-    """Read the settings from the environment, or raise SettingsError naming the bad one."""
+_Loaded = TypeVar("_Loaded", bound=_Group)
+
+
+@overload
+def load_settings() -> Settings: ...
+@overload
+def load_settings(kind: type[_Loaded]) -> _Loaded: ...
+def load_settings(kind: type[_Group] = Settings) -> _Group:
+    """Read the settings of `kind` (a process's, or all of them) from the environment, or raise
+    SettingsError naming each bad one."""
     try:
-        return Settings()
+        return kind()
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -573,8 +695,8 @@ def load_settings() -> Settings:
                 continue
             # pydantic locates a field by its alias, which is the environment variable's name
             where = str(error["loc"][0])
-            shown = repr(error.get("input"))
-            if where not in SECRET_VARIABLES and shown not in message:
-                message += f" (got {shown})"
+            given = repr(error.get("input"))
+            if where not in SECRET_VARIABLES and given not in message:
+                message += f" (got {given})"
             problems.append(f"{where}: {message}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None

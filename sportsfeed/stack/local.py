@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sportsfeed.core.kafka_clients import Endpoints
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ConnectionSettings, StackSettings
 from sportsfeed.stack.artifacts import fetch, unpack
 from sportsfeed.stack.kafka import KAFKA_LABEL, KafkaBroker
 from sportsfeed.stack.registry import REGISTRY_LABEL, SchemaRegistry
@@ -22,7 +22,7 @@ from sportsfeed.stack.registry import REGISTRY_LABEL, SchemaRegistry
 log = logging.getLogger(__name__)
 
 
-def fetch_all(settings: Settings) -> tuple[Path, Path]:
+def fetch_all(settings: StackSettings) -> tuple[Path, Path]:
     """The Kafka jar directory and the unpacked registry, fetched and verified once."""
     cache, repository = settings.cache_dir, settings.maven_repository
     kafka_libs = fetch("kafka", cache, KAFKA_LABEL, repository)
@@ -34,7 +34,7 @@ def fetch_all(settings: Settings) -> tuple[Path, Path]:
 class LocalStack:
     """A local broker and registry with data in `data_dir`; a context manager."""
 
-    def __init__(self, settings: Settings, data_dir: Path, partitions: int = 1) -> None:
+    def __init__(self, settings: StackSettings, data_dir: Path, partitions: int = 1) -> None:
         kafka_libs, registry_home = fetch_all(settings)
         self.broker = KafkaBroker(kafka_libs, data_dir / "kafka", partitions)
         self.registry = SchemaRegistry(registry_home, data_dir / "registry")
@@ -69,7 +69,9 @@ class LocalStack:
 
 
 @contextlib.contextmanager
-def stack_endpoints(settings: Settings, *, temporary: bool = False) -> Iterator[Endpoints]:
+def stack_endpoints(
+    settings: ConnectionSettings, *, temporary: bool = False
+) -> Iterator[Endpoints]:
     """The user's servers if configured, else a local stack for the duration of the block.
 
     `temporary` puts the local stack's data in a directory removed afterwards (tests);

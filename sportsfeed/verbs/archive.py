@@ -30,7 +30,7 @@ from sportsfeed.core.admin import ensure_topics, require_topics
 from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.log_noise import output_only
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ClusterSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.stack.local import stack_endpoints
@@ -96,7 +96,7 @@ def register(verbs: Any) -> None:
     imported.set_defaults(verb=run_import)
 
 
-def run_export(args: argparse.Namespace, settings: Settings) -> int:
+def run_export(args: argparse.Namespace, settings: ClusterSettings) -> int:
     with (
         _made_or_removed(args.directory),
         output_only(settings),
@@ -114,7 +114,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_import(args: argparse.Namespace, settings: Settings) -> int:
+def run_import(args: argparse.Namespace, settings: ClusterSettings) -> int:
     streams = read_archive(args.directory)
     with output_only(settings), stack_endpoints(settings) as endpoints:
         asyncio.run(publish(endpoints, settings, Topics(settings.topic_prefix), streams))
@@ -244,7 +244,7 @@ def _ms(moment: dt.datetime) -> int:
 
 async def publish(
     endpoints: Endpoints,
-    settings: Settings,
+    settings: ClusterSettings,
     topics: Topics,
     streams: dict[tuple[str, Feed], list[RawRecord]],
 ) -> None:

@@ -100,7 +100,7 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     options = ServerOptions(tokens=frozenset({token}), multiplier=args.multiplier, heartbeat_s=5)
     simulator = FeedSimulator(fixtures, options)
     await simulator.start()
-    listed = ",".join(f"{f.sport.slug}:{f.fixture_id}" for f in fixtures.values())
+    listed = tuple((f.sport, f.fixture_id) for f in fixtures.values())  # typed: a copy is unchecked
     producer_settings = settings.model_copy(update={
         "feed_url": f"ws://127.0.0.1:{simulator.port}", "fixtures": listed, "fixtures_file": None,
         "discovery_url": None, "metrics_port": 0,

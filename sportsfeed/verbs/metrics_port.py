@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import errno
 import socket
+from typing import TypeVar
 
 from sportsfeed.core.errors import SettingsError
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ProcessSettings
 
 PRODUCER_METRICS_PORT = 9464
 PROCESSOR_METRICS_PORT = 9465
 
+VerbSettings = TypeVar("VerbSettings", bound=ProcessSettings)
 
-def claim_metrics_port(settings: Settings, default_port: int) -> Settings:
+
+def claim_metrics_port(settings: VerbSettings, default_port: int) -> VerbSettings:
     """The settings with this verb's default port unless SPORTSFEED_METRICS_PORT is set; raise
     SettingsError naming the setting to fix when the endpoint's address cannot be bound."""
     if "metrics_port" not in settings.model_fields_set:
@@ -25,7 +28,7 @@ def claim_metrics_port(settings: Settings, default_port: int) -> Settings:
     return settings
 
 
-def require_free_metrics_port(settings: Settings) -> None:
+def require_free_metrics_port(settings: ProcessSettings) -> None:
     """Raise SettingsError naming SPORTSFEED_METRICS_HOST or _PORT when the address cannot be
     bound: a host that is not this machine's (or no host at all), or a port already taken."""
     host, port = settings.metrics_host, settings.metrics_port

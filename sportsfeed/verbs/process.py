@@ -17,7 +17,7 @@ from processors.metrics import Metrics
 from schemas.serde import AvroCodec, Registry
 from sportsfeed.core.admin import cluster_id, ensure_topics
 from sportsfeed.core.kafka_clients import Endpoints
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ProcessorSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.stack.local import stack_endpoints
 from sportsfeed.stack.processes import Child, free_port
@@ -42,7 +42,7 @@ def register(verbs: Any) -> None:
     process.set_defaults(verb=run_process)
 
 
-def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
+def run_process(_args: argparse.Namespace, settings: ProcessorSettings) -> NoReturn:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = claim_metrics_port(settings, PROCESSOR_METRICS_PORT)
     with stack_endpoints(settings) as endpoints:
@@ -65,7 +65,7 @@ def run_process(_args: argparse.Namespace, settings: Settings) -> NoReturn:
                       override_logging=False).execute_from_commandline()  # fmt: skip
 
 
-def _state_of_this_cluster(settings: Settings, cluster: str) -> Settings:
+def _state_of_this_cluster(settings: ProcessorSettings, cluster: str) -> ProcessorSettings:
     """Settings whose data directory is this cluster's own.
 
     Local state restored against another cluster (a fresh local stack at the same address)

@@ -8,12 +8,12 @@ import logging
 import signal
 from typing import Any
 
-from producers.app import Producer, configured_fixtures
+from producers.app import Producer
 from producers.health import serve
 from producers.metrics import Metrics
 from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.kafka_clients import Endpoints
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ProducerSettings
 from sportsfeed.stack.local import stack_endpoints
 from sportsfeed.verbs.metrics_port import PRODUCER_METRICS_PORT, claim_metrics_port
 from sportsfeed.verbs.topics import ensure_configured_topics
@@ -35,10 +35,10 @@ def register(verbs: Any) -> None:
     produce.set_defaults(verb=run_produce)
 
 
-def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
+def run_produce(_args: argparse.Namespace, settings: ProducerSettings) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per registry call is noise
-    # a bad fixture list, or none at all, ends here, before any connection
-    if not configured_fixtures(settings) and settings.discovery_url is None:
+    # a bad fixture list stopped at load; none at all ends here, before any connection
+    if not settings.configured_fixtures and settings.discovery_url is None:
         raise SettingsError(
             "nothing to stream: set SPORTSFEED_FIXTURES (sport:fixtureId,...), "
             "SPORTSFEED_FIXTURES_FILE, or SPORTSFEED_DISCOVERY_URL to discover live fixtures"
@@ -50,7 +50,7 @@ def run_produce(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _produce(settings: Settings, endpoints: Endpoints, metrics: Metrics) -> None:
+async def _produce(settings: ProducerSettings, endpoints: Endpoints, metrics: Metrics) -> None:
     log.info("producer starting kafka=%s", endpoints.bootstrap_servers)
     producer = Producer(settings, endpoints, metrics)
     pages = None

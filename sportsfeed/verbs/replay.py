@@ -34,7 +34,7 @@ from sportsfeed.core.errors import SettingsError
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.log_noise import output_only
 from sportsfeed.core.markers import RecordProbe
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ClusterSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.stack.local import stack_endpoints
 from sportsfeed.stack.processes import Child
@@ -93,7 +93,7 @@ class Span:
         return sum(self.end[tp] - self.start[tp] for tp in self.end)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: ClusterSettings) -> int:
     source = args.from_prefix or settings.topic_prefix
     _refuse_a_pipeline_prefix(args, source, settings.topic_prefix)
     selection = Selection.from_args(args)
@@ -135,7 +135,7 @@ async def _refuse_a_used_prefix(endpoints: Endpoints, target: str) -> None:
 
 
 async def _select(
-    settings: Settings, endpoints: Endpoints, source: str, target: str, selection: Selection
+    settings: ClusterSettings, endpoints: Endpoints, source: str, target: str, selection: Selection
 ) -> str:
     """Copy the selected raw records to raw topics of their own; their prefix."""
     chosen = f"{target}selected."
@@ -149,7 +149,7 @@ async def _select(
 
 
 async def replay(
-    settings: Settings,
+    settings: ClusterSettings,
     endpoints: Endpoints,
     source: str,
     target: str,

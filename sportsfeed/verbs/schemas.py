@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from schemas.compat import check
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ClusterSettings
 from sportsfeed.stack.local import stack_endpoints
 
 
@@ -23,7 +23,7 @@ def register(verbs: Any) -> None:
     parser.set_defaults(verb=run)
 
 
-def run(_args: argparse.Namespace, settings: Settings) -> int:
+def run(_args: argparse.Namespace, settings: ClusterSettings) -> int:
     with stack_endpoints(settings, temporary=True) as endpoints:
         verdicts = check(endpoints.registry_url)
     for verdict in verdicts:

@@ -28,7 +28,7 @@ from schemas.serde import Registry, parsed_schema
 from sportsfeed.core.admin import require_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.log_noise import output_only
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ClusterSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.stack.local import stack_endpoints
 from sportsfeed.verbs.arguments import non_negative_float
@@ -198,7 +198,7 @@ def register(verbs: Any) -> None:
     parser.set_defaults(verb=run)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: ClusterSettings) -> int:
     with output_only(settings), stack_endpoints(settings) as endpoints:
         follower = Follower(endpoints, Topics(settings.topic_prefix))
         asyncio.run(show(follower, Console(), args.seconds, once=args.once))

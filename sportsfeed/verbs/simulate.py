@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from sportsfeed.core.errors import SettingsError
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import SimulatorSettings
 from sportsfeed.core.vendor import Sport, sport_by_name
 from sportsfeed.simulator.catalogue import (
     SimFixture,
@@ -120,7 +120,7 @@ def _sport(name: str) -> Sport:
                         "volleyball, snooker, tabletennis")  # fmt: skip
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: SimulatorSettings) -> int:
     fixtures = build_fixtures(args)
     if args.truth is not None:
         truth = [fixture.truth() for fixture in fixtures.values()]

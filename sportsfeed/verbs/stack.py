@@ -7,7 +7,7 @@ import signal
 import threading
 from typing import Any
 
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ClusterSettings
 from sportsfeed.stack.local import fetch_all, stack_endpoints
 
 
@@ -30,7 +30,7 @@ def register(verbs: Any) -> None:
     parser.set_defaults(verb=run)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: ClusterSettings) -> int:
     if args.fetch_only:
         kafka_libs, registry_home = fetch_all(settings)
         print(f"kafka jars: {kafka_libs}\nregistry:   {registry_home}")  # noqa: T201

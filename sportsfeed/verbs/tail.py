@@ -25,7 +25,7 @@ from schemas.serde import Registry, is_confluent_avro
 from sportsfeed.core.admin import require_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.log_noise import output_only
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ClusterSettings
 from sportsfeed.stack.local import stack_endpoints
 from sportsfeed.verbs.market_view import lease_fields
 
@@ -63,7 +63,7 @@ def start_position(text: str) -> str | int | dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: ClusterSettings) -> int:
     prefix = settings.topic_prefix
     topic = args.topic if args.topic.startswith(prefix) else prefix + args.topic
     with output_only(settings), stack_endpoints(settings) as endpoints:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sportsfeed.core.admin import ensure_topics
 from sportsfeed.core.kafka_clients import Endpoints
-from sportsfeed.core.settings import Settings
+from sportsfeed.core.settings import ClusterSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.stack.local import stack_endpoints
 
@@ -31,7 +31,7 @@ def register(verbs: Any) -> None:
     topics.set_defaults(verb=run_topics)
 
 
-def run_topics(args: argparse.Namespace, settings: Settings) -> int:
+def run_topics(args: argparse.Namespace, settings: ClusterSettings) -> int:
     with stack_endpoints(settings) as endpoints:
         counts = asyncio.run(ensure_configured_topics(settings, endpoints, check_only=args.check))
     for name, partitions in sorted(counts.items()):
@@ -40,7 +40,7 @@ def run_topics(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def ensure_configured_topics(
-    settings: Settings, endpoints: Endpoints, *, check_only: bool = False
+    settings: ClusterSettings, endpoints: Endpoints, *, check_only: bool = False
 ) -> dict[str, int]:
     """Every topic under the settings' prefix, created or altered (only checked if asked)."""
     return await ensure_topics(endpoints, Topics(settings.topic_prefix),

@@ -102,7 +102,7 @@ BAD_INPUTS = {
     "half-a-cluster": (["topics"], {"SCHEMA_REGISTRY_URL": ""}, 2, ["SCHEMA_REGISTRY_URL"]),
     "nothing-to-stream": (["produce"], {}, 1,
                           ["SPORTSFEED_FIXTURES", "SPORTSFEED_DISCOVERY_URL"]),
-    "bad-fixture": (["produce"], {"SPORTSFEED_FIXTURES": "soccer:42"}, 1,
+    "bad-fixture": (["produce"], {"SPORTSFEED_FIXTURES": "soccer:42"}, 2,
                     ["SPORTSFEED_FIXTURES"]),
     "tail-from": (["tail", "fixture-score", "--from", "yesterday"], {}, 2,
                   ["--from", "yesterday"]),

@@ -255,7 +255,7 @@ def test_malformed_fixture_setting_is_named(
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9")
     monkeypatch.setenv("SCHEMA_REGISTRY_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("SPORTSFEED_FIXTURES", "soccer:not-a-uuid")
-    assert main(["produce"]) == 1
+    assert main(["produce"]) == 2  # a bad setting, refused at load
     assert (
         "SPORTSFEED_FIXTURES: 'soccer:not-a-uuid' is not sport:fixtureId" in capsys.readouterr().err
     )

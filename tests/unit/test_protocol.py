@@ -1,4 +1,4 @@
-"""The producer's sans-I/O protocol pieces: control frames, finish marks, settings, headers."""
+"""The producer's sans-I/O protocol pieces: control frames, finish marks, URLs, headers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from producers.protocol import (
     classify,
     loggable_url,
     marks_finished,
-    parse_fixture_list,
     raw_headers,
     stream_url,
 )
@@ -55,20 +54,6 @@ def test_control_frames_are_told_from_data(text: str, kind: str | None) -> None:
 )
 def test_finish_marks(text: str, finished: bool) -> None:
     assert marks_finished(text) is finished
-
-
-def test_fixture_list() -> None:
-    assert parse_fixture_list(
-        f"soccer:{FIXTURE}, tabletennis:{FIXTURE}\nv2/volleyball:{FIXTURE}"
-    ) == [
-        (Sport.SOCCER, FIXTURE),
-        (Sport.TABLE_TENNIS, FIXTURE),
-        (Sport.VOLLEYBALL, FIXTURE),
-    ]
-    with pytest.raises(ValueError, match="'curling:"):
-        parse_fixture_list(f"curling:{FIXTURE}")
-    with pytest.raises(ValueError, match="'soccer:123' is not sport:fixtureId"):
-        parse_fixture_list("soccer:123")
 
 
 def test_urls_and_headers_carry_no_credentials() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ssl
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -165,3 +167,14 @@ def test_the_readme_lists_every_setting() -> None:
     table = readme[readme.index("## Settings") :]
     missing = [env_name(f) for f in Settings.model_fields if f"`{env_name(f)}`" not in table]
     assert not missing
+
+
+def test_the_settings_and_the_simulator_load_without_faust() -> None:
+    """Only the processors run Faust; the settings every process reads must not drag it in."""
+    probe = (
+        "import sys; import sportsfeed.core.settings, sportsfeed.simulator.server; "
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('faust', 'mode')); "
+        "print(loaded); sys.exit(len(loaded))"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert (ran.returncode, ran.stdout.strip()) == (0, "[]"), ran.stderr
