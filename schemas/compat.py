@@ -16,8 +16,8 @@ from importlib import resources
 import httpx
 
 from schemas.contract import contract_text
+from schemas.outputs import SCHEMA_NAMES
 
-SCHEMA_NAMES = ("feed_status", "fixture_score", "period_delta", "fixture_finished", "market_state")
 _JSON = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from schemas.compat import SCHEMA_NAMES, check, released_text
+from schemas.compat import check, released_text
 from schemas.contract import contract_text, shared_types
+from schemas.outputs import SCHEMA_NAMES
 from sportsfeed.core.kafka_clients import Endpoints
 
 

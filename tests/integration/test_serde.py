@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from producers.status import State
-from schemas.compat import SCHEMA_NAMES
 from schemas.contract import contract_text
 from schemas.errors import RecordMismatch, RegistryUnavailable, UnknownSchemaId
+from schemas.outputs import SCHEMA_NAMES
 from schemas.serde import AvroCodec, Registry
 from sportsfeed.core.kafka_clients import Endpoints
 from tests.integration.avro_strategies import as_read, records

@@ -12,9 +12,9 @@ import fastavro
 import pytest
 from hypothesis import given, settings
 
-from schemas.compat import SCHEMA_NAMES
 from schemas.contract import contract_text
 from schemas.errors import RecordMismatch
+from schemas.outputs import SCHEMA_NAMES
 from schemas.serde import parsed_schema, validator
 from tests.integration.avro_strategies import records
 

@@ -12,8 +12,9 @@ from typing import Any
 import fastavro
 import pytest
 
-from schemas.compat import SCHEMA_NAMES, released_text
+from schemas.compat import released_text
 from schemas.contract import contract_text, file_text, shared_types
+from schemas.outputs import SCHEMA_NAMES
 
 
 def _named(schema: Any, namespace: str = "") -> list[dict[str, Any]]:
