@@ -20,17 +20,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.consumer_cli import consumer_arguments
 from bench.measure import cpu_seconds
-from processors.agents import SCHEMA_OF
 from processors.derive.fixture import FixtureState, apply
 from processors.frames import BadFrame, parse, read_meta
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import DERIVED
+from schemas.registration import writers
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
 
 
 async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frames: int) -> str:
-    codecs = {name: AvroCodec(getattr(out, name), schema, Registry(registry_url))
-              for name, schema in SCHEMA_OF.items()}  # fmt: skip
+    codecs = await writers(registry_url, out, DERIVED)
     feeds = {raw.raw(feed): feed for feed in Feed}
     consumer = AIOKafkaConsumer(*feeds, bootstrap_servers=bootstrap, group_id=out.processor_group,
                                 auto_offset_reset="earliest", enable_auto_commit=False,

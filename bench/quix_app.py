@@ -4,7 +4,7 @@ What a user would pick instead of Faust: one Quix Streams app over both raw topi
 dataframes concatenated, so a fixture's state sees both feeds), a stateful `apply` calling
 `parse`, `read_meta` and `apply` with each fixture's state in Quix's RocksDB store (stored
 with the worker's own `encode_state`), every output produced keyed by fixtureId to its topic
-in the same Avro encoding (`AvroCodec` as the topic's serializer), no headers on the outputs
+in the same Avro encoding (`AvroWriter` as the topic's serializer), no headers on the outputs
 (the worker writes none), at-least-once with Quix's default checkpointing and changelog.
 
 Quix Streams pins pydantic below the project's pins, so this runs in a virtualenv of its own
@@ -16,6 +16,7 @@ processed `--frames` raw records and committed them, with the seconds and the CP
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import time
 from typing import Any
@@ -28,34 +29,25 @@ from quixstreams.state.rocksdb import RocksDBOptions
 
 from bench.consumer_cli import consumer_arguments
 from bench.measure import cpu_seconds
-from processors.derive.fixture import (
-    FIXTURE_FINISHED,
-    FIXTURE_SCORE,
-    PERIOD_DELTA,
-    FixtureState,
-    apply,
-    decode_state,
-    encode_state,
-)
+from processors.derive.fixture import Derived, FixtureState, apply, decode_state, encode_state
 from processors.frames import BadFrame, parse, read_meta
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import DERIVED, Output
+from schemas.registration import writers
+from schemas.serde import AvroWriter
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
 
-# The outputs' names are their schemas' names (the worker's SCHEMA_OF maps each to itself);
-# `processors.agents` itself imports Faust, so it cannot be imported here.
-OUTPUTS = (FIXTURE_SCORE, PERIOD_DELTA, FIXTURE_FINISHED)
 STATE_KEY = b"fixture"  # bytes: the store keeps keys as given (its dumps is the identity)
 
 
 class AvroValue(Serializer):  # type: ignore[misc]
-    """An output's value: (output name, record) encoded by that output's codec."""
+    """An output's value: (output, record) encoded by that output's writer."""
 
-    def __init__(self, codec: AvroCodec) -> None:
+    def __init__(self, codec: AvroWriter[Any]) -> None:
         super().__init__()
         self.codec = codec
 
-    def __call__(self, value: tuple[str, dict[str, Any]], ctx: SerializationContext) -> bytes:
+    def __call__(self, value: tuple[Output[Any], Derived], ctx: SerializationContext) -> bytes:
         return self.codec.encode(value[1])
 
 
@@ -68,7 +60,7 @@ class Deriver:
 
     def __call__(
         self, value: bytes, key: bytes, timestamp: int, headers: Any, state: State
-    ) -> list[tuple[str, dict[str, Any]]]:
+    ) -> list[tuple[Output[Any], Derived]]:
         self.done += 1
         if self.done == 1:
             self.started, self.cpu = time.monotonic(), cpu_seconds()
@@ -99,12 +91,11 @@ def build(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frames: i
         rocksdb_options=RocksDBOptions(dumps=lambda data: data, loads=lambda data: data),
         loglevel="WARNING",
     )
-    registry = Registry(registry_url)
-    targets: dict[str, Topic] = {
-        name: app.topic(getattr(out, name), key_serializer="bytes",
-                        value_serializer=AvroValue(AvroCodec(getattr(out, name), name, registry)))
-        for name in OUTPUTS
-    }  # fmt: skip
+    codecs = asyncio.run(writers(registry_url, out, DERIVED))
+    targets: dict[Output[Any], Topic] = {
+        output: app.topic(codec.topic, key_serializer="bytes", value_serializer=AvroValue(codec))
+        for output, codec in codecs.items()
+    }
     feeds = {raw.raw(feed): feed for feed in Feed}
     actions, statistics = (
         app.dataframe(app.topic(name, key_deserializer="bytes", value_deserializer="bytes"))

@@ -31,9 +31,6 @@ from prometheus_client import generate_latest
 from processors.credentials import faust_credentials
 from processors.deadletter import dead_letter
 from processors.derive.fixture import (
-    FIXTURE_FINISHED,
-    FIXTURE_SCORE,
-    PERIOD_DELTA,
     FixtureState,
     apply,
     decode_state,
@@ -43,10 +40,11 @@ from processors.derive.fixture import (
 )
 from processors.frames import BadFrame, parse, read_meta
 from processors.gapless import GaplessApp, GaplessConsumer
-from processors.market import MARKET_STATE, MarketBook, install
+from processors.market import MarketBook, install
 from processors.metrics import Metrics
 from schemas.errors import RecordMismatch
-from schemas.serde import AvroCodec
+from schemas.outputs import MARKET_STATE, Output
+from schemas.serde import AvroWriter
 from sportsfeed.core.kafka_clients import Endpoints, KeyPartitioner
 from sportsfeed.core.limits import BATCH_LIMIT, REQUEST_LIMIT
 from sportsfeed.core.markers import RecordProbe
@@ -59,8 +57,6 @@ EXIT_STALLED = 4
 EXIT_UNACKNOWLEDGED = 5
 MAX_IN_FLIGHT = 10_000  # records derived whose outputs are not yet acknowledged
 PERSIST_BATCH = 2_000  # records whose states are stored together
-SCHEMA_OF = {FIXTURE_SCORE: "fixture_score", PERIOD_DELTA: "period_delta",
-             FIXTURE_FINISHED: "fixture_finished"}  # fmt: skip
 
 
 @dataclass
@@ -128,7 +124,7 @@ class Deriver:
         app: faust.App,
         endpoints: Endpoints,
         table: TableT[bytes, bytes],
-        codecs: dict[str, AvroCodec],
+        codecs: dict[Output[Any], AvroWriter[Any]],
         feeds: dict[str, Feed],
         settings: ProcessorSettings,
         metrics: Metrics,
@@ -298,7 +294,7 @@ class Deriver:
 
     def _derive(
         self, feed: Feed, key: bytes, value: bytes | None, headers: Any
-    ) -> tuple[list[tuple[str, bytes]], FixtureState | None]:
+    ) -> tuple[list[tuple[Output[Any], bytes]], FixtureState | None]:
         """Encoded outputs and the new state (None: unchanged); raises for a bad record."""
         meta = read_meta(headers or [])
         if meta.feeds is None:
@@ -398,8 +394,12 @@ def state_dir(settings: ProcessorSettings) -> Path:
     return settings.data_dir / "processor" / Topics(settings.topic_prefix).processor_group
 
 
-def build_app(settings: ProcessorSettings, endpoints: Endpoints, codecs: dict[str, AvroCodec],
-              metrics: Metrics) -> faust.App:  # fmt: skip
+def build_app(
+    settings: ProcessorSettings,
+    endpoints: Endpoints,
+    codecs: dict[Output[Any], AvroWriter[Any]],
+    metrics: Metrics,
+) -> faust.App:
     """The processor's Faust app, its table, its agent, and its health and metrics pages."""
     topics = Topics(settings.topic_prefix)
     app = GaplessApp(

@@ -34,19 +34,19 @@ from processors.derive.market_state import (
     Frames,
     Liveness,
     Market,
-    Record,
     Tick,
     step,
 )
 from processors.metrics import Metrics
-from schemas.serde import AvroCodec, Registry, parsed_schema
+from schemas import records
+from schemas.outputs import MARKET_STATE, Output
+from schemas.serde import AvroWriter, Registry, parsed_schema
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import ProcessorSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
 
 log = logging.getLogger(__name__)
-MARKET_STATE: Final = "market_state"
 TICK_S: Final = 0.25  # a lease's end is acted on within this (plus the loop's own delay)
 FORGET_S: Final = 60.0  # a fixture suspended and silent this long is no longer held
 
@@ -59,7 +59,7 @@ def now_us() -> int:
 class MarketBook:
     """Every fixture this worker holds: its evidence and the state last written."""
 
-    codec: AvroCodec
+    codec: AvroWriter[records.MarketState]
     fixture_state: Callable[[bytes], FixtureState]  # the deriving agent's, for a first sight
     partitions: int
     lease_s: float
@@ -72,7 +72,7 @@ class MarketBook:
         self.markets[key] = market
         return [self.codec.encode(output) for output in outputs]
 
-    def after_frame(self, key: bytes, state: FixtureState, source: Record) -> list[bytes]:
+    def after_frame(self, key: bytes, state: FixtureState, source: records.Source) -> list[bytes]:
         return self.apply(key, Frames(state.facts, state.finished, source), now_us())
 
     def tick(self, now: int) -> list[tuple[bytes, bytes]]:
@@ -159,20 +159,27 @@ class LivenessReader:
                 self.consumer.seek(part, at.offset)
 
 
+def writes_market_state(settings: ProcessorSettings) -> bool:
+    """Only a live worker does: a replay's market state would be about now, not about the
+    frames replayed."""
+    return settings.raw_prefix == settings.topic_prefix
+
+
 def install(
     app: faust.App,
     settings: ProcessorSettings,
     endpoints: Endpoints,
-    codecs: dict[str, AvroCodec],
+    codecs: dict[Output[Any], AvroWriter[Any]],
     fixture_state: Callable[[bytes], FixtureState],
     metrics: Metrics,
 ) -> MarketBook | None:
-    """The market-state shell of a live worker: its book, liveness reader and timer; adds the
-    market-state codec to the deriving agent's `codecs` (it sends the records frames cause)."""
-    if settings.raw_prefix != settings.topic_prefix:
-        return None  # a replay: market state is about now, not about the frames replayed
+    """The market-state shell of a live worker: its book, liveness reader and timer; the
+    market-state writer is among the deriving agent's `codecs` (it sends the records frames
+    cause)."""
+    if not writes_market_state(settings):
+        return None
     topics, registry = Topics(settings.topic_prefix), Registry(endpoints.registry_url)
-    codec = codecs[MARKET_STATE] = AvroCodec(topics.market_state, MARKET_STATE, registry)
+    codec = codecs[MARKET_STATE]
     book = MarketBook(codec, fixture_state, settings.partitions, settings.lease_s)
     reader = LivenessReader(endpoints, topics.feed_status, registry, settings.lease_s)
 

@@ -22,7 +22,9 @@ from producers.publisher import Publisher, transactional_id
 from producers.recovery import resume_points, unfinished_fixtures
 from producers.status import Finished, FixtureStatus, State, count_states
 from producers.stream import FeedStream, RateLimiter, StreamHooks, StreamOptions
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import FEED_STATUS
+from schemas.registration import writer
+from schemas.serde import AvroReader, Registry
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import ProducerSettings
 from sportsfeed.core.topics import Topics
@@ -68,8 +70,11 @@ class Producer:
 
     async def run(self) -> None:
         fixtures = list(self._settings.configured_fixtures)
-        registry = Registry(self._endpoints.registry_url)
-        self._codec = AvroCodec(self._topics.feed_status, "feed_status", registry)
+        url = self._endpoints.registry_url
+        self._codec = await writer(url, self._topics, FEED_STATUS)  # on the loop, not blocking it
+        registry = Registry(url)
+        registry.remember(self._codec.schema_id, self._codec.schema)  # not asked on the loop
+        self._status_reader = AvroReader(FEED_STATUS, self._codec.topic, registry)
         self._publisher = Publisher(
             self._endpoints,
             self._settings.max_unacked,
@@ -91,7 +96,7 @@ class Producer:
 
     async def _unfinished(self) -> list[tuple[Sport, str]]:
         found = await unfinished_fixtures(
-            self._endpoints, self._topics, self._settings.partitions, self._codec
+            self._endpoints, self._topics, self._settings.partitions, self._status_reader
         )
         log.info("unfinished in feed-status fixtures=%d", len(found))
         return found
@@ -110,7 +115,7 @@ class Producer:
         log.info("recovering positions streams=%d", len(new))
         points = await resume_points(
             self._endpoints, self._topics, self._settings.partitions,
-            self._codec, new,
+            self._status_reader, new,
         )  # fmt: skip
         options = self._stream_options()
         for stream in new:

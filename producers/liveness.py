@@ -12,10 +12,11 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from producers.protocol import StreamId
 from producers.status import FixtureStatus, State
+from schemas.records import FeedStatus
 
 RENEW_S: Final = 1.0  # a fixed cadence, so a missing renewal is itself news
 STOPPED: Final = "producer stopped"
@@ -31,7 +32,7 @@ class Lease:
     producer_id: str
     lease_s: float
 
-    def stamp(self, record: dict[str, Any], now_us: int, *, released: bool = False) -> None:
+    def stamp(self, record: FeedStatus, now_us: int, *, released: bool = False) -> None:
         """Add the producer's id and lease to a FeedStatus record (released: valid no longer)."""
         record["producerId"] = self.producer_id
         record["validUntil"] = now_us if released else now_us + int(self.lease_s * 1e6)

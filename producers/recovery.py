@@ -22,7 +22,7 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from producers.protocol import StreamId, marks_finished
 from producers.status import GAVE_UP, State
-from schemas.serde import AvroCodec
+from schemas.serde import AvroReader
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
@@ -57,10 +57,10 @@ class Checkpoint:
 
 
 async def unfinished_fixtures(
-    endpoints: Endpoints, topics: Topics, partitions: int, status_codec: AvroCodec
+    endpoints: Endpoints, topics: Topics, partitions: int, status_reader: AvroReader
 ) -> list[tuple[Sport, str]]:
     """Fixtures with a stream that feed-status last saw unfinished, in fixture order."""
-    checkpoints = await _checkpoints(endpoints, _all(topics.feed_status, partitions), status_codec)
+    checkpoints = await _checkpoints(endpoints, _all(topics.feed_status, partitions), status_reader)
     found = {(c.sport, fixture_id) for (fixture_id, _), c in checkpoints.items() if c.unfinished}
     return sorted(found, key=lambda item: item[1])
 
@@ -69,11 +69,11 @@ async def resume_points(
     endpoints: Endpoints,
     topics: Topics,
     partitions: int,
-    status_codec: AvroCodec,
+    status_reader: AvroReader,
     streams: list[StreamId],
 ) -> dict[StreamId, Resume]:
     """The position every stream in `streams` resumes from (topics have `partitions` each)."""
-    checkpoints = await _checkpoints(endpoints, _all(topics.feed_status, partitions), status_codec)
+    checkpoints = await _checkpoints(endpoints, _all(topics.feed_status, partitions), status_reader)
     found = {s: _resume(checkpoints.get((s.fixture_id, s.feed))) for s in streams}
     for feed in Feed:
         mine = [s for s in streams if s.feed is feed]
@@ -113,7 +113,7 @@ async def _read_to_end(
 
 
 async def _checkpoints(
-    endpoints: Endpoints, tps: list[TopicPartition], codec: AvroCodec
+    endpoints: Endpoints, tps: list[TopicPartition], reader: AvroReader
 ) -> dict[tuple[str, Feed], Checkpoint]:
     consumer = AIOKafkaConsumer(**endpoints.kafka(**_COMMITTED))
     await consumer.start()
@@ -125,7 +125,7 @@ async def _checkpoints(
         await consumer.stop()
     latest: dict[tuple[str, Feed], Checkpoint] = {}
     for message in records:
-        status = codec.decode(message.value)  # type: ignore[attr-defined]
+        status = reader.decode(message.value)  # type: ignore[attr-defined]
         sport = Sport[status["sport"]]
         for feed_state in status["feeds"]:
             key = (str(status["fixtureId"]), Feed[feed_state["feed"]])

@@ -12,9 +12,9 @@ import enum
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from producers.protocol import StreamId
+from schemas import records
 from sportsfeed.core.vendor import Channel, Feed
 
 # The reason of a FAILED stream the producer stopped trying (see `producers.stream`); such a
@@ -42,7 +42,7 @@ class FeedState:
     last_heartbeat_us: int | None = None
     last_data_us: int | None = None
 
-    def as_record(self, feed: Feed) -> dict[str, Any]:
+    def as_record(self, feed: Feed) -> records.FeedState:
         return {
             "feed": feed.name,
             "state": self.state.value,
@@ -84,7 +84,7 @@ class FixtureStatus:
             current = self.feeds[stream.feed] = FeedState(State.CONNECTING, now_us)
         current.last_heartbeat_us = now_us
 
-    def record(self, stream: StreamId, now_us: int) -> dict[str, Any]:
+    def record(self, stream: StreamId, now_us: int) -> records.FeedStatus:
         return {
             "fixtureId": stream.fixture_id,
             "sport": stream.sport.name,

@@ -3,6 +3,7 @@
 Each mirrors its schema field for field (tests/unit/test_records.py proves it): a field the
 schema makes nullable is `X | None`, a field with a default may be left out (`NotRequired`).
 Enums are their symbols' names and timestamps epoch microseconds, as the encoder takes them.
+A derived record is derived without its `source` first (`...Body`, whose fields come first).
 A TypedDict is a plain dict at run time, so typing the records costs the hot path nothing.
 """
 
@@ -52,7 +53,7 @@ class FeedStatus(TypedDict):
     validUntil: NotRequired[int | None]
 
 
-class FixtureScore(TypedDict):
+class FixtureScoreBody(TypedDict):
     fixtureId: str
     sport: str
     homeTeam: Team
@@ -65,6 +66,9 @@ class FixtureScore(TypedDict):
     clock: NotRequired[str | None]
     clockRunning: NotRequired[bool | None]
     finished: bool
+
+
+class FixtureScore(FixtureScoreBody):
     source: Source
 
 
@@ -81,15 +85,18 @@ class AggregateChange(TypedDict):
     delta: int
 
 
-class PeriodDelta(TypedDict):
+class PeriodDeltaBody(TypedDict):
     fixtureId: str
     sport: str
     changes: list[AggregateChange]
     previousSequence: NotRequired[int | None]
+
+
+class PeriodDelta(PeriodDeltaBody):
     source: Source
 
 
-class FixtureFinished(TypedDict):
+class FixtureFinishedBody(TypedDict):
     fixtureId: str
     sport: str
     homeTeam: Team
@@ -98,6 +105,9 @@ class FixtureFinished(TypedDict):
     awayScore: int
     periods: list[PeriodScore]
     winner: str
+
+
+class FixtureFinished(FixtureFinishedBody):
     source: Source
 
 

@@ -1,8 +1,10 @@
 """Avro in the Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro body.
 
-Schemas are registered (or found) once at start-up, under `<topic>-value` with BACKWARD
-compatibility; encoding then never calls the registry, and decoding asks it once per unknown
-writer schema id. Codecs are synchronous, so Faust and plain aiokafka code use them alike.
+Writers and readers apart: an `AvroWriter` holds the id its schema was registered under (by
+`schemas.registration`, once at start-up, in the processes that write) and never calls the
+registry; an `AvroReader` and `Registry.read` only look writer schemas up by id, once per
+unknown id, and register nothing. Both are synchronous, so Faust and aiokafka code use them
+alike.
 """
 
 from __future__ import annotations
@@ -10,26 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import random
 import struct
-import time
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 import fastavro
 import httpx
 from fastavro.validation import ValidationError as AvroValidationError
 from fastavro.validation import validate
 from schema_registry.client import SchemaRegistryClient
-from schema_registry.client.schema import AvroSchema
 
 from schemas.contract import contract_text
 from schemas.errors import RecordMismatch, RegistryUnavailable, SchemaError, UnknownSchemaId
+from schemas.outputs import Output
 from schemas.validation import Validator
 
 MAGIC: Final = 0
 HEADER: Final = struct.Struct(">bI")
-Record = dict[str, Any]
+Record = dict[str, Any]  # as read: enums as symbols, timestamps as datetimes
+R = TypeVar("R")
 
 
 def _parse(schema: dict[str, Any]) -> dict[str, Any]:
@@ -49,46 +50,17 @@ def validator(name: str) -> Validator:
     return Validator(json.loads(contract_text(name)))
 
 
-_REGISTER_TRIES = 5
-
-
 class Registry:
-    """A Confluent-compatible Schema Registry; caches what it has been told."""
+    """A Confluent-compatible Schema Registry, read only: writer schemas by id, cached."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._client = SchemaRegistryClient(url, timeout=httpx.Timeout(10.0))
         self._by_id: dict[int, dict[str, Any]] = {}
 
-    def register(self, subject: str, schema: str) -> int:
-        """Set BACKWARD compatibility on `subject` and register `schema`; its id.
-
-        Both steps are idempotent, so they are tried again when they fail: processes starting
-        together (a StatefulSet's workers) race on a new subject, and the registry then
-        refuses all but one ("Unable to update level").
-        """
-        for attempt in range(1, _REGISTER_TRIES + 1):
-            try:
-                self._client.update_compatibility("BACKWARD", subject)
-                schema_id = int(self._client.register(subject, AvroSchema(schema)))
-                break
-            except httpx.HTTPError as exc:
-                raise RegistryUnavailable(
-                    f"schema registry at {self.url} did not answer ({exc}); "
-                    "check SCHEMA_REGISTRY_URL"
-                ) from exc
-            except Exception as exc:
-                if attempt == _REGISTER_TRIES:
-                    raise SchemaError(
-                        f"registering {subject} at {self.url} failed: {exc}; check that "
-                        "SCHEMA_REGISTRY_URL is a Confluent-compatible API (Apicurio's ends in "
-                        "/apis/ccompat/v7)"
-                    ) from exc
-                time.sleep(random.uniform(0.05, 0.3) * attempt)  # let the other writer finish
-        if schema_id < 0:
-            raise SchemaError(f"registry at {self.url} refused {subject}: incompatible schema?")
-        self._by_id[schema_id] = _parse(json.loads(schema))
-        return schema_id
+    def remember(self, schema_id: int, schema: dict[str, Any]) -> None:
+        """A writer schema this process registered itself: no need to look it up."""
+        self._by_id[schema_id] = schema
 
     def read(self, data: bytes, reader: dict[str, Any] | None = None) -> Record:
         """A Confluent-wire-format value, read with its writer schema (and `reader`, if any)."""
@@ -118,18 +90,16 @@ def is_confluent_avro(data: bytes) -> bool:
     return len(data) > HEADER.size and data[0] == MAGIC
 
 
-class AvroCodec:
-    """Encode and decode one topic's values with its reader schema."""
+class AvroWriter(Generic[R]):
+    """Encode one topic's records with the schema registered for it (`schemas.registration`)."""
 
-    def __init__(self, topic: str, schema_name: str, registry: Registry) -> None:
-        self.topic = topic
-        self.schema = parsed_schema(schema_name)
-        self._validator = validator(schema_name)
-        self._registry = registry
-        self.schema_id = registry.register(f"{topic}-value", contract_text(schema_name))
-        self._header = HEADER.pack(MAGIC, self.schema_id)
+    def __init__(self, output: Output[R], topic: str, schema_id: int) -> None:
+        self.output, self.topic, self.schema_id = output, topic, schema_id
+        self.schema = parsed_schema(output.schema)
+        self._validator = validator(output.schema)
+        self._header = HEADER.pack(MAGIC, schema_id)
 
-    def encode(self, record: Record) -> bytes:
+    def encode(self, record: R) -> bytes:
         """The record in the wire format; RecordMismatch names a field no reader could take."""
         try:
             self._validator.check(record)
@@ -143,13 +113,22 @@ class AvroCodec:
             raise RecordMismatch(f"{self.topic}: {_mismatch(self.schema, record, exc)}") from exc
         return out.getvalue()
 
+
+class AvroReader:
+    """Decode one topic's values: by their writer schema (looked up by id), as `output` reads."""
+
+    def __init__(self, output: Output[Any], topic: str, registry: Registry) -> None:
+        self.output, self.topic = output, topic
+        self.schema = parsed_schema(output.schema)
+        self._registry = registry
+
     def decode(self, data: bytes) -> Record:
         if not is_confluent_avro(data):
             raise SchemaError(f"{self.topic}: not Confluent Avro (no magic byte 0)")
         return self._registry.read(data, self.schema)
 
 
-def _mismatch(schema: dict[str, Any], record: Record, exc: Exception) -> str:
+def _mismatch(schema: dict[str, Any], record: Any, exc: Exception) -> str:
     """Which field is wrong, as fastavro's validator words it."""
     try:
         validate(record, schema, raise_errors=True)

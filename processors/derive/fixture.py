@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any
 
 import orjson
 
@@ -35,11 +35,10 @@ from processors.frames import (
     StatisticsFrame,
     TeamRef,
 )
+from schemas.outputs import FIXTURE_FINISHED, FIXTURE_SCORE, PERIOD_DELTA, Output
+from schemas.records import FixtureFinished, FixtureScore, FixtureScoreBody, PeriodDelta, Source
 
-Record = dict[str, Any]
-FIXTURE_SCORE: Final = "fixture_score"
-PERIOD_DELTA: Final = "period_delta"
-FIXTURE_FINISHED: Final = "fixture_finished"
+Derived = FixtureScore | PeriodDelta | FixtureFinished
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ class FixtureState:
 @dataclass(frozen=True)
 class Applied:
     state: FixtureState
-    outputs: list[tuple[str, Record]]  # (output name, record with `source`)
+    outputs: list[tuple[Output[Any], Derived]]  # (output, record with `source`)
     repeat: bool = False  # dropped: a repeat or a stale frame
 
 
@@ -94,7 +93,9 @@ def _apply_actions(state: FixtureState, frame: ActionsFrame, meta: Meta) -> Appl
 
 def _apply_statistics(state: FixtureState, frame: StatisticsFrame, meta: Meta) -> Applied:
     delta = period_delta(state.snapshot, state.statistics_sequence or None, frame, meta.sport)
-    outputs = [(PERIOD_DELTA, delta | {"source": source(frame, meta)})]
+    outputs: list[tuple[Output[Any], Derived]] = [
+        (PERIOD_DELTA, {**delta, "source": source(frame, meta)})
+    ]
     state = replace(state, statistics_sequence=frame.sequence, snapshot=frame.aggregates)
     score = from_statistics(frame, meta.sport) if _scored_by_statistics(state, meta) else None
     if score is None:
@@ -113,21 +114,25 @@ def _scored_by_statistics(state: FixtureState, meta: Meta) -> bool:
 
 
 def _scored(
-    state: FixtureState, score: Record, frame: Frame, meta: Meta, outputs: list[tuple[str, Record]]
+    state: FixtureState,
+    score: FixtureScoreBody,
+    frame: Frame,
+    meta: Meta,
+    outputs: list[tuple[Output[Any], Derived]],
 ) -> Applied:
     """Add the fixture-score if it changed, and the fixture-finished if this frame finishes it."""
     origin = source(frame, meta)
     digest = hashlib.blake2b(orjson.dumps(score), digest_size=8).hexdigest()
     if digest != state.score_digest:
-        outputs.append((FIXTURE_SCORE, score | {"source": origin}))
+        outputs.append((FIXTURE_SCORE, {**score, "source": origin}))
         state = replace(state, score_digest=digest)
     if score["finished"] and not state.finished:
-        outputs.append((FIXTURE_FINISHED, fixture_finished(score) | {"source": origin}))
+        outputs.append((FIXTURE_FINISHED, {**fixture_finished(score), "source": origin}))
         state = replace(state, finished_at_us=frame.timestamp_us)
     return Applied(state, outputs)
 
 
-def source(frame: Frame, meta: Meta) -> Record:
+def source(frame: Frame, meta: Meta) -> Source:
     return {
         "feed": frame.feed.name,
         "sequence": frame.sequence,

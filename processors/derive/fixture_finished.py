@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from schemas.records import FixtureFinishedBody, FixtureScoreBody
 
-Record = dict[str, Any]
 SHOOTOUT = "shootout"
 
 
-def winner(score: Record) -> str:
+def winner(score: FixtureScoreBody) -> str:
     """HOME, AWAY or DRAW; a drawn soccer match with a shootout goes to the shootout's winner."""
     home, away = score["homeScore"], score["awayScore"]
     if home == away:
@@ -20,7 +19,15 @@ def winner(score: Record) -> str:
     return "HOME" if home > away else "AWAY"
 
 
-def fixture_finished(score: Record) -> Record:
+def fixture_finished(score: FixtureScoreBody) -> FixtureFinishedBody:
     """The final result from a `FixtureScore` record that says finished (without `source`)."""
-    fields = ("fixtureId", "sport", "homeTeam", "awayTeam", "homeScore", "awayScore", "periods")
-    return {name: score[name] for name in fields} | {"winner": winner(score)}
+    return {
+        "fixtureId": score["fixtureId"],
+        "sport": score["sport"],
+        "homeTeam": score["homeTeam"],
+        "awayTeam": score["awayTeam"],
+        "homeScore": score["homeScore"],
+        "awayScore": score["awayScore"],
+        "periods": score["periods"],
+        "winner": winner(score),
+    }

@@ -8,12 +8,12 @@ aggregates by the sport's rules (table tennis, volleyball); other sports need th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
 from processors.frames import ActionsFrame, StatisticsFrame, TeamRef
+from schemas.records import FixtureScoreBody, PeriodScore, Team
 from sportsfeed.core.vendor import Sport
 
-Record = dict[str, Any]
 LEAD: Final = 2
 POINT_SCORED: Final = "point scored"
 
@@ -24,7 +24,7 @@ PERIOD_TARGET: Final[dict[Sport, Callable[[int], int]]] = {
 }
 
 
-def team_record(team: TeamRef | None) -> Record:
+def team_record(team: TeamRef | None) -> Team:
     if team is None:
         return {"id": None, "name": None}
     return {"id": team.id, "name": team.name}
@@ -32,7 +32,7 @@ def team_record(team: TeamRef | None) -> Record:
 
 def from_actions(
     frame: ActionsFrame, sport: Sport, home: TeamRef | None, away: TeamRef | None
-) -> Record:
+) -> FixtureScoreBody:
     """The score as the frame's `fixtureSummary` states it (without `source`)."""
     return {
         "fixtureId": frame.fixture_id,
@@ -55,12 +55,12 @@ def from_actions(
 
 def period_record(
     number: int, type_: str, label: str | None, home: int, away: int, ended: bool
-) -> Record:
+) -> PeriodScore:
     return {"period": number, "type": type_, "label": label,
             "homePoints": home, "awayPoints": away, "ended": ended}  # fmt: skip
 
 
-def from_statistics(frame: StatisticsFrame, sport: Sport) -> Record | None:
+def from_statistics(frame: StatisticsFrame, sport: Sport) -> FixtureScoreBody | None:
     """The score by the sport's rules from the snapshot's points per period; None if it has none."""
     target = PERIOD_TARGET.get(sport)
     if target is None:
@@ -69,7 +69,8 @@ def from_statistics(frame: StatisticsFrame, sport: Sport) -> Record | None:
     for (_, home, period, _, sub_id), aggregate in frame.aggregates.items():
         if sub_id is None and aggregate.action.lower() == POINT_SCORED:
             points.setdefault(period, [0, 0])[0 if home else 1] += aggregate.value
-    periods, won = [], [0, 0]
+    periods: list[PeriodScore] = []
+    won = [0, 0]
     for number in sorted(points):
         home_points, away_points = points[number]
         ended = max(home_points, away_points) >= target(number) and (

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Final
 
 from processors.frames import ActionsFrame
-from schemas.serde import micros
+from schemas.records import MarketState, Source
+from schemas.serde import Record, micros
 
-Record = dict[str, Any]
 PENDING: Final = 1  # sendTypeId of a key action not decided yet
 END_MATCH: Final = 5
 END_PERIOD: Final = 7
@@ -101,7 +101,7 @@ class Frames:
 
     facts: MatchFacts
     finished: bool
-    source: Record
+    source: Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +140,7 @@ class Market:
     fixture_id: str
     facts: MatchFacts = field(default_factory=MatchFacts)
     finished: bool = False
-    source: Record | None = None
+    source: Source | None = None
     liveness: Liveness | None = None
     state: str | None = None  # None: nothing written yet
     reasons: tuple[Reason, ...] = ()
@@ -148,7 +148,7 @@ class Market:
     quiet_until_us: int = 0  # without a feed-status record, nothing is written before this
 
 
-def step(market: Market, event: Event, now_us: int) -> tuple[Market, list[Record]]:
+def step(market: Market, event: Event, now_us: int) -> tuple[Market, list[MarketState]]:
     """The fixture after `event` at `now_us`, and the market-state record it needs, if any."""
     if isinstance(event, Frames):
         market = replace(market, facts=event.facts, finished=event.finished, source=event.source)
@@ -164,7 +164,7 @@ def step(market: Market, event: Event, now_us: int) -> tuple[Market, list[Record
     if (state, found) == (market.state, market.reasons) and not renewed:
         return market, []
     market = replace(market, state=state, reasons=found, valid_until_us=valid_until)
-    return market, [record(market, now_us)]
+    return market, [record(market, state, now_us)]
 
 
 def reasons(market: Market, now_us: int) -> tuple[Reason, ...]:
@@ -188,12 +188,12 @@ def _all(states: tuple[str, ...], wanted: str) -> bool:
     return all(state == wanted for state in states)
 
 
-def record(market: Market, now_us: int) -> Record:
-    """The MarketState record of the fixture's current state."""
+def record(market: Market, state: str, now_us: int) -> MarketState:
+    """The MarketState record of the fixture's current state (`market.state`, as written)."""
     live = market.liveness
     return {
         "fixtureId": market.fixture_id,
-        "state": market.state,
+        "state": state,
         "reasons": [reason.value for reason in market.reasons],
         "validUntil": market.valid_until_us,
         "decidedAt": now_us,

@@ -8,18 +8,17 @@ summed, equal its latest snapshot.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from processors.frames import Aggregate, AggregateKey, StatisticsFrame
+from schemas.records import AggregateChange, PeriodDeltaBody
 from sportsfeed.core.vendor import Sport
 
-Record = dict[str, Any]
 Snapshot = Mapping[AggregateKey, Aggregate]
 
 
-def changes(previous: Snapshot, current: Snapshot) -> list[Record]:
+def changes(previous: Snapshot, current: Snapshot) -> list[AggregateChange]:
     """Every aggregate whose value differs, in a fixed order (home first, period, ids)."""
-    rows = []
+    rows: list[AggregateChange] = []
     for key in sorted(previous.keys() | current.keys(), key=_order):
         before, after = previous.get(key), current.get(key)
         old, new = before.value if before else 0, after.value if after else 0
@@ -45,7 +44,7 @@ def _order(key: AggregateKey) -> tuple[bool, int, int, int, str]:
 
 def period_delta(
     previous: Snapshot, previous_sequence: int | None, frame: StatisticsFrame, sport: Sport
-) -> Record:
+) -> PeriodDeltaBody:
     """The `PeriodDelta` from the previous snapshot to `frame` (without `source`)."""
     return {
         "fixtureId": frame.fixture_id,

@@ -12,9 +12,11 @@ from typing import IO, Any, NoReturn
 
 import faust
 
-from processors.agents import SCHEMA_OF, build_app, state_dir
+from processors.agents import build_app, state_dir
+from processors.market import writes_market_state
 from processors.metrics import Metrics
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import DERIVED, MARKET_STATE
+from schemas.registration import writers
 from sportsfeed.core.admin import cluster_id, ensure_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import ProcessorSettings
@@ -51,11 +53,9 @@ def run_process(_args: argparse.Namespace, settings: ProcessorSettings) -> NoRet
             asyncio.run(ensure_topics(endpoints, Topics(prefix),
                                       settings.partitions, settings.replication,
                                       settings.raw_retention_ms))  # fmt: skip
-        registry = Registry(endpoints.registry_url)
-        codecs = {
-            name: AvroCodec(getattr(topics, name), schema, registry)
-            for name, schema in SCHEMA_OF.items()
-        }
+        written = DERIVED + ((MARKET_STATE,) if writes_market_state(settings) else ())
+        # registered once, here, before Faust's event loop starts
+        codecs = asyncio.run(writers(endpoints.registry_url, topics, written))
         log.info("processor starting kafka=%s store=%s", endpoints.bootstrap_servers,
                  settings.store)  # fmt: skip
         settings = _state_of_this_cluster(settings, asyncio.run(cluster_id(endpoints)))

@@ -18,7 +18,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import FEED_STATUS, Output
+from schemas.serde import AvroReader, Registry
 from sportsfeed.core.admin import ensure_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import Settings
@@ -124,8 +125,7 @@ async def read_published(
 
 
 async def read_status(stack: Endpoints, topics: Topics) -> list[dict[str, Any]]:
-    codec = AvroCodec(topics.feed_status, "feed_status", Registry(stack.registry_url))
-    return [codec.decode(m.value) for m in await read_topic(stack, topics.feed_status)]
+    return [value for _, value in await read_avro(stack, topics.feed_status, FEED_STATUS)]
 
 
 def assert_raw_is_exactly_the_streams(
@@ -192,11 +192,13 @@ async def stop(process: asyncio.subprocess.Process, timeout_s: float) -> str:
     return output_of(process)
 
 
-async def read_avro(stack: Endpoints, topic: str, schema: str) -> list[tuple[str, dict[str, Any]]]:
+async def read_avro(
+    stack: Endpoints, topic: str, output: Output[Any]
+) -> list[tuple[str, dict[str, Any]]]:
     """(key, decoded value) of every record of an Avro topic, in partition order."""
-    codec = AvroCodec(topic, schema, Registry(stack.registry_url))
+    reader = AvroReader(output, topic, Registry(stack.registry_url))
     messages = await read_topic(stack, topic)
-    return [(m.key.decode(), codec.decode(m.value)) for m in messages]
+    return [(m.key.decode(), reader.decode(m.value)) for m in messages]
 
 
 async def wait_for_records(

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from processors.agents import SCHEMA_OF
 from producers.protocol import StreamId, raw_headers, stand_in
+from schemas.outputs import DERIVED
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.limits import DEAD_LETTER_LIMIT
 from sportsfeed.core.topics import Topics
@@ -131,9 +131,9 @@ async def test_bad_records_are_dead_lettered_by_field_and_every_output_decodes(
     assert dict(cut.headers)["truncated-from"] == str(OVERSIZED_DEAD_LETTER).encode()
     assert len(cut.value) == DEAD_LETTER_LIMIT
 
-    for name in SCHEMA_OF:  # nothing a reader chokes on: all decode, independently
+    for output in DERIVED:  # nothing a reader chokes on: all decode, independently
         decoded = [independent_decode(stack.registry_url, m.value)
-                   for m in await read_topic(stack, getattr(topics, name))]  # fmt: skip
+                   for m in await read_topic(stack, output.topic(topics))]  # fmt: skip
         assert all(str(record["fixtureId"]) == TABLE_TENNIS.fixture_id for record in decoded)
     finished = [independent_decode(stack.registry_url, m.value)
                 for m in await read_topic(stack, topics.fixture_finished)]  # fmt: skip

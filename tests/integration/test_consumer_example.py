@@ -11,7 +11,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import FIXTURE_SCORE, MARKET_STATE
+from schemas.registration import writer
 from sportsfeed.core.kafka_clients import Endpoints
 from tests.integration.pipeline import fresh_topics
 
@@ -39,9 +40,8 @@ async def test_example_suspends_opens_drops_repeats_and_suspends_on_an_expired_l
     stack: Endpoints,
 ) -> None:
     prefix, topics = await fresh_topics(stack)
-    registry = Registry(stack.registry_url)
-    market = AvroCodec(topics.market_state, "market_state", registry)
-    score = AvroCodec(topics.fixture_score, "fixture_score", registry)
+    market = await writer(stack.registry_url, topics, MARKET_STATE)
+    score = await writer(stack.registry_url, topics, FIXTURE_SCORE)
     producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers)
     await producer.start()
     try:

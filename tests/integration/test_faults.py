@@ -13,7 +13,7 @@ from random import Random
 
 import pytest
 
-from processors.agents import SCHEMA_OF
+from schemas.outputs import DERIVED, FIXTURE_FINISHED
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
@@ -95,15 +95,13 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
 
     assert_raw_is_exactly_the_streams(await read_published(own, topics), fixtures)
     expected = await _expected_by_pure_core(own, topics, fixtures)
-    for name, schema in SCHEMA_OF.items():
-        got = _by_stream(_as_a_consumer_reads(await read_avro(own, getattr(topics, name), schema)))
-        want = _by_stream(expected[name])
-        assert got.keys() == want.keys(), name
+    for output in DERIVED:
+        got = _by_stream(_as_a_consumer_reads(await read_avro(own, output.topic(topics), output)))
+        want = _by_stream(expected[output])
+        assert got.keys() == want.keys(), output
         for stream, records in want.items():
-            _assert_same_records(got[stream], records, f"{name} {stream}")
-    finished = _as_a_consumer_reads(
-        await read_avro(own, topics.fixture_finished, "fixture_finished")
-    )
+            _assert_same_records(got[stream], records, f"{output.suffix} {stream}")
+    finished = _as_a_consumer_reads(await read_avro(own, topics.fixture_finished, FIXTURE_FINISHED))
     assert sorted(str(f["fixtureId"]) for f in finished) == sorted(fixtures)  # one each
 
     await _assert_dead_letters(own, topics, fixtures)

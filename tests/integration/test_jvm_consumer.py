@@ -21,6 +21,8 @@ from aiokafka import AIOKafkaProducer
 from producers.app import Producer
 from producers.metrics import Metrics
 from schemas.compat import released_text
+from schemas.outputs import OUTPUTS
+from schemas.registration import register
 from schemas.serde import HEADER, MAGIC, Registry, micros, parsed_schema
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import load_settings
@@ -39,13 +41,7 @@ from tests.integration.pipeline import (
 )
 
 MODULE = Path(__file__).parents[1] / "jvm"
-SCHEMA_OF = {
-    "feed-status": "feed_status",
-    "fixture-score": "fixture_score",
-    "period-delta": "period_delta",
-    "fixture-finished": "fixture_finished",
-    "market-state": "market_state",
-}
+SCHEMA_OF = {output.suffix: output.schema for output in OUTPUTS}
 LEGACY_FIXTURE = "5c1f0e4e-6f1b-4b5e-9d55-0c0ffee00001"
 
 
@@ -142,7 +138,6 @@ def _with_new_symbol(schema: dict[str, Any], field: str, symbol: str) -> dict[st
 async def _write_with_older_names_and_newer_symbols(stack: Endpoints, topics: Topics) -> None:
     """Readers must resolve the old names by their aliases and a new symbol by the enum's
     default."""
-    registry = Registry(stack.registry_url)
     producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers)
     await producer.start()
     try:
@@ -151,7 +146,8 @@ async def _write_with_older_names_and_newer_symbols(stack: Endpoints, topics: To
             writer = _with_new_symbol(released, field, symbol)
             subject = f"legacy-{uuid.uuid4().hex[:8]}-value"
             body = io.BytesIO()
-            body.write(HEADER.pack(MAGIC, registry.register(subject, json.dumps(writer))))
+            schema_id = await register(stack.registry_url, subject, json.dumps(writer))
+            body.write(HEADER.pack(MAGIC, schema_id))
             value = {field: [symbol, "FEED_NOT_LIVE"] if field == "reasons" else symbol}
             fastavro.schemaless_writer(body, fastavro.parse_schema(writer), record | value)
             await producer.send_and_wait(

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from schemas.outputs import FIXTURE_FINISHED
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.settings import load_settings
 from sportsfeed.core.topics import Topics
@@ -104,7 +105,7 @@ async def test_the_pipeline_runs_over_sasl_ssl_with_scram(
     await stop_worker(worker, 30)
     assert done, logs["process"].read_text()[-4000:]
 
-    finished = dict(await read_avro(own, topics.fixture_finished, "fixture_finished"))
+    finished = dict(await read_avro(own, topics.fixture_finished, FIXTURE_FINISHED))
     assert finished.keys() == fixtures.keys()
     for fixture_id, fixture in fixtures.items():
         truth = fixture.truth()

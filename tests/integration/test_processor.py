@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 import orjson
 
-from processors.agents import SCHEMA_OF
 from producers.app import Producer
 from producers.metrics import Metrics
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import DERIVED, FIXTURE_FINISHED, FIXTURE_SCORE, PERIOD_DELTA, Output
+from schemas.registration import writers
+from schemas.serde import AvroReader, Registry
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed, Sport
@@ -132,7 +133,7 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
     assert worker.returncode == 0, output[-4000:]
     _assert_metrics_count_what_was_sent(pages, truth, span_s)
 
-    finished = await read_avro(stack, topics.fixture_finished, "fixture_finished")
+    finished = await read_avro(stack, topics.fixture_finished, FIXTURE_FINISHED)
     assert Counter(key for key, _ in finished) == Counter(list(fixtures))  # exactly one each
     for key, event in finished:
         expected = truth[key]
@@ -146,7 +147,7 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
         assert event["winner"] == str(expected["winner"]).upper()
 
     last_score: dict[str, dict[str, Any]] = {}
-    for key, record in await read_avro(stack, topics.fixture_score, "fixture_score"):
+    for key, record in await read_avro(stack, topics.fixture_score, FIXTURE_SCORE):
         last_score[key] = record
     for key, record in last_score.items():
         assert (record["homeScore"], record["awayScore"], record["finished"]) == (
@@ -154,7 +155,7 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
         )  # fmt: skip
 
     summed: dict[str, Counter[tuple[str, int, int, int | None]]] = {}
-    for key, delta in await read_avro(stack, topics.period_delta, "period_delta"):
+    for key, delta in await read_avro(stack, topics.period_delta, PERIOD_DELTA):
         for c in delta["changes"]:
             summed.setdefault(key, Counter())[
                 str(c["teamId"]), c["period"], c["actionId"], c["subActionId"]
@@ -197,14 +198,14 @@ async def _expected_by_pure_core(
 ) -> dict[str, list[dict[str, Any]]]:
     """What the derivations give for the raw topics' records, encoded as the topics hold them."""
     registry = Registry(stack.registry_url)
-    codecs = {name: AvroCodec(getattr(topics, name), schema, registry)
-              for name, schema in SCHEMA_OF.items()}  # fmt: skip
+    encode = await writers(stack.registry_url, topics, DERIVED)
+    decode = {output: AvroReader(output, output.topic(topics), registry) for output in DERIVED}
     raw = await read_published(stack, topics)
-    expected: dict[str, list[dict[str, Any]]] = {name: [] for name in codecs}
+    expected: dict[Output[Any], list[dict[str, Any]]] = {output: [] for output in DERIVED}
     for fixture_id, fixture in fixtures.items():
         frames = [(feed, r.position, r.value) for feed in Feed for r in raw[fixture_id, feed]]
-        for name, record in run(fixture, frames).outputs:
-            expected[name].append(codecs[name].decode(codecs[name].encode(record)))
+        for output, record in run(fixture, frames).outputs:
+            expected[output].append(decode[output].decode(encode[output].encode(record)))
     return expected
 
 
@@ -231,7 +232,7 @@ async def test_killed_workers_resume_from_changelog_and_disk_without_loss(
                           SPORTSFEED_METRICS_PORT="0")  # fmt: skip
         await Producer(settings_from(env), stack, Metrics()).run()
     expected = await _expected_by_pure_core(stack, topics, fixtures)
-    total = len(expected["fixture_score"])
+    total = len(expected[FIXTURE_SCORE])
     # Killed at a third, then at two thirds on a fresh disk (state from the changelog only),
     # then the first disk again (RocksDB reopened after a crash, behind the changelog).
     for data_dir, share in (("a", 1 / 3), ("b", 2 / 3)):
@@ -253,15 +254,13 @@ async def test_killed_workers_resume_from_changelog_and_disk_without_loss(
     await last.stop()
     running.cancel()
     assert done, (tmp_path / "last.log").read_text()[-4000:]
-    for name, schema in SCHEMA_OF.items():
-        got = _by_stream(
-            _as_a_consumer_reads(await read_avro(stack, getattr(topics, name), schema))
-        )
-        want = _by_stream(expected[name])
-        assert got.keys() == want.keys(), name
+    for output in DERIVED:
+        got = _by_stream(_as_a_consumer_reads(await read_avro(stack, output.topic(topics), output)))
+        want = _by_stream(expected[output])
+        assert got.keys() == want.keys(), output
         for stream, records in want.items():
-            _assert_same_records(got[stream], records, f"{name} {stream}")
-    finished = await read_avro(stack, topics.fixture_finished, "fixture_finished")
+            _assert_same_records(got[stream], records, f"{output.suffix} {stream}")
+    finished = await read_avro(stack, topics.fixture_finished, FIXTURE_FINISHED)
     for key, event in finished:
         assert (event["homeScore"], event["awayScore"]) == (
             fixtures[key].truth()["homeScore"], fixtures[key].truth()["awayScore"],

@@ -23,7 +23,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from producers.protocol import StreamId, raw_headers
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import FIXTURE_SCORE
+from schemas.serde import AvroReader, Registry
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Channel, Feed, Sport
@@ -87,7 +88,7 @@ async def _clients(stack: Endpoints, topics: Topics) -> AsyncIterator[
         await producer.stop()
 
 
-async def _score_arrives(consumer: AIOKafkaConsumer, codec: AvroCodec, fixture_id: str,
+async def _score_arrives(consumer: AIOKafkaConsumer, codec: AvroReader, fixture_id: str,
                          position: int, timeout_s: float) -> None:  # fmt: skip
     """Until the fixture's score from raw position `position` is read (its home score checked)."""
     deadline = time.monotonic() + timeout_s
@@ -111,7 +112,7 @@ async def test_scores_arrive_well_under_a_second_with_the_statistics_topic_idle(
         "SPORTSFEED_PARTITIONS": str(PARTITIONS), "SPORTSFEED_METRICS_PORT": "0",
         "SPORTSFEED_DATA_DIR": str(tmp_path),
     })  # fmt: skip
-    codec = AvroCodec(topics.fixture_score, "fixture_score", Registry(stack.registry_url))
+    codec = AvroReader(FIXTURE_SCORE, topics.fixture_score, Registry(stack.registry_url))
     probe = str(uuid.uuid4())
     async with _clients(stack, topics) as (producer, consumer):
         load = asyncio.create_task(_live_load(producer, topics))

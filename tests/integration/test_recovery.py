@@ -6,6 +6,7 @@ import asyncio
 import signal
 from pathlib import Path
 
+from schemas.outputs import FIXTURE_FINISHED
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.vendor import Feed
 from sportsfeed.simulator.catalogue import generate_catalogue
@@ -68,7 +69,7 @@ async def test_a_restart_after_matches_ended_resumes_them_with_discovery(
     done = await wait_until_consumed(stack, topics.processor_group, raw_topics, 120, worker)
     output = await stop(worker, 60)
     assert done, output[-3000:]
-    finished = await read_avro(stack, topics.fixture_finished, "fixture_finished")
+    finished = await read_avro(stack, topics.fixture_finished, FIXTURE_FINISHED)
     got = {key: (record["homeScore"], record["awayScore"]) for key, record in finished}
     truth = {key: f.truth() for key, f in fixtures.items()}
     assert got == {key: (t["homeScore"], t["awayScore"]) for key, t in truth.items()}

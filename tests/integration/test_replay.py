@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from processors.agents import SCHEMA_OF
 from producers.app import Producer
 from producers.metrics import Metrics
+from schemas.outputs import DERIVED
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
@@ -80,10 +80,10 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
     shown = (await asyncio.wait_for(replay.communicate(), 300))[0].decode()
     assert replay.returncode == 0, shown[-3000:]
 
-    for name, schema in SCHEMA_OF.items():
-        live = _per_fixture_and_feed(await read_avro(stack, getattr(topics, name), schema))
-        again = await read_avro(stack, getattr(Topics(target), name), schema)
-        assert live, name
-        assert _per_fixture_and_feed(again) == live, name
-        two = _per_fixture_and_feed(await read_avro(stack, getattr(Topics(subset), name), schema))
+    for output in DERIVED:
+        live = _per_fixture_and_feed(await read_avro(stack, output.topic(topics), output))
+        again = await read_avro(stack, output.topic(Topics(target)), output)
+        assert live, output
+        assert _per_fixture_and_feed(again) == live, output
+        two = _per_fixture_and_feed(await read_avro(stack, output.topic(Topics(subset)), output))
         assert two == {stream: records for stream, records in live.items() if stream[0] in chosen}

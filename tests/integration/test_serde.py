@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
 import struct
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import fastavro
 import httpx
@@ -18,9 +19,11 @@ from hypothesis import strategies as st
 from producers.status import State
 from schemas.contract import contract_text
 from schemas.errors import RecordMismatch, RegistryUnavailable, UnknownSchemaId
-from schemas.outputs import SCHEMA_NAMES
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import FEED_STATUS, FIXTURE_SCORE, OUTPUTS, Output
+from schemas.registration import register, writer
+from schemas.serde import AvroReader, AvroWriter, Registry
 from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.topics import Topics
 from tests.integration.avro_strategies import as_read, records
 
 FIXTURE = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"
@@ -49,11 +52,18 @@ statuses = st.fixed_dictionaries({
 })  # fmt: skip
 
 
+def scratch() -> Topics:
+    return Topics(f"serde-{uuid.uuid4().hex[:8]}.")
+
+
 @pytest.fixture(scope="module")
-def codec(stack: Endpoints) -> AvroCodec:
-    return AvroCodec(
-        f"serde-{uuid.uuid4().hex[:8]}.feed-status", "feed_status", Registry(stack.registry_url)
-    )
+def codec(stack: Endpoints) -> AvroWriter[Any]:
+    return asyncio.run(writer(stack.registry_url, scratch(), FEED_STATUS))
+
+
+@pytest.fixture(scope="module")
+def reader(stack: Endpoints, codec: AvroWriter[Any]) -> AvroReader:
+    return AvroReader(FEED_STATUS, codec.topic, Registry(stack.registry_url))
 
 
 def independent_decode(registry_url: str, data: bytes) -> dict[str, object]:
@@ -72,10 +82,10 @@ def independent_decode(registry_url: str, data: bytes) -> dict[str, object]:
 )
 @given(record=statuses)
 def test_feed_status_round_trips(
-    codec: AvroCodec, stack: Endpoints, record: dict[str, object]
+    codec: AvroWriter[Any], reader: AvroReader, stack: Endpoints, record: dict[str, object]
 ) -> None:
     data = codec.encode(record)
-    decoded = codec.decode(data)
+    decoded = reader.decode(data)
     assert {**decoded, "fixtureId": str(decoded["fixtureId"])} == _normalised(record)
     independent = independent_decode(stack.registry_url, data)
     assert {**independent, "fixtureId": str(independent["fixtureId"])} == _normalised(record)
@@ -94,7 +104,7 @@ def _normalised(record: dict[str, object]) -> dict[str, object]:
     return {key: value(key, item) for key, item in record.items()}
 
 
-def test_registration_sets_backward_compatibility(codec: AvroCodec, stack: Endpoints) -> None:
+def test_registration_sets_backward_compatibility(codec: AvroWriter[Any], stack: Endpoints) -> None:
     subject = f"{codec.topic}-value"
     config = (
         httpx.get(f"{stack.registry_url}/config/{subject}", timeout=10).raise_for_status().json()
@@ -107,35 +117,41 @@ def test_workers_starting_together_all_register_the_same_schema(stack: Endpoints
     workers starting in parallel): each gets the schema's id, none fails."""
     subject = f"together{uuid.uuid4().hex[:10]}.fixture-score-value"
     schema = contract_text("fixture_score")
-    with ThreadPoolExecutor(8) as pool:
-        ids = list(pool.map(lambda _: Registry(stack.registry_url).register(subject, schema),
-                            range(8)))  # fmt: skip
-    assert len(set(ids)) == 1
+
+    async def together() -> list[int]:
+        return await asyncio.gather(
+            *(register(stack.registry_url, subject, schema) for _ in range(8))
+        )
+
+    assert len(set(asyncio.run(together()))) == 1
 
 
-def test_record_mismatch_names_the_field(codec: AvroCodec) -> None:
+def test_record_mismatch_names_the_field(codec: AvroWriter[Any]) -> None:
     record = {"fixtureId": FIXTURE, "sport": "CURLING", "channel": "BETTING", "changed": "ACTIONS",
               "feeds": [], "emittedAt": 1}  # fmt: skip
     with pytest.raises(RecordMismatch, match="sport"):
         codec.encode(record)
 
 
-def test_unknown_schema_id_is_named(codec: AvroCodec) -> None:
+def test_unknown_schema_id_is_named(reader: AvroReader) -> None:
     with pytest.raises(UnknownSchemaId, match="schema id 99999"):
-        codec.decode(struct.pack(">bI", 0, 99999) + b"\x00")
+        reader.decode(struct.pack(">bI", 0, 99999) + b"\x00")
 
 
-@pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_every_schema_round_trips_through_the_registry(stack: Endpoints, name: str) -> None:
-    codec = AvroCodec(f"serde-{uuid.uuid4().hex[:8]}.{name}", name, Registry(stack.registry_url))
-    schema = json.loads(contract_text(name))
+@pytest.mark.parametrize("output", OUTPUTS, ids=lambda output: output.suffix)
+def test_every_schema_round_trips_through_the_registry(
+    stack: Endpoints, output: Output[Any]
+) -> None:
+    codec = asyncio.run(writer(stack.registry_url, scratch(), output))
+    reader = AvroReader(output, codec.topic, Registry(stack.registry_url))
+    schema = json.loads(contract_text(output.schema))
 
     @settings(max_examples=40, deadline=None)
     @given(record=records(schema))
     def round_trip(record: dict[str, object]) -> None:
         data = codec.encode(record)
         expected = as_read(record, schema)
-        assert _plain(codec.decode(data)) == expected
+        assert _plain(reader.decode(data)) == expected
         assert _plain(independent_decode(stack.registry_url, data)) == expected
 
     round_trip()
@@ -152,4 +168,4 @@ def _plain(decoded: dict[str, object]) -> object:
 
 def test_unreachable_registry_is_named_at_start_up() -> None:
     with pytest.raises(RegistryUnavailable, match=r"127\.0\.0\.1:9.*SCHEMA_REGISTRY_URL"):
-        AvroCodec("any.fixture-score", "fixture_score", Registry("http://127.0.0.1:9"))
+        asyncio.run(writer("http://127.0.0.1:9", Topics("any."), FIXTURE_SCORE))

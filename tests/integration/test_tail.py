@@ -9,7 +9,8 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from schemas.serde import AvroCodec, Registry
+from schemas.outputs import FEED_STATUS
+from schemas.registration import writer
 from sportsfeed.cli import main
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.vendor import Feed, Sport
@@ -51,7 +52,7 @@ def test_tail_every_topic_kind(
         (FIXTURE_A, text.encode(), [("position", str(i).encode())])
         for i, text in enumerate(frames, 1)
     ]
-    codec = AvroCodec(topics.feed_status, "feed_status", Registry(stack.registry_url))
+    codec = asyncio.run(writer(stack.registry_url, topics, FEED_STATUS))
     status = {"fixtureId": FIXTURE_B, "sport": "SOCCER", "channel": "BETTING", "changed": "ACTIONS",
               "feeds": [], "emittedAt": 1_700_000_000_000_000}  # fmt: skip
     dead = [(FIXTURE_A, b"\xff\xfe not json", [("error", b"JSONDecodeError")]),

@@ -103,7 +103,7 @@ def test_every_shipped_module_imports_only_its_own_package_or_a_lower_layer() ->
         ("sportsfeed.stack.local", "from ..verbs import stack", "sportsfeed.verbs.stack"),
         ("producers.app", "def f():\n    import sportsfeed.cli", "sportsfeed.cli"),
         ("sportsfeed.verbs.demo", "from producers.app import Producer", None),
-        ("producers.app", "from schemas.serde import AvroCodec", None),
+        ("producers.app", "from schemas.serde import AvroWriter", None),
         ("sportsfeed.simulator.server", "from ..core.vendor import Sport", None),
     ],
 )
