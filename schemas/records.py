@@ -53,7 +53,9 @@ class FeedStatus(TypedDict):
     validUntil: NotRequired[int | None]
 
 
-class FixtureScoreBody(TypedDict):
+class Scoreline(TypedDict):
+    """The fields FixtureScore and FixtureFinished begin with."""
+
     fixtureId: str
     sport: str
     homeTeam: Team
@@ -61,6 +63,9 @@ class FixtureScoreBody(TypedDict):
     homeScore: int
     awayScore: int
     periods: list[PeriodScore]
+
+
+class FixtureScoreBody(Scoreline):
     currentPeriod: int
     status: NotRequired[str | None]
     clock: NotRequired[str | None]
@@ -96,14 +101,7 @@ class PeriodDelta(PeriodDeltaBody):
     source: Source
 
 
-class FixtureFinishedBody(TypedDict):
-    fixtureId: str
-    sport: str
-    homeTeam: Team
-    awayTeam: Team
-    homeScore: int
-    awayScore: int
-    periods: list[PeriodScore]
+class FixtureFinishedBody(Scoreline):
     winner: str
 
 
