@@ -24,7 +24,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from schemas.serde import Registry, parsed_schema
+from schemas.serde import Record, Registry, parsed_schema
 from sportsfeed.core.admin import require_topics
 from sportsfeed.core.kafka_clients import Endpoints
 from sportsfeed.core.log_noise import output_only
@@ -33,9 +33,6 @@ from sportsfeed.core.topics import Topics
 from sportsfeed.stack.local import stack_endpoints
 from sportsfeed.verbs.arguments import non_negative_float
 from sportsfeed.verbs.market_view import market_cell, market_reasons
-
-Record = dict[str, Any]
-
 
 STALE_AFTER_S = 60.0  # nothing heard of an unfinished fixture for this long: its row is marked
 TEAM_WIDTH = 14  # longer names are cut with an ellipsis, so the table's width is predictable

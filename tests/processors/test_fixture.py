@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.derive.fixture import FIXTURE_FINISHED, decode_state, encode_state, retire
+from processors.derive.fixture import decode_state, encode_state, retire
+from schemas.outputs import FIXTURE_FINISHED
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.simulator.catalogue import generated
 from sportsfeed.simulator.faults import FaultPlan

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.derive.fixture import FIXTURE_FINISHED
 from processors.derive.fixture_finished import winner
+from schemas.outputs import FIXTURE_FINISHED
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.simulator.catalogue import generated
 from sportsfeed.simulator.faults import FaultPlan

@@ -9,9 +9,9 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.derive.fixture import FIXTURE_FINISHED, FIXTURE_SCORE
 from processors.derive.fixture_score import from_statistics
 from processors.frames import StatisticsFrame, parse
+from schemas.outputs import FIXTURE_FINISHED, FIXTURE_SCORE
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.simulator.catalogue import generated
 from sportsfeed.simulator.model import SendType

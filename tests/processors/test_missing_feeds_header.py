@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from processors.derive.fixture import FIXTURE_FINISHED, FIXTURE_SCORE
 from processors.frames import read_meta
+from schemas.outputs import FIXTURE_FINISHED, FIXTURE_SCORE
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.simulator.catalogue import generated
 from tests.processors.streams import interleaved, run

@@ -7,9 +7,9 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.derive.fixture import PERIOD_DELTA
 from processors.derive.period_delta import changes
 from processors.frames import Aggregate, StatisticsFrame, parse
+from schemas.outputs import PERIOD_DELTA
 from sportsfeed.core.vendor import Feed, Sport
 from sportsfeed.simulator.catalogue import generated
 from sportsfeed.simulator.faults import FaultPlan
