@@ -38,6 +38,9 @@ from processors.frames import (
 from schemas.outputs import FIXTURE_FINISHED, FIXTURE_SCORE, PERIOD_DELTA, Output
 from schemas.records import FixtureFinished, FixtureScore, FixtureScoreBody, PeriodDelta, Source
 
+# A record is its body (typed, so mypy checks every field the derivations write) merged with
+# its `source` by `|`, the cheapest merge per record (a `{**body, ...}` display, which mypy
+# would type, costs more); mypy types `|` as a plain dict, hence the ignores where it is used.
 Derived = FixtureScore | PeriodDelta | FixtureFinished
 
 
@@ -94,7 +97,7 @@ def _apply_actions(state: FixtureState, frame: ActionsFrame, meta: Meta) -> Appl
 def _apply_statistics(state: FixtureState, frame: StatisticsFrame, meta: Meta) -> Applied:
     delta = period_delta(state.snapshot, state.statistics_sequence or None, frame, meta.sport)
     outputs: list[tuple[Output[Any], Derived]] = [
-        (PERIOD_DELTA, {**delta, "source": source(frame, meta)})
+        (PERIOD_DELTA, delta | {"source": source(frame, meta)})  # type: ignore[list-item]
     ]
     state = replace(state, statistics_sequence=frame.sequence, snapshot=frame.aggregates)
     score = from_statistics(frame, meta.sport) if _scored_by_statistics(state, meta) else None
@@ -124,10 +127,11 @@ def _scored(
     origin = source(frame, meta)
     digest = hashlib.blake2b(orjson.dumps(score), digest_size=8).hexdigest()
     if digest != state.score_digest:
-        outputs.append((FIXTURE_SCORE, {**score, "source": origin}))
+        outputs.append((FIXTURE_SCORE, score | {"source": origin}))  # type: ignore[arg-type]
         state = replace(state, score_digest=digest)
     if score["finished"] and not state.finished:
-        outputs.append((FIXTURE_FINISHED, {**fixture_finished(score), "source": origin}))
+        finished = fixture_finished(score) | {"source": origin}
+        outputs.append((FIXTURE_FINISHED, finished))  # type: ignore[arg-type]
         state = replace(state, finished_at_us=frame.timestamp_us)
     return Applied(state, outputs)
 
