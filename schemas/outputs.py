@@ -1,7 +1,7 @@
 """Every Avro topic declared once: its topic suffix, its `.avsc` and its typed record (pure).
 
 Codecs are built from these declarations (`schemas.serde`), topic names from the suffix under
-a prefix, and tests/unit/test_records.py proves each record type matches its schema.
+a prefix, and tests/schemas/test_records.py proves each record type matches its schema.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The Avro topics' records as written, one TypedDict per `.avsc` record type (pure).
 
-Each mirrors its schema field for field (tests/unit/test_records.py proves it): a field the
+Each mirrors its schema field for field (tests/schemas/test_records.py proves it): a field the
 schema makes nullable is `X | None`, a field with a default may be left out (`NotRequired`).
 Enums are their symbols' names and timestamps epoch microseconds, as the encoder takes them.
 A derived record is derived without its `source` first (`...Body`, whose fields come first).

@@ -14,7 +14,7 @@
     └── BadFrame                processors.frames       unreadable raw record: dead letter
 
 Each class lives next to the code that raises it (the first three, raised everywhere, here);
-`tests/unit/test_error_tree.py` proves this drawing lists every one with its real base.
+`tests/core/test_error_tree.py` proves this drawing lists every one with its real base.
 
 Whether to try again is decided where an error is caught, by its class, not by a flag on it:
 the stream loop reconnects on `Stale` and waits SPORTSFEED_AUTH_RETRY_S after `AuthRejected`

@@ -12,7 +12,7 @@ import inspect
 import re
 
 import sportsfeed.core.errors
-from tests.unit.test_layers import shipped_modules
+from tests.core.test_layers import shipped_modules
 
 # one row of the drawing: tree glyphs (four characters a level), the class, its module
 ROW = re.compile(
