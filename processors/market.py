@@ -37,6 +37,7 @@ from processors.derive.market_state import (
     Tick,
     step,
 )
+from processors.faust_internals import aiokafka_producer
 from processors.metrics import Metrics
 from schemas import records
 from schemas.outputs import MARKET_STATE, Output
@@ -186,8 +187,7 @@ def install(
     async def send(key: bytes, value: bytes) -> None:
         # straight to aiokafka, as the deriving agent sends (a lease renewal per fixture and
         # second: Faust's per-message wrappers cost the event loop more than the encoding)
-        producer = app.producer._ensure_producer()  # type: ignore[attr-defined]
-        await producer.send(codec.topic, value, key=key)
+        await aiokafka_producer(app).send(codec.topic, value, key=key)
         counted.inc()
 
     counted = metrics.outputs.labels(codec.topic)

@@ -12,12 +12,9 @@ from faust.transport.drivers.aiokafka import Consumer
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from processors.agents import Deriver
 from processors.gapless import GaplessApp, GaplessConsumer
-from processors.metrics import Metrics
+from processors.resume import Resumes
 from processors.skipped import Markers
-from sportsfeed.core.kafka_clients import Endpoints
-from sportsfeed.core.settings import Settings
 from sportsfeed.core.vendor import Feed
 
 PARTITION = TP("sportsfeed.raw.actions", 0)
@@ -115,64 +112,60 @@ class _Records:
         return next((n for n in range(offset, before) if n not in self.markers), None)
 
 
-def _deriver(
+def _resumes(
     committed: int | None, markers: frozenset[int] = frozenset(), start: int = 0
-) -> Deriver:
-    settings = Settings()
+) -> Resumes:
     feeds = {"sportsfeed.raw.actions": Feed.ACTIONS}
-    deriver = Deriver(None, Endpoints("kafka:9092", "http://registry"), {}, {},  # type: ignore[arg-type]
-                      feeds, settings, Metrics())  # fmt: skip
-    deriver.offsets = _Committed(committed)  # type: ignore[assignment]
-    deriver.probe = _Records(set(markers), start)  # type: ignore[assignment]
-    deriver.on_assigned({PARTITION})
-    return deriver
+    resumes = Resumes({}, feeds, _Committed(committed), _Records(set(markers), start))  # type: ignore[arg-type]
+    resumes.on_assigned({PARTITION})
+    return resumes
 
 
-def _handed_over(deriver: Deriver, offset: int) -> int | None:
+def _handed_over(resumes: Resumes, offset: int) -> int | None:
     """Where the partition must be sought back to, or None: process it (and note it done)."""
     message = SimpleNamespace(topic=PARTITION.topic, partition=0, offset=offset, tp=PARTITION)
     consumer = SimpleNamespace(markers=Markers())  # nothing learned: every jump is asked
-    missing = asyncio.run(deriver.missing_before(message, consumer))  # type: ignore[arg-type]
+    missing = asyncio.run(resumes.missing_before(message, consumer))  # type: ignore[arg-type]
     if missing is None:
-        deriver.positions[PARTITION.topic, 0] = offset  # as `handle` does
+        resumes.positions[PARTITION.topic, 0] = offset  # as the deriver does
     return missing
 
 
 def test_a_partition_resumes_at_its_committed_offset_one_offset_at_a_time() -> None:
-    deriver = _deriver(committed=169)
+    resumes = _resumes(committed=169)
     # a batch fetched before the seek arrives first: held back until 169 comes
-    assert [_handed_over(deriver, n) for n in (177, 178)] == [169, 169]
-    assert [_handed_over(deriver, n) for n in (169, 170, 171)] == [None, None, None]
-    assert _handed_over(deriver, 173) == 172  # a record skipped within the generation
-    assert [_handed_over(deriver, n) for n in (172, 173, 170)] == [None, None, None]  # repeats too
+    assert [_handed_over(resumes, n) for n in (177, 178)] == [169, 169]
+    assert [_handed_over(resumes, n) for n in (169, 170, 171)] == [None, None, None]
+    assert _handed_over(resumes, 173) == 172  # a record skipped within the generation
+    assert [_handed_over(resumes, n) for n in (172, 173, 170)] == [None, None, None]  # repeats too
 
 
 def test_with_nothing_committed_a_partition_resumes_at_its_start() -> None:
     """A group that never committed reads from the log's start; records before the first one
     handed over after a rebalance were released unprocessed while it rebalanced (a second
     replay worker joining lost 66 records to this)."""
-    deriver = _deriver(committed=None, start=30)
-    assert _handed_over(deriver, 304) == 30
-    assert [_handed_over(deriver, n) for n in (30, 31, 32)] == [None, None, None]
+    resumes = _resumes(committed=None, start=30)
+    assert _handed_over(resumes, 304) == 30
+    assert [_handed_over(resumes, n) for n in (30, 31, 32)] == [None, None, None]
 
 
 def test_with_nothing_committed_the_log_start_itself_goes_on() -> None:
-    deriver = _deriver(committed=None, start=40, markers=frozenset({40}))
-    assert [_handed_over(deriver, n) for n in (41, 42)] == [None, None]  # 40: a marker
-    assert _handed_over(deriver, 44) == 43
+    resumes = _resumes(committed=None, start=40, markers=frozenset({40}))
+    assert [_handed_over(resumes, n) for n in (41, 42)] == [None, None]  # 40: a marker
+    assert _handed_over(resumes, 44) == 43
 
 
 def test_a_transaction_marker_is_no_skipped_record() -> None:
-    deriver = _deriver(committed=169, markers=frozenset({172, 180, 181}))
-    assert [_handed_over(deriver, n) for n in (169, 170, 171, 173)] == [None] * 4
-    assert _handed_over(deriver, 182) == 174  # records 174-179 skipped, not only the markers
-    assert [_handed_over(deriver, n) for n in range(174, 180)] == [None] * 6
-    assert _handed_over(deriver, 182) is None
+    resumes = _resumes(committed=169, markers=frozenset({172, 180, 181}))
+    assert [_handed_over(resumes, n) for n in (169, 170, 171, 173)] == [None] * 4
+    assert _handed_over(resumes, 182) == 174  # records 174-179 skipped, not only the markers
+    assert [_handed_over(resumes, n) for n in range(174, 180)] == [None] * 6
+    assert _handed_over(resumes, 182) is None
 
 
 def test_a_partition_resuming_at_a_marker_goes_on_at_the_next_record() -> None:
-    deriver = _deriver(committed=172, markers=frozenset({172}))
-    assert [_handed_over(deriver, n) for n in (173, 174)] == [None, None]
+    resumes = _resumes(committed=172, markers=frozenset({172}))
+    assert [_handed_over(resumes, n) for n in (173, 174)] == [None, None]
 
 
 def test_a_rebalance_without_faust_s_monitor_logs_no_warning(caplog: Any) -> None:

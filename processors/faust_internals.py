@@ -1,0 +1,76 @@
+"""Processor (I/O): the private Faust names the processor's shell touches, each with its reason.
+
+Faust offers no public way to do these; a Faust upgrade that renames one breaks it here, in
+one place. (The consumer subclasses override Faust's private methods where they change its
+behaviour: commits in gapless.py, the hand-over in handover.py, the fetcher in fetching.py.)
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Awaitable
+from typing import Any
+
+import faust
+from faust.streams import _current_event
+from faust.types import EventT, TableT
+
+
+class Outlet:
+    """Sends straight to the app's aiokafka producer, and writes a table's store and changelog."""
+
+    def __init__(self, app: faust.App, table: TableT[bytes, bytes]) -> None:
+        self.app, self.table = app, table
+
+    async def send(
+        self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None
+    ) -> Awaitable[Any]:
+        """Hand a record to the app's aiokafka producer (Faust flushes it before every commit).
+
+        Straight to aiokafka, not through `Topic.send` nor Faust's producer: a third of the
+        agent's time went to Faust's per-message wrappers, and a sink would drop the key.
+        """
+        producer = self.app.producer._ensure_producer()  # type: ignore[attr-defined]
+        sent: Awaitable[Any] = await producer.send(topic, value, key=key, headers=headers)
+        return sent
+
+    async def store(self, event: EventT[Any], key: bytes, state: bytes) -> Awaitable[Any]:
+        """Write a fixture's state to the table's store and send its changelog record.
+
+        Faust's own table write queues the changelog record in a buffer drained one record
+        per event-loop turn, each acknowledgement writing RocksDB's persisted offset; under
+        load the buffer fell thousands of records behind and then stopped the hand-over of
+        new records until it drained (outputs seconds late). Here the record goes to the
+        producer at once, as Faust would have written it (raw key and value, the event's
+        partition), and the persisted offset is written once per partition and batch.
+        """
+        _current_event.set(weakref.ref(event))  # the store's partition comes from it
+        self.table.data[key] = state
+        topic = self.table.changelog_topic.get_topic_name()
+        producer = self.app.producer._ensure_producer()  # type: ignore[attr-defined]
+        sent: Awaitable[Any] = await producer.send(
+            topic, state, key=key, partition=event.message.partition
+        )
+        return sent
+
+    def reading_partition_of(self, event: EventT[Any]) -> None:
+        """Table reads after this go to the event's partition (Faust takes the partition of a
+        table access from the event its agent is processing, kept in a private context var)."""
+        _current_event.set(weakref.ref(event))
+
+
+def aiokafka_producer(app: faust.App) -> Any:
+    """The app's aiokafka producer, for sends without Faust's per-message wrappers."""
+    return app.producer._ensure_producer()  # type: ignore[attr-defined]
+
+
+def rocksdb_partitions(table: TableT[bytes, bytes]) -> dict[Any, Any]:
+    """The open RocksDB databases of a table, per partition: Faust's RocksDB store keeps them
+    in `_dbs` (no public accessor); the memory store has none."""
+    dbs: dict[Any, Any] = getattr(table.data, "_dbs", {})
+    return dbs
+
+
+def recovered(app: faust.App) -> bool:
+    """Whether the tables' recovery has completed (the recovery service is untyped)."""
+    return bool(app.tables.recovery.completed.is_set())  # type: ignore[attr-defined]
