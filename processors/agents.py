@@ -5,6 +5,8 @@ keyed by fixtureId, to its Avro topic; the per-fixture state lives in one table 
 rocksdict in production). The agent runs at concurrency 1, catches every exception and dead-
 letters the record (Faust would otherwise ack and drop it), and never forwards through a sink
 (sinks drop the key). Topics are never declared here: `sportsfeed topics` creates them all.
+The agent only orders the steps; each lives in its own module: deriver.py (derive, send,
+store), resume.py (offsets after a rebalance), lag.py (stalls), retirement.py.
 """
 
 from __future__ import annotations
