@@ -1,8 +1,18 @@
 """Processor (I/O): the private Faust names the processor's shell touches, each with its reason.
 
 Faust offers no public way to do these; a Faust upgrade that renames one breaks it here, in
-one place. (The consumer subclasses override Faust's private methods where they change its
-behaviour: commits in gapless.py, the hand-over in handover.py, the fetcher in fetching.py.)
+one place. The rest are the consumer's own private methods, overridden where the processor
+changes what Faust does, and listed here so an upgrade knows where to look:
+
+- gapless.py, commits: `_add_gap`, `_new_offset`, `_acked`, `_acked_index`,
+  `_committed_offset` (Faust's gap bookkeeping skips commits after a rebalance),
+  `_unacked_messages` (release a record unprocessed), `_new_transport`,
+  `_new_consumer_thread` (install the consumer), `_rebalancing_sensor_state` (no Monitor);
+- handover.py, the hand-over: `_drain_messages`, `_read_offset`, `_stopped` (a task switch
+  per record otherwise);
+- fetching.py and skipped.py, the fetcher's thread: `_create_worker_consumer`,
+  `_fetch_records` (fetch_max_wait_ms; transaction markers learned as fetched) and aiokafka's
+  `_subscription` (the fetcher's positions).
 """
 
 from __future__ import annotations
