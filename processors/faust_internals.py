@@ -12,6 +12,7 @@ changes what Faust does, and listed here so an upgrade knows where to look:
   per record otherwise);
 - fetching.py and skipped.py, the fetcher's thread: `_create_worker_consumer`,
   `_fetch_records` (fetch_max_wait_ms; transaction markers learned as fetched) and aiokafka's
+  `_fetch_max_wait_ms`,
   `_subscription` (the fetcher's positions).
 """
 
