@@ -11,9 +11,8 @@ changes what Faust does, and listed here so an upgrade knows where to look:
 - handover.py, the hand-over: `_drain_messages`, `_read_offset`, `_stopped` (a task switch
   per record otherwise);
 - fetching.py and skipped.py, the fetcher's thread: `_create_worker_consumer`,
-  `_fetch_records` (fetch_max_wait_ms; transaction markers learned as fetched) and aiokafka's
-  `_fetch_max_wait_ms`,
-  `_subscription` (the fetcher's positions).
+  `_fetch_records` (transaction markers learned as fetched), aiokafka's `_fetch_max_wait_ms`
+  (no public setter) and `_subscription` (the fetcher's positions).
 """
 
 from __future__ import annotations
