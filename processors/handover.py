@@ -61,15 +61,24 @@ class HandoverConsumer(faust_aiokafka.Consumer):
         """Pass each fetched record on to the agents, in order, once per offset."""
         callback, read_offset, suspended = self.callback, self._read_offset, self.suspend_flow
         handed = 0
+        set_here: dict[Any, int] = {}  # the read position this run last set, per partition
         async for tp, message in fetched:
             last = read_offset[tp]
+            if tp in set_here and last != set_here[tp]:
+                # Sought meanwhile (the agent asked for a skipped record again, or a rebalance
+                # reset the position): the rest of this fetch is from before the seek. Handed
+                # over, it would set the read position past the records fetched again, which
+                # would then be dropped as seen, and the partition's commits stop for good.
+                continue
             if last is not None and message.offset < last:
                 continue  # fetched before a seek back, and handed over already (as Faust)
             if suspended.is_set():
                 await self.wait_first(callback(message), suspended.wait())
             else:
                 await callback(message)
-            read_offset[tp] = message.offset
+            if read_offset[tp] == last:  # not sought while the record was being handed over
+                read_offset[tp] = message.offset
+            set_here[tp] = message.offset
             handed += 1
             if handed % HANDOVER_BATCH == 0:
                 await asyncio.sleep(0)

@@ -94,3 +94,34 @@ def test_records_handed_over_in_runs_derive_what_one_at_a_time_derives() -> None
     # In runs: the agent gets up to HANDOVER_BATCH records per turn of the loop, not one.
     assert max(per_turn) == HANDOVER_BATCH
     assert len(per_turn) <= math.ceil(len(records) / HANDOVER_BATCH) + 1
+
+
+def test_a_seek_during_a_run_leaves_the_runs_later_records_to_the_fetch_after_it() -> None:
+    """The agent seeks a partition back while a fetched run is still being handed over (it
+    asks for a skipped record again): the run's later records of that partition are from
+    before the seek and stay out, and the read position stays where the seek put it, so the
+    records fetched again are handed over, not dropped as seen (which stopped the commits)."""
+    sought, other = TP("sportsfeed.raw", 0), TP("sportsfeed.raw", 1)
+    consumer = object.__new__(GaplessConsumer)  # only the hand-over, no Kafka connection
+    consumer._read_offset = defaultdict(lambda: None)
+    consumer.suspend_flow = asyncio.Event()
+    handed: list[tuple[int, int]] = []
+
+    async def derive(message: SimpleNamespace) -> None:
+        handed.append((message.tp.partition, message.offset))
+        if (message.tp, message.offset) == (sought, 303):
+            consumer._read_offset[sought] = 5  # as Faust's seek(tp, 5) leaves it
+
+    async def fetched(offsets: range) -> AsyncIterator[Record]:
+        for offset in offsets:
+            yield sought, SimpleNamespace(tp=sought, offset=offset)
+            yield other, SimpleNamespace(tp=other, offset=offset)
+
+    consumer.callback = derive
+    asyncio.run(consumer._hand_over(fetched(range(300, 308))))
+    assert [o for p, o in handed if p == 0] == [300, 301, 302, 303]
+    assert [o for p, o in handed if p == 1] == list(range(300, 308))
+    assert consumer._read_offset[sought] == 5
+    handed.clear()
+    asyncio.run(consumer._hand_over(fetched(range(5, 8))))  # fetched again after the seek
+    assert [o for p, o in handed if p == 0] == [5, 6, 7]
