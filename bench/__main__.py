@@ -41,41 +41,61 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 def producer(stack: Endpoints, report: Report, sizes: tuple[int, ...], repeats: int) -> None:
     runs = [catch_up(stack, 100) for _ in range(repeats)]
     ours, bare = spread([r[0] for r in runs]), spread([r[1] for r in runs])
-    report.add("Producer", Row(
-        f"catch-up, `speed=fast`, `acks=all`, {runs[0][2]:,} frames of 100 fixtures, frames/s",
-        str(ours), f"bare aiokafka producer, same records: {bare}", ours.median / bare.median,
-        ">= 20,000", verdict(ours.median >= 20_000),
-    ))  # fmt: skip
+    report.add(
+        "Producer",
+        Row(
+            f"catch-up, `speed=fast`, `acks=all`, {runs[0][2]:,} frames of 100 fixtures, frames/s",
+            str(ours),
+            f"bare aiokafka producer, same records: {bare}",
+            ours.median / bare.median,
+            ">= 20,000",
+            verdict(ours.median >= 20_000),
+        ),
+    )
     for fixtures in sizes:
         found = fan_out(stack, fixtures, hold_s=20, settle_s=20)
         per_stream_kb = found["rss_mb"] * 1024 / fixtures
-        report.add("Producer", Row(
-            f"fan-out, {fixtures:,} live fixtures ({found['frames_per_s']:,.0f} frames/s): "
-            "CPU % of a core, RSS per stream",
-            f"{found['cpu_percent']:.1f}%, {per_stream_kb:,.0f} KB",
-            f"bare websockets client: {found['bare_cpu_percent']:.1f}%, "
-            f"{found['bare_rss_mb'] * 1024 / fixtures:,.0f} KB",
-            found["cpu_percent"] / max(found["bare_cpu_percent"], 0.1),
-            "< 25%, <= 100 KB" if fixtures >= 1000 else "",
-            verdict(found["cpu_percent"] < 25 and per_stream_kb <= 100) if fixtures >= 1000 else "",
-        ))  # fmt: skip
+        report.add(
+            "Producer",
+            Row(
+                f"fan-out, {fixtures:,} live fixtures ({found['frames_per_s']:,.0f} frames/s): "
+                "CPU % of a core, RSS per stream",
+                f"{found['cpu_percent']:.1f}%, {per_stream_kb:,.0f} KB",
+                f"bare websockets client: {found['bare_cpu_percent']:.1f}%, "
+                f"{found['bare_rss_mb'] * 1024 / fixtures:,.0f} KB",
+                found["cpu_percent"] / max(found["bare_cpu_percent"], 0.1),
+                "< 25%, <= 100 KB" if fixtures >= 1000 else "",
+                verdict(found["cpu_percent"] < 25 and per_stream_kb <= 100)
+                if fixtures >= 1000
+                else "",
+            ),
+        )
         if fixtures == sizes[len(sizes) // 2]:
-            report.add("Producer", Row(
-                f"publish latency at {fixtures:,} live fixtures, frame received to Kafka ack",
-                f"p50 <= {found['p50_ms']:.1f} ms, p99 <= {found['p99_ms']:.1f} ms", "", None,
-            ))  # fmt: skip
+            report.add(
+                "Producer",
+                Row(
+                    f"publish latency at {fixtures:,} live fixtures, frame received to Kafka ack",
+                    f"p50 <= {found['p50_ms']:.1f} ms, p99 <= {found['p99_ms']:.1f} ms",
+                    "",
+                    None,
+                ),
+            )
 
 
 def latency(stack: Endpoints, report: Report, fixtures: int, repeats: int) -> None:
     for row in feed_mixes(stack, fixtures, repeats):
-        report.add("End to end", Row(
-            f"end to end at {fixtures} live fixtures, {row.mix.name} ({row.frames_per_s:,.0f} "
-            "frames/s), producer receipt to derived record received, ms",
-            f"p50 {row.p50}, p99 {row.p99}",
-            f"one Kafka hop (the raw record): p50 {row.hop_p50}, p99 {row.hop_p99}",
-            row.p50.median / row.hop_p50.median, "p50 <= 5 ms, p99 <= 20 ms",
-            verdict(row.p50.median <= 5 and row.p99.median <= 20),
-        ))  # fmt: skip
+        report.add(
+            "End to end",
+            Row(
+                f"end to end at {fixtures} live fixtures, {row.mix.name} ({row.frames_per_s:,.0f} "
+                "frames/s), producer receipt to derived record received, ms",
+                f"p50 {row.p50}, p99 {row.p99}",
+                f"one Kafka hop (the raw record): p50 {row.hop_p50}, p99 {row.hop_p99}",
+                row.p50.median / row.hop_p50.median,
+                "p50 <= 5 ms, p99 <= 20 ms",
+                verdict(row.p50.median <= 5 and row.p99.median <= 20),
+            ),
+        )
 
 
 def season_rows(
@@ -83,27 +103,42 @@ def season_rows(
 ) -> None:
     found, raw = season(stack, fixtures)
     ratio = found.replay_rate / found.pass_through
-    report.add("Season and scaling", Row(
-        f"`sportsfeed replay` of the season's {found.frames:,} raw frames, one worker, frames/s",
-        f"{found.replay_rate:,.0f}",
-        f"plain aiokafka consume-parse-produce pass-through: {found.pass_through:,.0f}", ratio,
-        ">= 20,000 and >= 0.5x", verdict(found.replay_rate >= 20_000 and ratio >= 0.5),
-    ))  # fmt: skip
-    report.add("Season and scaling", Row(
-        f"{found.fixtures:,} archived fixtures ({found.frames:,} frames): "
-        "`sportsfeed archive import`, then `sportsfeed replay`",
-        f"import {found.import_s:.0f} s, replay {found.replay_s:.0f} s", "", None,
-    ))  # fmt: skip
+    report.add(
+        "Season and scaling",
+        Row(
+            f"`sportsfeed replay` of the season's {found.frames:,} raw frames, one worker, "
+            "frames/s",
+            f"{found.replay_rate:,.0f}",
+            f"plain aiokafka consume-parse-produce pass-through: {found.pass_through:,.0f}",
+            ratio,
+            ">= 20,000 and >= 0.5x",
+            verdict(found.replay_rate >= 20_000 and ratio >= 0.5),
+        ),
+    )
+    report.add(
+        "Season and scaling",
+        Row(
+            f"{found.fixtures:,} archived fixtures ({found.frames:,} frames): "
+            "`sportsfeed archive import`, then `sportsfeed replay`",
+            f"import {found.import_s:.0f} s, replay {found.replay_s:.0f} s",
+            "",
+            None,
+        ),
+    )
     single = 0.0
     for count in (1, 2, 4):
         result = scaled(stack, raw, count, *window)
         single = single or result.rate
-        report.add("Season and scaling", Row(
-            f"{count} worker process{'es' if count > 1 else ''} on one topic (4 partitions), "
-            f"frames/s committed over {window[1]:.0f} s",
-            f"{result.rate:,.0f} (CPU {result.cpu_percent:.0f}% of a core)",
-            "1 worker" if count > 1 else "", result.rate / single if count > 1 and single else None,
-        ))  # fmt: skip
+        report.add(
+            "Season and scaling",
+            Row(
+                f"{count} worker process{'es' if count > 1 else ''} on one topic (4 partitions), "
+                f"frames/s committed over {window[1]:.0f} s",
+                f"{result.rate:,.0f} (CPU {result.cpu_percent:.0f}% of a core)",
+                "1 worker" if count > 1 else "",
+                result.rate / single if count > 1 and single else None,
+            ),
+        )
 
 
 def replay_rows(stack: Endpoints, report: Report, frames: int, repeats: int) -> None:
@@ -121,41 +156,67 @@ def replay_rows(stack: Endpoints, report: Report, frames: int, repeats: int) -> 
     bare = consumers[PASS].rate.median
     for name, consumer in consumers.items():
         worker = name == WORKER
-        report.add("Replay", Row(
-            f"{described[name]}: {figure}",
-            f"{consumer.rate.text(0)}; {consumer.cpu_ms.text(3)}",
-            f"pass-through: {bare:,.0f} frames/s", found.ratio(name),
-            ">= 0.5x the pass-through" if worker else "",
-            verdict(found.ratio(name) >= 0.5) if worker else "",
-        ))  # fmt: skip
-    report.add("Replay", Row(
-        "the worker beside the Quix Streams app, frames/s",
-        f"{consumers[WORKER].rate.median:,.0f}",
-        f"Quix Streams app: {consumers[QUIX].rate.median:,.0f}", found.ratio(WORKER, QUIX),
-        ">= 1.0x", verdict(found.ratio(WORKER, QUIX) >= 1.0),
-    ))  # fmt: skip
-    report.add("Replay", Row(
-        "a Faust agent that does nothing with the frames (Faust's own per-event floor), frames/s",
-        found.faust_floor.text(0), f"pass-through: {bare:,.0f} frames/s",
-        found.faust_floor.median / bare,
-    ))  # fmt: skip
-    report.note("Replay", f"{found.frames:,} raw frames of generated fixtures of all five "
-                "sports, read from the first record by each consumer in turn, one process "
-                f"each, in each of {repeats} run{'s' if repeats > 1 else ''}; ratios are to the "
-                "pass-through's median.")  # fmt: skip
+        report.add(
+            "Replay",
+            Row(
+                f"{described[name]}: {figure}",
+                f"{consumer.rate.text(0)}; {consumer.cpu_ms.text(3)}",
+                f"pass-through: {bare:,.0f} frames/s",
+                found.ratio(name),
+                ">= 0.5x the pass-through" if worker else "",
+                verdict(found.ratio(name) >= 0.5) if worker else "",
+            ),
+        )
+    report.add(
+        "Replay",
+        Row(
+            "the worker beside the Quix Streams app, frames/s",
+            f"{consumers[WORKER].rate.median:,.0f}",
+            f"Quix Streams app: {consumers[QUIX].rate.median:,.0f}",
+            found.ratio(WORKER, QUIX),
+            ">= 1.0x",
+            verdict(found.ratio(WORKER, QUIX) >= 1.0),
+        ),
+    )
+    report.add(
+        "Replay",
+        Row(
+            "a Faust agent that does nothing with the frames (Faust's own per-event floor), "
+            "frames/s",
+            found.faust_floor.text(0),
+            f"pass-through: {bare:,.0f} frames/s",
+            found.faust_floor.median / bare,
+        ),
+    )
+    report.note(
+        "Replay",
+        f"{found.frames:,} raw frames of generated fixtures of all five "
+        "sports, read from the first record by each consumer in turn, one process "
+        f"each, in each of {repeats} run{'s' if repeats > 1 else ''}; ratios are to the "
+        "pass-through's median.",
+    )
 
 
 def fail_safe_rows(stack: Endpoints, report: Report, repeats: int) -> None:
     for fault, figure in fail_safe(stack.registry_url, repeats).items():
-        report.add("Fail safe", Row(
-            f"{fault}: fault to every fixture SUSPENDED at a consumer, s", str(figure),
-            f"the lease: {LEASE_S:g}", None, "max <= lease + 1 s",
-            verdict(figure.high <= LEASE_S + 1),
-        ))  # fmt: skip
-    report.note("Fail safe", "A broker of its own (it is stopped), simulated fixtures at live "
-                "pace, a producer, one worker and `examples/pricing_consumer.py` as the consumer; "
-                f"lease {LEASE_S:g} s, renewed every second; the figure is the time from the "
-                "fault until the consumer has printed SUSPEND for every fixture.")  # fmt: skip
+        report.add(
+            "Fail safe",
+            Row(
+                f"{fault}: fault to every fixture SUSPENDED at a consumer, s",
+                str(figure),
+                f"the lease: {LEASE_S:g}",
+                None,
+                "max <= lease + 1 s",
+                verdict(figure.high <= LEASE_S + 1),
+            ),
+        )
+    report.note(
+        "Fail safe",
+        "A broker of its own (it is stopped), simulated fixtures at live "
+        "pace, a producer, one worker and `examples/pricing_consumer.py` as the consumer; "
+        f"lease {LEASE_S:g} s, renewed every second; the figure is the time from the "
+        "fault until the consumer has printed SUSPEND for every fixture.",
+    )
 
 
 @dataclass(frozen=True)
@@ -191,22 +252,30 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="small sizes, one run each: checks every benchmark"
     )
-    parser.add_argument("--only", action="append", choices=list(sections(quick=False)),
-                        help="measure this section only (repeatable); the others in --output "
-                        "are kept")  # fmt: skip
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(sections(quick=False)),
+        help="measure this section only (repeatable); the others in --output are kept",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the table")
     args = parser.parse_args()
     report = Report(machine_facts())
-    chosen = {name: section for name, section in sections(args.quick).items()
-              if not args.only or name in args.only}  # fmt: skip
+    chosen = {
+        name: section
+        for name, section in sections(args.quick).items()
+        if not args.only or name in args.only
+    }
     started = time.monotonic()
     settings = load_settings()
     own = settings.kafka_bootstrap_servers is None or settings.schema_registry_url is None
     where = "a temporary local stack" if own else "the broker and registry the environment names"
     with stack_endpoints(settings, temporary=True) as stack:
         for n, (name, section) in enumerate(chosen.items(), 1):
-            print(f"[{n}/{len(chosen)}] {section.name} ({time.monotonic() - started:.0f} s so far)",
-                  flush=True)  # fmt: skip
+            print(
+                f"[{n}/{len(chosen)}] {section.name} ({time.monotonic() - started:.0f} s so far)",
+                flush=True,
+            )
             began = time.monotonic()
             section.measure(stack, report)
             command = f"python -m bench --only {name}{' --quick' if args.quick else ''}"

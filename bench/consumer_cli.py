@@ -7,10 +7,30 @@ from __future__ import annotations
 import argparse
 
 
-def consumer_argv(python: str, module: str, bootstrap: str, registry: str, raw_prefix: str,
-                  prefix: str, frames: int) -> list[str]:  # fmt: skip
-    return [python, "-m", module, "--bootstrap", bootstrap, "--registry", registry,
-            "--raw-prefix", raw_prefix, "--prefix", prefix, "--frames", str(frames)]  # fmt: skip
+def consumer_argv(
+    python: str,
+    module: str,
+    bootstrap: str,
+    registry: str,
+    raw_prefix: str,
+    prefix: str,
+    frames: int,
+) -> list[str]:
+    return [
+        python,
+        "-m",
+        module,
+        "--bootstrap",
+        bootstrap,
+        "--registry",
+        registry,
+        "--raw-prefix",
+        raw_prefix,
+        "--prefix",
+        prefix,
+        "--frames",
+        str(frames),
+    ]
 
 
 def consumer_arguments(description: str) -> argparse.Namespace:

@@ -42,8 +42,9 @@ class ConsumerLines:
     """The example's decisions, each with when (monotonic) it was printed."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen([sys.executable, str(EXAMPLE)], env=env,
-                                        stdout=subprocess.PIPE, text=True)  # fmt: skip
+        self.process = subprocess.Popen(
+            [sys.executable, str(EXAMPLE)], env=env, stdout=subprocess.PIPE, text=True
+        )
         self.lines: list[tuple[float, str, str]] = []  # when, decision, fixture
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -95,8 +96,14 @@ def fail_safe(registry_url: str, repeats: int) -> dict[str, Spread]:
         stack = Endpoints(broker.bootstrap_servers, registry_url)
         prefix = f"bench-market-{os.getpid()}."
         asyncio.run(ensure_topics(stack, Topics(prefix), 4, 1, -1))
-        env = producer_env(stack, prefix, port, FIXTURES, SPORTSFEED_LEASE_S=str(LEASE_S),
-                           SPORTSFEED_METRICS_PORT="0")  # fmt: skip
+        env = producer_env(
+            stack,
+            prefix,
+            port,
+            FIXTURES,
+            SPORTSFEED_LEASE_S=str(LEASE_S),
+            SPORTSFEED_METRICS_PORT="0",
+        )
         fixtures = {pair.split(":")[1] for pair in env["SPORTSFEED_FIXTURES"].split(",")}
         worker = subprocess.Popen(PROCESS, env=_worker_env(stack, prefix, prefix))
         producer = subprocess.Popen(PRODUCE, env=env, stderr=subprocess.DEVNULL)
@@ -144,8 +151,10 @@ def main() -> None:
         found = fail_safe(stack.registry_url, args.repeats)
     for fault, figure in found.items():
         met = "met" if figure.high <= LEASE_S + 1 else "**missed**"
-        print(f"| {fault}: fault to every fixture SUSPENDED at a consumer, s "
-              f"| {figure} | the lease: {LEASE_S:g} | | max <= lease + 1 s: {met} |")  # fmt: skip
+        print(
+            f"| {fault}: fault to every fixture SUSPENDED at a consumer, s "
+            f"| {figure} | the lease: {LEASE_S:g} | | max <= lease + 1 s: {met} |"
+        )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,10 @@ def metric_total(metrics: str, name: str) -> float:
 def histogram_bound(before: str, after: str, name: str, quantile: float) -> float:
     """The upper bound of the bucket of histogram `name` that holds `quantile` of what was
     observed between two scrapes (so the quantile is at most this)."""
-    counts = [(le, n - m) for (le, n), (_, m) in zip(_buckets(after, name), _buckets(before, name),
-                                                     strict=True)]  # fmt: skip
+    counts = [
+        (le, n - m)
+        for (le, n), (_, m) in zip(_buckets(after, name), _buckets(before, name), strict=True)
+    ]
     total = counts[-1][1]
     return next(le for le, count in counts if count >= quantile * total)
 

@@ -20,12 +20,23 @@ def main() -> None:
     parser.add_argument("--prefix", required=True, help="raw topic prefix")
     parser.add_argument("--frames", type=int, required=True)
     args = parser.parse_args()
-    app = faust.App(f"bench-noop-{time.time_ns()}", broker=f"kafka://{args.bootstrap}",
-                    store="memory://", topic_allow_declare=False, topic_disable_leader=True,
-                    consumer_auto_offset_reset="earliest", web_enabled=False,
-                    autodiscover=False, datadir=tempfile.mkdtemp(prefix="bench-noop-"))  # fmt: skip
-    source = app.topic(f"{args.prefix}raw.actions", f"{args.prefix}raw.statistics",
-                       key_serializer="raw", value_serializer="raw")  # fmt: skip
+    app = faust.App(
+        f"bench-noop-{time.time_ns()}",
+        broker=f"kafka://{args.bootstrap}",
+        store="memory://",
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=False,
+        autodiscover=False,
+        datadir=tempfile.mkdtemp(prefix="bench-noop-"),
+    )
+    source = app.topic(
+        f"{args.prefix}raw.actions",
+        f"{args.prefix}raw.statistics",
+        key_serializer="raw",
+        value_serializer="raw",
+    )
     seen = [0, 0.0]
 
     @app.agent(source)

@@ -31,11 +31,17 @@ from sportsfeed.core.vendor import Feed
 async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frames: int) -> str:
     codecs = await writers(registry_url, out, DERIVED)
     feeds = {raw.raw(feed): feed for feed in Feed}
-    consumer = AIOKafkaConsumer(*feeds, bootstrap_servers=bootstrap, group_id=out.processor_group,
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                fetch_max_wait_ms=10)  # fmt: skip
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
-                                linger_ms=0)  # fmt: skip
+    consumer = AIOKafkaConsumer(
+        *feeds,
+        bootstrap_servers=bootstrap,
+        group_id=out.processor_group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=10,
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=0
+    )
     await consumer.start()
     await producer.start()
     states: dict[bytes, FixtureState] = {}
@@ -52,8 +58,9 @@ async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frame
                     key = message.key or b""
                     try:
                         frame = parse(feed, message.value or b"")
-                        applied = apply(states.get(key, FixtureState()), frame,
-                                        read_meta(message.headers))  # fmt: skip
+                        applied = apply(
+                            states.get(key, FixtureState()), frame, read_meta(message.headers)
+                        )
                     except BadFrame:
                         continue  # none in the benchmark's generated frames
                     states[key] = applied.state
@@ -72,8 +79,11 @@ async def run(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frame
 
 def main() -> None:
     args = consumer_arguments(__doc__.split("\n\n")[0])
-    line = asyncio.run(run(args.bootstrap, args.registry, Topics(args.raw_prefix),
-                           Topics(args.prefix), args.frames))  # fmt: skip
+    line = asyncio.run(
+        run(
+            args.bootstrap, args.registry, Topics(args.raw_prefix), Topics(args.prefix), args.frames
+        )
+    )
     print(line, flush=True)
 
 

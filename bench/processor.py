@@ -56,9 +56,13 @@ LIVE_MULTIPLIER = 9
 
 async def _publish_catalogue(stack: Endpoints, topics: Topics, frames: int) -> int:
     """Enough generated fixtures' frames, with the producer's headers, into the raw topics."""
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all",
-                                enable_idempotence=True, linger_ms=5,
-                                max_batch_size=512 * 1024)  # fmt: skip
+    producer = AIOKafkaProducer(
+        bootstrap_servers=stack.bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_batch_size=512 * 1024,
+    )
     await producer.start()
     sent, seed = 0, 0
     try:
@@ -68,11 +72,13 @@ async def _publish_catalogue(stack: Endpoints, topics: Topics, frames: int) -> i
                 for feed in Feed:
                     stream = StreamId(fixture.fixture_id, fixture.sport, feed)
                     for position, frame in enumerate(fixture.stream(feed).frames, 1):
-                        headers = raw_headers(stream, Channel.BETTING, position,
-                                              time.time_ns() // 1000, "ws://bench")  # fmt: skip
+                        headers = raw_headers(
+                            stream, Channel.BETTING, position, time.time_ns() // 1000, "ws://bench"
+                        )
                         key = fixture.fixture_id.encode()
-                        await producer.send(topics.raw(feed), frame.text.encode(), key=key,
-                                            headers=headers)  # fmt: skip
+                        await producer.send(
+                            topics.raw(feed), frame.text.encode(), key=key, headers=headers
+                        )
                         sent += 1
         await producer.flush()
     finally:
@@ -85,12 +91,17 @@ async def _pass_through(
 ) -> tuple[float, float]:
     """Frames/s of a plain consume-parse-produce loop over the raw topics, and the CPU seconds
     it used (both from the first record to the last output sent)."""
-    consumer = AIOKafkaConsumer(source.raw(Feed.ACTIONS), source.raw(Feed.STATISTICS),
-                                bootstrap_servers=stack.bootstrap_servers,
-                                group_id=f"bench-pass-{time.time_ns()}",
-                                auto_offset_reset="earliest", enable_auto_commit=True)  # fmt: skip
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all",
-                                enable_idempotence=True, linger_ms=0)  # fmt: skip
+    consumer = AIOKafkaConsumer(
+        source.raw(Feed.ACTIONS),
+        source.raw(Feed.STATISTICS),
+        bootstrap_servers=stack.bootstrap_servers,
+        group_id=f"bench-pass-{time.time_ns()}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=True,
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=stack.bootstrap_servers, acks="all", enable_idempotence=True, linger_ms=0
+    )
     await consumer.start()
     await producer.start()
     done, started, cpu = 0, 0.0, 0.0
@@ -114,8 +125,12 @@ async def _pass_through(
 async def _output_span(stack: Endpoints, topics: Topics) -> tuple[int, float]:
     """How many derived records there are, and the seconds between the first and the last."""
     names = [getattr(topics, name) for name in DERIVED]
-    consumer = AIOKafkaConsumer(*names, bootstrap_servers=stack.bootstrap_servers,
-                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+    consumer = AIOKafkaConsumer(
+        *names,
+        bootstrap_servers=stack.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     stamps: list[int] = []
     try:
@@ -167,8 +182,10 @@ def _replay_once(stack: Endpoints, raw: Topics, run: int) -> WorkerReplay:
                 raise RuntimeError("the worker did not finish the replay")
             time.sleep(2)
         cpu = usage(worker.pid).cpu_seconds - start_up
-        print(f"  run {run}: worker used {start_up:.1f} s of CPU starting, {cpu:.1f} s from its "
-              f"first frame, in {time.monotonic() - started:.1f} s")  # fmt: skip
+        print(
+            f"  run {run}: worker used {start_up:.1f} s of CPU starting, {cpu:.1f} s from its "
+            f"first frame, in {time.monotonic() - started:.1f} s"
+        )
     finally:
         worker.send_signal(2) if profile else worker.terminate()
         worker.wait(60)
@@ -191,8 +208,17 @@ def _cpu_at_first_frame(worker: subprocess.Popen[bytes], port: int, deadline: fl
 
 def _faust_floor(stack: Endpoints, raw: Topics, frames: int) -> float:
     """Frames/s of a Faust agent that does nothing: what any Faust worker pays per record."""
-    argv = [sys.executable, "-m", "bench.noop_agent", "--bootstrap", stack.bootstrap_servers,
-            "--prefix", raw.prefix, "--frames", str(frames)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.noop_agent",
+        "--bootstrap",
+        stack.bootstrap_servers,
+        "--prefix",
+        raw.prefix,
+        "--frames",
+        str(frames),
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=900, check=False)
     output = done.stdout + done.stderr  # Faust's worker turns prints into log lines
     rate = re.search(r"RATE ([0-9.]+)", output)
@@ -216,9 +242,14 @@ async def _latencies(stack: Endpoints, topics: Topics, seconds: float) -> Observ
     """Receive time minus the raw frame's received-at, per derived record and per raw record."""
     derived = [getattr(topics, name) for name in ("fixture_score", "period_delta")]
     raw_names = [topics.raw(feed) for feed in Feed]
-    consumer = AIOKafkaConsumer(*derived, *raw_names, bootstrap_servers=stack.bootstrap_servers,
-                                auto_offset_reset="latest", enable_auto_commit=False,
-                                fetch_max_wait_ms=100)  # fmt: skip
+    consumer = AIOKafkaConsumer(
+        *derived,
+        *raw_names,
+        bootstrap_servers=stack.bootstrap_servers,
+        auto_offset_reset="latest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=100,
+    )
     await consumer.start()
     seen = Observed()
     try:
@@ -244,8 +275,12 @@ async def _latencies(stack: Endpoints, topics: Topics, seconds: float) -> Observ
 
 def _percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return {"p50": statistics.median(ordered), "p99": ordered[int(0.99 * (len(ordered) - 1))],
-            "max": ordered[-1], "count": float(len(ordered))}  # fmt: skip
+    return {
+        "p50": statistics.median(ordered),
+        "p99": ordered[int(0.99 * (len(ordered) - 1))],
+        "max": ordered[-1],
+        "count": float(len(ordered)),
+    }
 
 
 @dataclass(frozen=True)
@@ -283,9 +318,15 @@ def end_to_end(
     topics = Topics(prefix)
     asyncio.run(ensure_topics(stack, topics, PARTITIONS, 1, -1))
     with running_simulator(fixtures, LIVE_MULTIPLIER) as port:
-        env = producer_env(stack, prefix, port, fixtures, SPORTSFEED_METRICS_PORT="0",
-                           SPORTSFEED_CONNECTS_PER_S=str(mix.connects_per_s),
-                           SPORTSFEED_FEEDS=mix.feeds)  # fmt: skip
+        env = producer_env(
+            stack,
+            prefix,
+            port,
+            fixtures,
+            SPORTSFEED_METRICS_PORT="0",
+            SPORTSFEED_CONNECTS_PER_S=str(mix.connects_per_s),
+            SPORTSFEED_FEEDS=mix.feeds,
+        )
         producer = subprocess.Popen([sys.executable, "-m", "sportsfeed", "produce"], env=env)
         worker_env = _worker_env(stack, prefix, prefix)
         worker = subprocess.Popen(PROCESS, env=worker_env)
@@ -300,8 +341,10 @@ def end_to_end(
                 process.terminate()
                 process.wait(60)
     # The worker's own histogram: a raw record's Kafka timestamp to its outputs sent.
-    in_worker = {f"p{round(100 * q)} <=": 1000 * histogram_bound(first, last, WORKER_LATENCY, q)
-                 for q in (0.5, 0.99)}  # fmt: skip
+    in_worker = {
+        f"p{round(100 * q)} <=": 1000 * histogram_bound(first, last, WORKER_LATENCY, q)
+        for q in (0.5, 0.99)
+    }
     raw = {**_percentiles(seen.raw_ms), "frames/s": len(seen.raw_ms) / hold_s}
     return {"raw": raw, "derived": _derived_latency(seen), "worker": in_worker}
 
@@ -327,22 +370,35 @@ def feed_mixes(
         runs = [end_to_end(stack, fixtures, hold_s, mix, settle_s=20.0) for _ in range(repeats)]
         for run in runs:
             derived, hop = run["derived"], run["raw"]
-            print(f"  {mix.name}: derived p50 {derived['p50']:.1f} ms, p99 {derived['p99']:.1f}"
-                  f" ms; hop p50 {hop['p50']:.1f} ms, p99 {hop['p99']:.1f} ms; "
-                  f"{hop['frames/s']:,.0f} frames/s")  # fmt: skip
-        results.append(MixLatency(
-            mix, statistics.median(run["raw"]["frames/s"] for run in runs),
-            *(spread([run[part][q] for run in runs])
-              for part, q in (("derived", "p50"), ("derived", "p99"), ("raw", "p50"),
-                              ("raw", "p99"))),
-        ))  # fmt: skip
+            print(
+                f"  {mix.name}: derived p50 {derived['p50']:.1f} ms, p99 {derived['p99']:.1f}"
+                f" ms; hop p50 {hop['p50']:.1f} ms, p99 {hop['p99']:.1f} ms; "
+                f"{hop['frames/s']:,.0f} frames/s"
+            )
+        results.append(
+            MixLatency(
+                mix,
+                statistics.median(run["raw"]["frames/s"] for run in runs),
+                *(
+                    spread([run[part][q] for run in runs])
+                    for part, q in (
+                        ("derived", "p50"),
+                        ("derived", "p99"),
+                        ("raw", "p50"),
+                        ("raw", "p99"),
+                    )
+                ),
+            )
+        )
     return results
 
 
 def _derived_latency(seen: Observed) -> dict[str, float]:
     """Match each derived record to its raw frame by (fixture, feed, position)."""
-    schemas = {"fixture-score": parsed_schema("fixture_score"),
-               "period-delta": parsed_schema("period_delta")}  # fmt: skip
+    schemas = {
+        "fixture-score": parsed_schema("fixture_score"),
+        "period-delta": parsed_schema("period_delta"),
+    }
     latencies = []
     for topic, key, body, now_us in seen.derived:
         schema = schemas[topic.rsplit(".", 1)[1]]
@@ -361,16 +417,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each feed mix (median)")
     parser.add_argument("--fixtures", type=int, default=500, help="live fixtures (latency)")
-    parser.add_argument("--only", choices=["latency", "mixes"],
-                        help="run one benchmark (mixes: every feed mix's latency)")  # fmt: skip
+    parser.add_argument(
+        "--only",
+        choices=["latency", "mixes"],
+        help="run one benchmark (mixes: every feed mix's latency)",
+    )
     args = parser.parse_args()
     settings = load_settings()
     with stack_endpoints(settings, temporary=True) as stack:
         if args.only == "mixes":
             for row in feed_mixes(stack, args.fixtures, args.repeats):
-                print(f"{row.mix.name} ({row.frames_per_s:,.0f} frames/s), ms: derived p50 "
-                      f"{row.p50}, p99 {row.p99}; one Kafka hop p50 {row.hop_p50}, "
-                      f"p99 {row.hop_p99}")  # fmt: skip
+                print(
+                    f"{row.mix.name} ({row.frames_per_s:,.0f} frames/s), ms: derived p50 "
+                    f"{row.p50}, p99 {row.p99}; one Kafka hop p50 {row.hop_p50}, "
+                    f"p99 {row.hop_p99}"
+                )
         if args.only in (None, "latency"):
             latency = end_to_end(stack, args.fixtures)
             print(f"end to end at {args.fixtures} live fixtures, ms:")

@@ -69,9 +69,13 @@ def producer_env(
 
 
 async def _raw_records(stack: Endpoints, topics: Topics) -> list[tuple[bytes, bytes, int]]:
-    consumer = AIOKafkaConsumer(topics.raw(Feed.ACTIONS), topics.raw(Feed.STATISTICS),
-                                bootstrap_servers=stack.bootstrap_servers,
-                                auto_offset_reset="earliest", enable_auto_commit=False)  # fmt: skip
+    consumer = AIOKafkaConsumer(
+        topics.raw(Feed.ACTIONS),
+        topics.raw(Feed.STATISTICS),
+        bootstrap_servers=stack.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     records = []
     try:
@@ -85,9 +89,13 @@ async def _raw_records(stack: Endpoints, topics: Topics) -> list[tuple[bytes, by
 async def _bare_send(
     stack: Endpoints, topic: str, records: list[tuple[bytes, bytes, int]]
 ) -> float:
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all",
-                                enable_idempotence=True, linger_ms=0,
-                                max_batch_size=512 * 1024)  # the producer's settings  # fmt: skip
+    producer = AIOKafkaProducer(
+        bootstrap_servers=stack.bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=0,
+        max_batch_size=512 * 1024,
+    )  # the producer's settings
     await producer.start()
     try:
         started = time.monotonic()
@@ -106,9 +114,15 @@ def catch_up(stack: Endpoints, fixtures: int) -> tuple[float, float, int]:
     with running_simulator(fixtures, 1.0) as port:
         # the simulator does not rate-limit connections, so neither need we here: this
         # measures frames/s into Kafka, not the vendor's 5 connections per second
-        env = producer_env(stack, prefix, port, fixtures, SPORTSFEED_SPEED="fast",
-                           SPORTSFEED_METRICS_PORT="0",
-                           SPORTSFEED_CONNECTS_PER_S="1000")  # fmt: skip
+        env = producer_env(
+            stack,
+            prefix,
+            port,
+            fixtures,
+            SPORTSFEED_SPEED="fast",
+            SPORTSFEED_METRICS_PORT="0",
+            SPORTSFEED_CONNECTS_PER_S="1000",
+        )
         subprocess.run(PRODUCE, env=env, check=True, timeout=900)
     records = asyncio.run(_raw_records(stack, topics))
     stamps = [stamp for _, _, stamp in records]
@@ -141,17 +155,35 @@ def fan_out(
     asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
     metrics_port = free_port()
     with running_simulator(fixtures, multiplier=20) as port:
-        env = producer_env(stack, prefix, port, fixtures, SPORTSFEED_FEEDS="actions",
-                           SPORTSFEED_METRICS_PORT=str(metrics_port))  # fmt: skip
+        env = producer_env(
+            stack,
+            prefix,
+            port,
+            fixtures,
+            SPORTSFEED_FEEDS="actions",
+            SPORTSFEED_METRICS_PORT=str(metrics_port),
+        )
         process = subprocess.Popen(PRODUCE, env=env)
         try:
             cpu, rss, first, metrics = _hold(process.pid, hold_s, metrics_port, settle_s)
         finally:
             process.terminate()
             process.wait(60)
-        reader = subprocess.Popen([sys.executable, "-m", "bench.reader", "--port", str(port),
-                                   "--fixtures", str(fixtures), "--seed", str(SEED),
-                                   "--seconds", str(hold_s + settle_s + 15)])  # fmt: skip
+        reader = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.reader",
+                "--port",
+                str(port),
+                "--fixtures",
+                str(fixtures),
+                "--seed",
+                str(SEED),
+                "--seconds",
+                str(hold_s + settle_s + 15),
+            ]
+        )
         try:
             bare_cpu, bare_rss, _, _ = _hold(reader.pid, hold_s, settle_s=settle_s)
         finally:
@@ -185,8 +217,10 @@ def main() -> None:
             ("producer", live["cpu_percent"], live["rss_mb"]),
             ("bare websockets", live["bare_cpu_percent"], live["bare_rss_mb"]),
         ):
-            print(f"  {name:<16} CPU {cpu:5.1f}% of a core  RSS {rss:4.0f} MB "
-                  f"({rss * 1024 / 1000:.0f} KB per stream, interpreter included)")  # fmt: skip
+            print(
+                f"  {name:<16} CPU {cpu:5.1f}% of a core  RSS {rss:4.0f} MB "
+                f"({rss * 1024 / 1000:.0f} KB per stream, interpreter included)"
+            )
         print(f"  ratio CPU producer/bare {live['cpu_percent'] / live['bare_cpu_percent']:.2f}")
         print(f"  publish latency p50 <= {live['p50_ms']:.1f} ms, p99 <= {live['p99_ms']:.1f} ms")
 

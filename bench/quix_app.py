@@ -79,8 +79,9 @@ class Deriver:
         return applied.outputs
 
 
-def build(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frames: int,
-          state_dir: str) -> tuple[Application, Deriver]:  # fmt: skip
+def build(
+    bootstrap: str, registry_url: str, raw: Topics, out: Topics, frames: int, state_dir: str
+) -> tuple[Application, Deriver]:
     app = Application(
         broker_address=bootstrap,
         consumer_group=out.processor_group,
@@ -111,8 +112,14 @@ def build(bootstrap: str, registry_url: str, raw: Topics, out: Topics, frames: i
 def main() -> None:
     args = consumer_arguments(__doc__.split("\n\n")[0])
     with tempfile.TemporaryDirectory(prefix="sportsfeed-quix-") as state_dir:
-        app, deriver = build(args.bootstrap, args.registry, Topics(args.raw_prefix),
-                             Topics(args.prefix), args.frames, state_dir)  # fmt: skip
+        app, deriver = build(
+            args.bootstrap,
+            args.registry,
+            Topics(args.raw_prefix),
+            Topics(args.prefix),
+            args.frames,
+            state_dir,
+        )
         app.run()
         seconds, cpu = time.monotonic() - deriver.started, cpu_seconds() - deriver.cpu
     print(f"FRAMES {deriver.done} SECONDS {seconds:.3f} CPU {cpu:.3f}", flush=True)

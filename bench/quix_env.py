@@ -26,8 +26,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 def pins(dependencies: Iterable[str], names: Iterable[str]) -> list[str]:
     """The pinned requirement (`name==version`) of each of `names` among `dependencies`."""
-    pinned = {line.split("==")[0].strip().lower(): line.strip()
-              for line in dependencies if "==" in line}  # fmt: skip
+    pinned = {
+        line.split("==")[0].strip().lower(): line.strip() for line in dependencies if "==" in line
+    }
     missing = [name for name in names if name.lower() not in pinned]
     if missing:
         raise ValueError(f"pyproject.toml pins none of {missing}: the baseline needs them pinned")

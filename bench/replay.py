@@ -68,8 +68,10 @@ async def _outputs(stack: Endpoints, topics: Topics) -> Outputs:
     """Every derived record's Avro body (the schema id left out), per output and fixture."""
     found: Outputs = {}
     for name in DERIVED:
-        consumer = AIOKafkaConsumer(getattr(topics, name), **stack.kafka(
-            auto_offset_reset="earliest", enable_auto_commit=False))  # fmt: skip
+        consumer = AIOKafkaConsumer(
+            getattr(topics, name),
+            **stack.kafka(auto_offset_reset="earliest", enable_auto_commit=False),
+        )
         await consumer.start()
         try:
             while batch := await consumer.getmany(timeout_ms=2000, max_records=50_000):
@@ -84,8 +86,10 @@ def check_same(worker: Outputs, stack: Endpoints, name: str, prefix: str) -> Non
     """A baseline counts only if it wrote the worker's records, record for record."""
     differ = differing(worker, asyncio.run(_outputs(stack, Topics(prefix))))
     if differ:
-        raise RuntimeError(f"the {name}'s output differs from the worker's for {len(differ)} "
-                           f"fixtures' outputs, e.g. {differ[:3]}")  # fmt: skip
+        raise RuntimeError(
+            f"the {name}'s output differs from the worker's for {len(differ)} "
+            f"fixtures' outputs, e.g. {differ[:3]}"
+        )
     print(f"    {name}: the same {sum(map(len, worker.values())):,} records as the worker")
 
 
@@ -103,15 +107,19 @@ def _finished(argv: list[str], env: dict[str, str] | None, line: str) -> re.Matc
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, check=False)
     found = re.search(line, done.stdout)
     if done.returncode != 0 or found is None:
-        raise RuntimeError(f"{argv[2]} did not finish (exit {done.returncode}): "
-                           f"{(done.stdout + done.stderr)[-2000:]}")  # fmt: skip
+        raise RuntimeError(
+            f"{argv[2]} did not finish (exit {done.returncode}): "
+            f"{(done.stdout + done.stderr)[-2000:]}"
+        )
     return found
 
 
-def _consumer_argv(python: Path | str, module: str, stack: Endpoints, raw: Topics,
-                   prefix: str, frames: int) -> list[str]:  # fmt: skip
-    return consumer_argv(str(python), module, stack.bootstrap_servers, stack.registry_url,
-                         raw.prefix, prefix, frames)  # fmt: skip
+def _consumer_argv(
+    python: Path | str, module: str, stack: Endpoints, raw: Topics, prefix: str, frames: int
+) -> list[str]:
+    return consumer_argv(
+        str(python), module, stack.bootstrap_servers, stack.registry_url, raw.prefix, prefix, frames
+    )
 
 
 def _quix(stack: Endpoints, raw: Topics, frames: int, python: Path) -> Measured:
@@ -177,12 +185,19 @@ def replay(stack: Endpoints, frames: int = FRAMES, repeats: int = 3) -> Replay:
         runs[PLAIN].append(_plain(stack, raw, frames))
         check_same(worker, stack, PLAIN, runs[PLAIN][-1].prefix)
         runs[PASS].append(_bare(stack, raw, frames, run))
-        print(f"  run {run}: " + ", ".join(
-            f"{name} {found[-1].rate:,.0f} frames/s {found[-1].cpu_ms:.3f} CPU ms/frame"
-            for name, found in runs.items()) + f", no-op Faust agent {floors[-1]:,.0f} frames/s",
-            flush=True)  # fmt: skip
-    consumers = {name: Consumer(spread([m.rate for m in found]), spread([m.cpu_ms for m in found]))
-                 for name, found in runs.items()}  # fmt: skip
+        print(
+            f"  run {run}: "
+            + ", ".join(
+                f"{name} {found[-1].rate:,.0f} frames/s {found[-1].cpu_ms:.3f} CPU ms/frame"
+                for name, found in runs.items()
+            )
+            + f", no-op Faust agent {floors[-1]:,.0f} frames/s",
+            flush=True,
+        )
+    consumers = {
+        name: Consumer(spread([m.rate for m in found]), spread([m.cpu_ms for m in found]))
+        for name, found in runs.items()
+    }
     return Replay(frames, consumers, spread(floors), QUIXSTREAMS)
 
 
@@ -195,9 +210,11 @@ def main() -> None:
         found = replay(stack, args.frames, args.repeats)
     print(f"replay of {found.frames:,} frames, median (min, max):")
     for name, consumer in found.consumers.items():
-        print(f"  {name:<20} {consumer.rate.text(0)} frames/s, "
-              f"CPU {consumer.cpu_ms.text(3)} ms per frame, "
-              f"{found.ratio(name):.2f}x the pass-through")  # fmt: skip
+        print(
+            f"  {name:<20} {consumer.rate.text(0)} frames/s, "
+            f"CPU {consumer.cpu_ms.text(3)} ms per frame, "
+            f"{found.ratio(name):.2f}x the pass-through"
+        )
     print(f"  no-op Faust agent    {found.faust_floor.text(0)} frames/s")
     print(f"  worker / Quix Streams app: {found.ratio(WORKER, QUIX):.2f}")
 

@@ -65,9 +65,14 @@ class Report:
             "",
         ]
         for section, rows in self.sections.items():
-            out += [f"## {section}", "", self.notes.get(section, ""), "",
-                    "| figure | sportsfeed | baseline, same run | ratio | target |",
-                    "|---|---|---|---|---|"]  # fmt: skip
+            out += [
+                f"## {section}",
+                "",
+                self.notes.get(section, ""),
+                "",
+                "| figure | sportsfeed | baseline, same run | ratio | target |",
+                "|---|---|---|---|---|",
+            ]
             for row in rows:
                 ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
                 target = f"{row.target}: {row.verdict}" if row.target else ""
@@ -83,8 +88,9 @@ def split(markdown: str) -> tuple[str, dict[str, str]]:
     """A RESULTS.md as its preamble and its `## ` sections (name: text, heading included)."""
     starts = list(_SECTION.finditer(markdown))
     bounds = [match.start() for match in starts] + [len(markdown)]
-    sections = {match[1].strip(): markdown[bounds[n] : bounds[n + 1]]
-                for n, match in enumerate(starts)}  # fmt: skip
+    sections = {
+        match[1].strip(): markdown[bounds[n] : bounds[n + 1]] for n, match in enumerate(starts)
+    }
     return markdown[: bounds[0]], sections
 
 

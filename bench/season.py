@@ -52,11 +52,19 @@ def write_season(directory: Path, fixtures: int) -> int:
                 stream = StreamId(fixture.fixture_id, fixture.sport, feed)
                 key = fixture.fixture_id.encode()
                 records = [
-                    RawRecord(key, frame.text.encode(), raw_headers(
-                        stream, Channel.BETTING, position, time.time_ns() // 1000, "ws://bench",
-                    ))
+                    RawRecord(
+                        key,
+                        frame.text.encode(),
+                        raw_headers(
+                            stream,
+                            Channel.BETTING,
+                            position,
+                            time.time_ns() // 1000,
+                            "ws://bench",
+                        ),
+                    )
                     for position, frame in enumerate(fixture.stream(feed).frames, 1)
-                ]  # fmt: skip
+                ]
                 write_stream(directory, fixture.fixture_id, feed, records)
                 frames += len(records)
     return frames
@@ -117,8 +125,9 @@ class Scaled:
     cpu_percent: float  # of one core, all workers together
 
 
-def scaled(stack: Endpoints, raw: Topics, workers: int, warm_up_s: float = 25,
-           window_s: float = 30) -> Scaled:  # fmt: skip
+def scaled(
+    stack: Endpoints, raw: Topics, workers: int, warm_up_s: float = 25, window_s: float = 30
+) -> Scaled:
     """Frames/s that `workers` processes commit together, once all have joined and started."""
     prefix = f"scale{workers}x{int(time.time())}."
     asyncio.run(ensure_topics(stack, Topics(prefix), PARTITIONS, 1, -1))
@@ -127,8 +136,10 @@ def scaled(stack: Endpoints, raw: Topics, workers: int, warm_up_s: float = 25,
     def committed() -> int:
         return sum(asyncio.run(group_progress(stack, group, partitions)).committed.values())
 
-    processes = [subprocess.Popen(PROCESS, env=_worker_env(stack, prefix, raw.prefix))
-                 for _ in range(workers)]  # fmt: skip
+    processes = [
+        subprocess.Popen(PROCESS, env=_worker_env(stack, prefix, raw.prefix))
+        for _ in range(workers)
+    ]
     try:
         time.sleep(warm_up_s)  # joining, rebalancing as each worker arrives
         first, cpu_first = committed(), _cpu(processes)
@@ -158,14 +169,18 @@ def main() -> None:
             raw, _, _ = imported_season(stack, args.fixtures)
         else:
             found, raw = season(stack, args.fixtures)
-            print(f"season of {found.fixtures:,} fixtures ({found.frames:,} frames): import "
-                  f"{found.import_s:.1f} s, replay {found.replay_s:.1f} s "
-                  f"({found.replay_rate:,.0f} frames/s; "
-                  f"pass-through {found.pass_through:,.0f})")  # fmt: skip
+            print(
+                f"season of {found.fixtures:,} fixtures ({found.frames:,} frames): import "
+                f"{found.import_s:.1f} s, replay {found.replay_s:.1f} s "
+                f"({found.replay_rate:,.0f} frames/s; "
+                f"pass-through {found.pass_through:,.0f})"
+            )
         for workers in (1, 2, 4):
             result = scaled(stack, raw, workers)
-            print(f"{workers} worker(s): {result.rate:,.0f} frames/s, "
-                  f"CPU {result.cpu_percent:.0f}% of a core")  # fmt: skip
+            print(
+                f"{workers} worker(s): {result.rate:,.0f} frames/s, "
+                f"CPU {result.cpu_percent:.0f}% of a core"
+            )
 
 
 if __name__ == "__main__":

@@ -31,15 +31,36 @@ class Server:
 
 
 def simulator(fixtures: int, multiplier: float, seed: int = SEED) -> Server:
-    argv = [sys.executable, "-m", "sportsfeed", "simulate", "--port", "0", "--warm",
-            "--fixtures", str(fixtures), "--seed", str(seed),
-            "--multiplier", str(multiplier)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "sportsfeed",
+        "simulate",
+        "--port",
+        "0",
+        "--warm",
+        "--fixtures",
+        str(fixtures),
+        "--seed",
+        str(seed),
+        "--multiplier",
+        str(multiplier),
+    ]
     return Server("simulator", argv, "simulating", auth=True)
 
 
 def bare(fixtures: int, rate: float) -> Server:
-    argv = [sys.executable, "-m", "bench.bare_feed", "--fixtures", str(fixtures),
-            "--seed", str(SEED), "--rate", str(rate)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.bare_feed",
+        "--fixtures",
+        str(fixtures),
+        "--seed",
+        str(SEED),
+        "--rate",
+        str(rate),
+    ]
     return Server("bare websockets", argv, "listening", auth=False)
 
 
@@ -55,8 +76,13 @@ async def _read(
     url: str, auth: bool, counts: list[int], until: float, gate: asyncio.Semaphore
 ) -> None:
     async with gate:  # at most so many handshakes at once
-        ws = await connect(url, additional_headers={"Accept": ACCEPT}, compression=None,
-                           max_size=None, open_timeout=60)  # fmt: skip
+        ws = await connect(
+            url,
+            additional_headers={"Accept": ACCEPT},
+            compression=None,
+            max_size=None,
+            open_timeout=60,
+        )
         if auth:
             await ws.send(f'{{"authToken": "{TOKEN}"}}')
             await ws.recv()
@@ -138,9 +164,11 @@ def main() -> None:
     live_bare = fan_out(bare(fixtures, rate=live_sim["frames_per_s"] / fixtures), fixtures, hold)
     print(f"fan-out, {fixtures} live streams, {hold:.0f} s held:")
     for name, figures in (("simulator", live_sim), ("bare websockets", live_bare)):
-        print(f"  {name:<16} {figures['frames_per_s']:8,.0f} frames/s  "
-              f"CPU {figures['cpu_percent']:5.1f}% of a core  "
-              f"RSS {figures['rss_per_stream_kb']:6.1f} KB/stream")  # fmt: skip
+        print(
+            f"  {name:<16} {figures['frames_per_s']:8,.0f} frames/s  "
+            f"CPU {figures['cpu_percent']:5.1f}% of a core  "
+            f"RSS {figures['rss_per_stream_kb']:6.1f} KB/stream"
+        )
     fast_sim = throughput(simulator(100, 1.0), 100, 3)
     fast_bare = throughput(bare(100, 0.0), 100, 3)
     print("speed=fast, 100 fixtures x 2 feeds read at once (frames/s, median of 3):")

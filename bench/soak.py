@@ -50,16 +50,30 @@ class Sample:
     lag: int
 
 
-def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
-         every_s: float) -> list[Sample]:  # fmt: skip
+def soak(
+    stack: Endpoints, minutes: float, fixtures: int, multiplier: float, every_s: float
+) -> list[Sample]:
     prefix = f"soak{int(time.time())}."
     topics = Topics(prefix)
     partitions = raw_partitions(topics, PARTITIONS)
     asyncio.run(ensure_topics(stack, topics, PARTITIONS, 1, -1))
     spacing = minutes * 60 * 0.7 / fixtures  # kick-offs spread over most of the run
-    argv = [sys.executable, "-m", "sportsfeed", "simulate", "--port", "0",
-            "--fixtures", str(fixtures), "--seed", str(SEED), "--multiplier", str(multiplier),
-            "--kickoff-spacing", f"{spacing:.3f}"]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "sportsfeed",
+        "simulate",
+        "--port",
+        "0",
+        "--fixtures",
+        str(fixtures),
+        "--seed",
+        str(SEED),
+        "--multiplier",
+        str(multiplier),
+        "--kickoff-spacing",
+        f"{spacing:.3f}",
+    ]
     simulator, line = spawn(argv, "simulating")
     producer = subprocess.Popen(
         PRODUCE, env=producer_env(stack, prefix, _port(line), fixtures, SPORTSFEED_METRICS_PORT="0")
@@ -75,14 +89,21 @@ def soak(stack: Endpoints, minutes: float, fixtures: int, multiplier: float,
             time.sleep(min(every_s, max(0.0, minutes * 60 - elapsed)))
             progress = asyncio.run(group_progress(stack, topics.processor_group, partitions))
             rss = {name: usage(pid).rss_bytes / 2**20 for name, pid in processes.items()}
-            sample = Sample((time.monotonic() - started) / 60, rss, rocksdb_mb(metrics_port),
-                            progress.total, progress.lag)  # fmt: skip
+            sample = Sample(
+                (time.monotonic() - started) / 60,
+                rss,
+                rocksdb_mb(metrics_port),
+                progress.total,
+                progress.lag,
+            )
             samples.append(sample)
-            print(f"{sample.minute:5.1f} min  "
-                  + "  ".join(f"{name} {mb:6.1f} MB" for name, mb in rss.items())
-                  + f" (RocksDB {sample.rocksdb_mb:5.1f} MB)"
-                  + f"  raw frames {sample.frames:8,}  lag {sample.lag:6,}",
-                  flush=True)  # fmt: skip
+            print(
+                f"{sample.minute:5.1f} min  "
+                + "  ".join(f"{name} {mb:6.1f} MB" for name, mb in rss.items())
+                + f" (RocksDB {sample.rocksdb_mb:5.1f} MB)"
+                + f"  raw frames {sample.frames:8,}  lag {sample.lag:6,}",
+                flush=True,
+            )
             if producer.poll() is not None or worker.poll() is not None:
                 raise RuntimeError("a process of the pipeline ended during the soak")
     finally:
@@ -108,10 +129,10 @@ def growth(samples: list[Sample], warm_up_min: float) -> dict[str, float]:
     ]
     warm = [i for i, s in enumerate(samples) if s.minute >= warm_up_min][:3]
     return {
-        name: 100 * (statistics.median(values[-3:])
-                     / statistics.median(values[i] for i in warm) - 1)
+        name: 100
+        * (statistics.median(values[-3:]) / statistics.median(values[i] for i in warm) - 1)
         for name, values in series.items()
-    }  # fmt: skip
+    }
 
 
 def markdown(samples: list[Sample], grown: dict[str, float], args: argparse.Namespace) -> str:
@@ -154,8 +175,10 @@ def main() -> None:
     parser.add_argument("--output", type=Path, help="write the samples as Markdown here")
     args = parser.parse_args()
     if args.warm_up >= args.minutes:
-        parser.error(f"--warm-up ({args.warm_up:g} min) must be shorter than --minutes "
-                     f"({args.minutes:g}): growth is measured from its end")  # fmt: skip
+        parser.error(
+            f"--warm-up ({args.warm_up:g} min) must be shorter than --minutes "
+            f"({args.minutes:g}): growth is measured from its end"
+        )
     with stack_endpoints(load_settings(), temporary=True) as stack:
         samples = soak(stack, args.minutes, args.fixtures, args.multiplier, args.every)
     grown = growth(samples, args.warm_up)

@@ -134,8 +134,11 @@ if __name__ == "__main__":
     )
     parser.add_argument("--seconds", type=float, default=0, help="stop after this long (0: never)")
     args = parser.parse_args()
-    missing = [name for name in ("KAFKA_BOOTSTRAP_SERVERS", "SCHEMA_REGISTRY_URL")
-               if not os.environ.get(name)]  # fmt: skip
+    missing = [
+        name
+        for name in ("KAFKA_BOOTSTRAP_SERVERS", "SCHEMA_REGISTRY_URL")
+        if not os.environ.get(name)
+    ]
     if missing:
         parser.error(f"set {' and '.join(missing)} (as `sportsfeed stack` prints them)")
     asyncio.run(follow(dict(os.environ), args.seconds))

@@ -61,11 +61,17 @@ def build_app(
     app = _faust_app(settings, endpoints)
     raw = {Topics(settings.raw_prefix).raw(feed): feed for feed in Feed}
     raw_topics = app.topic(*raw, key_serializer="raw", value_serializer="raw")
-    table = app.Table("fixtures", partitions=settings.partitions, key_type=bytes,
-                      value_type=bytes, options=_rocksdb_options(settings))  # fmt: skip
+    table = app.Table(
+        "fixtures",
+        partitions=settings.partitions,
+        key_type=bytes,
+        value_type=bytes,
+        options=_rocksdb_options(settings),
+    )
     deriver = Deriver(Outlet(app, table), endpoints, codecs, raw, settings, metrics)
-    deriver.market = install(app, settings, endpoints, deriver.codecs, deriver.fixture_state,
-                             metrics)  # fmt: skip
+    deriver.market = install(
+        app, settings, endpoints, deriver.codecs, deriver.fixture_state, metrics
+    )
 
     @app.on_partitions_assigned.connect
     def check_resumes(_app: Any, /, *args: Any, signal: Any, **_kwargs: Any) -> None:
@@ -150,8 +156,12 @@ def _stall_watch(app: faust.App, deriver: Deriver, settings: ProcessorSettings) 
         ):
             # A last line of defence, should Faust stop handing over records or committing
             # them: ending lets the orchestrator restart the worker, which resumes from Kafka.
-            log.error("no record processed nor committed for %.0f s while %d are behind; "
-                      "exiting to be restarted", settings.stall_limit_s, behind)  # fmt: skip
+            log.error(
+                "no record processed nor committed for %.0f s while %d are behind; "
+                "exiting to be restarted",
+                settings.stall_limit_s,
+                behind,
+            )
             os._exit(EXIT_STALLED)
 
 
@@ -196,8 +206,14 @@ async def _persist_or_end(deriver: Deriver, batch: list[Pending]) -> None:
         await deriver.persist(batch)
     except Exception as exc:  # noqa: BLE001 (any failure: nothing may pass it)
         first = batch[0].event.message
-        log.error("outputs of %s[%d]@%d onwards were not acknowledged by Kafka (%r); exiting to "  # noqa: TRY400 (the reason is enough)
-                  "be restarted", first.topic, first.partition, first.offset, exc)  # fmt: skip
+        log.error(  # noqa: TRY400 (the reason is enough)
+            "outputs of %s[%d]@%d onwards were not acknowledged by Kafka (%r); exiting to "
+            "be restarted",
+            first.topic,
+            first.partition,
+            first.offset,
+            exc,
+        )
         os._exit(EXIT_UNACKNOWLEDGED)
 
 
@@ -207,8 +223,12 @@ def _rocksdb_options(settings: ProcessorSettings) -> dict[str, int]:
     if settings.store != "rocksdict":
         return {}
     quarter = settings.rocksdb_memory_mb * 2**20 // 4
-    return {"write_buffer_size": quarter, "max_write_buffer_number": 2,
-            "block_cache_size": quarter, "block_cache_compressed_size": quarter // 4}  # fmt: skip
+    return {
+        "write_buffer_size": quarter,
+        "max_write_buffer_number": 2,
+        "block_cache_size": quarter,
+        "block_cache_compressed_size": quarter // 4,
+    }
 
 
 def _pages(app: faust.App, table: TableT[bytes, bytes], metrics: Metrics) -> None:

@@ -174,11 +174,17 @@ class Deriver:
 
     async def _reject(self, feed: Feed, key: bytes, message: Any, exc: Exception) -> Awaitable[Any]:
         if not isinstance(exc, BadFrame | RecordMismatch):
-            log.error("unexpected error on %s[%d]@%d", message.topic, message.partition,
-                      message.offset, exc_info=exc)  # fmt: skip
+            log.error(
+                "unexpected error on %s[%d]@%d",
+                message.topic,
+                message.partition,
+                message.offset,
+                exc_info=exc,
+            )
         else:
-            log.warning("dead letter %s[%d]@%d: %s", message.topic, message.partition,
-                        message.offset, exc)  # fmt: skip
+            log.warning(
+                "dead letter %s[%d]@%d: %s", message.topic, message.partition, message.offset, exc
+            )
         where = (message.topic, message.partition, message.offset)
         value, headers = dead_letter(message.value or b"", list(message.headers or []), *where, exc)
         self.metrics.dead_letters.labels(feed.value, type(exc).__name__).inc()

@@ -78,8 +78,9 @@ class MarketBook:
 
     def tick(self, now: int) -> list[tuple[bytes, bytes]]:
         """Leases that ran out; fixtures silent long enough are forgotten."""
-        sent = [(key, value) for key in list(self.markets)
-                for value in self.apply(key, Tick(), now)]  # fmt: skip
+        sent = [
+            (key, value) for key in list(self.markets) for value in self.apply(key, Tick(), now)
+        ]
         for key in [key for key, market in self.markets.items() if _forgotten(market, now)]:
             del self.markets[key]
         return sent
@@ -98,8 +99,9 @@ class MarketBook:
 
     def _first_sight(self, key: bytes, now: int) -> Market:
         state = self.fixture_state(key)
-        return Market(key.decode(), state.facts, state.finished,
-                      quiet_until_us=now + int(self.lease_s * 1e6))  # fmt: skip
+        return Market(
+            key.decode(), state.facts, state.finished, quiet_until_us=now + int(self.lease_s * 1e6)
+        )
 
 
 def _forgotten(market: Market, now: int) -> bool:
@@ -141,8 +143,11 @@ class LivenessReader:
             await asyncio.sleep(0.2)
             return []
         batches = await self.consumer.getmany(timeout_ms=200)
-        return [(message.key or b"", Liveness.of(self.registry.read(message.value, self.reader)))
-                for messages in batches.values() for message in messages]  # fmt: skip
+        return [
+            (message.key or b"", Liveness.of(self.registry.read(message.value, self.reader)))
+            for messages in batches.values()
+            for message in messages
+        ]
 
     async def _assign(self) -> None:
         self.held = set(self.wanted)

@@ -23,18 +23,23 @@ class Metrics:
             "sportsfeed_processor_outputs", "Derived records sent", ["topic"], registry=r
         )
         self.dead_letters = Counter(
-            "sportsfeed_processor_dead_letters", "Raw records sent to the rejected topic",
-            ["feed", "error"], registry=r,
-        )  # fmt: skip
+            "sportsfeed_processor_dead_letters",
+            "Raw records sent to the rejected topic",
+            ["feed", "error"],
+            registry=r,
+        )
         self.feeds_inferred = Counter(
             "sportsfeed_processor_feeds_inferred",
             "Raw records without the `feeds` header: who scores the fixture was inferred",
-            ["feed"], registry=r,
-        )  # fmt: skip
+            ["feed"],
+            registry=r,
+        )
         self.repeats = Counter(
-            "sportsfeed_processor_repeats_dropped", "Repeated or stale frames dropped",
-            ["feed"], registry=r,
-        )  # fmt: skip
+            "sportsfeed_processor_repeats_dropped",
+            "Repeated or stale frames dropped",
+            ["feed"],
+            registry=r,
+        )
         self.refetched = Counter(
             "sportsfeed_processor_refetched",
             "Raw records handed over out of order (mid-rebalance, or past one never handed "
@@ -42,9 +47,10 @@ class Metrics:
             registry=r,
         )
         self.retired = Counter(
-            "sportsfeed_processor_fixtures_retired", "Finished fixtures whose state was shrunk",
+            "sportsfeed_processor_fixtures_retired",
+            "Finished fixtures whose state was shrunk",
             registry=r,
-        )  # fmt: skip
+        )
         self.latency = Histogram(
             "sportsfeed_processor_latency_seconds",
             "Raw record's Kafka timestamp to its derived records sent",
@@ -52,20 +58,24 @@ class Metrics:
             registry=r,
         )
         self.lag = Gauge(
-            "sportsfeed_processor_lag", "Raw records not yet processed, per partition",
-            ["topic", "partition"], registry=r,
-        )  # fmt: skip
+            "sportsfeed_processor_lag",
+            "Raw records not yet processed, per partition",
+            ["topic", "partition"],
+            registry=r,
+        )
         self.rocksdb = Gauge(
             "sportsfeed_processor_rocksdb_bytes",
             "Memory RocksDB holds per table partition, as RocksDB counts it: write buffers "
             "(memtables), block cache, and index and filter blocks (table_readers)",
-            ["partition", "kind"], registry=r,
-        )  # fmt: skip
+            ["partition", "kind"],
+            registry=r,
+        )
         self.market_states = Gauge(
             "sportsfeed_processor_market_states",
             "Fixtures this worker holds per market state (OPEN, SUSPENDED)",
-            ["state"], registry=r,
-        )  # fmt: skip
+            ["state"],
+            registry=r,
+        )
 
     def observe_rocksdb(self, dbs: Mapping[int, Any]) -> None:
         """Read RocksDB's own accounting from each open partition's database (rocksdict)."""

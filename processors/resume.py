@@ -83,8 +83,14 @@ class Resumes:
             # earliest). Records before the first one seen here were handed over while the
             # group rebalanced and released unprocessed, so they must come again.
             start = committed if committed is not None else await self.probe.log_start(where)
-            log.info("%s[%d] resumes at offset %d (committed: %s, expected: %d)", message.topic,
-                     message.partition, message.offset, committed, start)  # fmt: skip
+            log.info(
+                "%s[%d] resumes at offset %d (committed: %s, expected: %d)",
+                message.topic,
+                message.partition,
+                message.offset,
+                committed,
+                start,
+            )
             self.positions[key] = start - 1  # what comes next must be `start`
         last = self.positions.get(key)
         if last is None or message.offset <= last + 1:

@@ -114,9 +114,12 @@ class Producer:
             return
         log.info("recovering positions streams=%d", len(new))
         points = await resume_points(
-            self._endpoints, self._topics, self._settings.partitions,
-            self._status_reader, new,
-        )  # fmt: skip
+            self._endpoints,
+            self._topics,
+            self._settings.partitions,
+            self._status_reader,
+            new,
+        )
         options = self._stream_options()
         for stream in new:
             point = points[stream]
@@ -130,9 +133,14 @@ class Producer:
                 log.info("stream already finished stream=%s position=%d", stream, point.position)
                 continue
             feed_stream = FeedStream(
-                stream, point.position, options, self._publisher, self._limiter, self._metrics,
+                stream,
+                point.position,
+                options,
+                self._publisher,
+                self._limiter,
+                self._metrics,
                 StreamHooks(self._report, self._acknowledged, self._heartbeat),
-            )  # fmt: skip
+            )
             self._tasks[stream] = asyncio.create_task(feed_stream.run(), name=str(stream))
             log.info("stream start stream=%s position=%d", stream, point.position)
         self._observe()
@@ -165,10 +173,13 @@ class Producer:
                     log.info("every stream has finished")
                     return
                 waiting: set[asyncio.Future[Any]] = {
-                    stopped, self._publisher.failed, *self._tasks.values()
-                }  # fmt: skip
-                done, _ = await asyncio.wait(waiting, timeout=1.0,
-                                             return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                    stopped,
+                    self._publisher.failed,
+                    *self._tasks.values(),
+                }
+                done, _ = await asyncio.wait(
+                    waiting, timeout=1.0, return_when=asyncio.FIRST_COMPLETED
+                )
                 for task in done:
                     failure = None if task is stopped else task.exception()
                     if failure is not None:

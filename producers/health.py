@@ -50,8 +50,10 @@ async def serve(
                 if method in {"GET", "HEAD"}
                 else (404, "text/plain", b"not found\n")
             )
-            head = (f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: {kind}\r\n"
-                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")  # fmt: skip
+            head = (
+                f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: {kind}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            )
             writer.write(head.encode() + (body if method == "GET" else b""))
             await writer.drain()
         except (OSError, ValueError, TimeoutError, asyncio.IncompleteReadError) as exc:

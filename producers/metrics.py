@@ -48,15 +48,32 @@ class Metrics:
             registry=r,
         )
         self.publish_latency = Histogram(
-            "sportsfeed_producer_publish_latency_seconds", "Frame received to Kafka ack",
-            buckets=(0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1,
-                     0.5, 1, 5),
+            "sportsfeed_producer_publish_latency_seconds",
+            "Frame received to Kafka ack",
+            buckets=(
+                0.0005,
+                0.001,
+                0.002,
+                0.003,
+                0.004,
+                0.005,
+                0.0075,
+                0.01,
+                0.02,
+                0.05,
+                0.1,
+                0.5,
+                1,
+                5,
+            ),
             registry=r,
-        )  # fmt: skip
+        )
         self.heartbeat_gap = Histogram(
-            "sportsfeed_producer_heartbeat_gap_seconds", "Time between a stream's heartbeats",
-            buckets=(1, 5, 10, 12, 15, 20, 25, 30, 60), registry=r,
-        )  # fmt: skip
+            "sportsfeed_producer_heartbeat_gap_seconds",
+            "Time between a stream's heartbeats",
+            buckets=(1, 5, 10, 12, 15, 20, 25, 30, 60),
+            registry=r,
+        )
         self.oldest_unacked = Gauge(
             "sportsfeed_producer_oldest_unacked_seconds",
             "Age of the oldest record awaiting Kafka's ack; the producer ends when it reaches "

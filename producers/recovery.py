@@ -130,8 +130,9 @@ async def _checkpoints(
         for feed_state in status["feeds"]:
             key = (str(status["fixtureId"]), Feed[feed_state["feed"]])
             state = State(feed_state["state"])
-            resume = Resume(feed_state["position"], feed_state["rawOffset"],
-                            state is State.FINISHED)  # fmt: skip
+            resume = Resume(
+                feed_state["position"], feed_state["rawOffset"], state is State.FINISHED
+            )
             latest[key] = Checkpoint(sport, state, feed_state["reason"], resume)
     return latest
 

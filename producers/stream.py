@@ -158,8 +158,13 @@ class FeedStream:
         while True:
             await self._limiter.wait()
             await self._report(self.stream, State.CONNECTING, None)
-            url = stream_url(self._options.base_url, self.stream, self._options.channel,
-                             self.position, self._options.speed)  # fmt: skip
+            url = stream_url(
+                self._options.base_url,
+                self.stream,
+                self._options.channel,
+                self.position,
+                self._options.speed,
+            )
             try:
                 finished = await self._session(url)
                 backoff.reset()
@@ -193,8 +198,9 @@ class FeedStream:
     async def _give_up(self, why: str) -> None:
         reason = f"{GAVE_UP}: {why}"
         await self._report(self.stream, State.FAILED, reason)
-        log.error("stream given up stream=%s position=%d reason=%s", self.stream, self.position,
-                  reason)  # fmt: skip
+        log.error(
+            "stream given up stream=%s position=%d reason=%s", self.stream, self.position, reason
+        )
 
     async def _session(self, url: str) -> bool:
         """One connection; whether the fixture finished on it."""
@@ -282,9 +288,14 @@ class FeedStream:
             self._delivered = True
             self.position += 1
             value = text.encode()
-            headers = raw_headers(self.stream, self._options.channel, self.position,
-                                  time.time_ns() // 1000, source_url,
-                                  self._options.feeds)  # fmt: skip
+            headers = raw_headers(
+                self.stream,
+                self._options.channel,
+                self.position,
+                time.time_ns() // 1000,
+                source_url,
+                self._options.feeds,
+            )
             if len(value) > FRAME_LIMIT:
                 value, headers = self._oversized(len(value), headers)
             self._publishing = True
@@ -298,8 +309,13 @@ class FeedStream:
     def _oversized(self, size: int, headers: Headers) -> tuple[bytes, Headers]:
         """Kafka would refuse the frame: a stand-in takes its position, and it is reported."""
         self._metrics.oversized.labels(self.stream.sport.slug, self.stream.feed.value).inc()
-        log.warning("oversized frame stream=%s position=%d bytes=%d limit=%d: a stand-in is "
-                    "published", self.stream, self.position, size, FRAME_LIMIT)  # fmt: skip
+        log.warning(
+            "oversized frame stream=%s position=%d bytes=%d limit=%d: a stand-in is published",
+            self.stream,
+            self.position,
+            size,
+            FRAME_LIMIT,
+        )
         return stand_in(headers, size)
 
     async def _went_live(self) -> bool:

@@ -31,9 +31,12 @@ class Validator:
         self.schema = schema
         self.named: dict[str, Any] = {}
         self._composite: dict[str, Callable[[Any, object, str], str | None]] = {
-            "record": self._record, "array": self._array, "map": self._map,
-            "enum": _enum, "fixed": _fixed,
-        }  # fmt: skip
+            "record": self._record,
+            "array": self._array,
+            "map": self._map,
+            "enum": _enum,
+            "fixed": _fixed,
+        }
         self._collect(schema, schema.get("namespace"))
 
     def check(self, value: object) -> None:
@@ -74,8 +77,9 @@ class Validator:
     def _map(self, schema: Mapping[str, Any], value: object, path: str) -> str | None:
         if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
             return f"{_where(path)}expected a map with string keys, got {_shown(value)}"
-        found = (self.problem(schema["values"], item, f"{path}[{key!r}]")
-                 for key, item in value.items())  # fmt: skip
+        found = (
+            self.problem(schema["values"], item, f"{path}[{key!r}]") for key, item in value.items()
+        )
         return next((p for p in found if p is not None), None)
 
     def _record(self, schema: Mapping[str, Any], value: object, path: str) -> str | None:

@@ -89,8 +89,13 @@ def _apply_actions(state: FixtureState, frame: ActionsFrame, meta: Meta) -> Appl
             home = frame.team
         else:
             away = frame.team
-    state = replace(state, actions_sequence=frame.sequence, home=home, away=away,
-                    facts=observe(state.facts, frame))  # fmt: skip
+    state = replace(
+        state,
+        actions_sequence=frame.sequence,
+        home=home,
+        away=away,
+        facts=observe(state.facts, frame),
+    )
     return _scored(state, from_actions(frame, meta.sport, home, away), frame, meta, [])
 
 
@@ -158,19 +163,22 @@ def retire(state: FixtureState) -> FixtureState:
 
 def encode_state(state: FixtureState) -> bytes:
     """The state as a table value (JSON, so an operator can read a changelog record)."""
-    return orjson.dumps({
-        "a": state.actions_sequence,
-        "s": state.statistics_sequence,
-        "home": _team(state.home),
-        "away": _team(state.away),
-        "digest": state.score_digest,
-        "snapshot": [[*key, agg.value, agg.action, agg.sub_action]
-                     for key, agg in state.snapshot.items()],
-        "finishedAt": state.finished_at_us,
-        "retired": state.retired,
-        "decisions": [list(decision) for decision in state.facts.open_decisions],
-        "suspended": state.facts.suspended,
-    })  # fmt: skip
+    return orjson.dumps(
+        {
+            "a": state.actions_sequence,
+            "s": state.statistics_sequence,
+            "home": _team(state.home),
+            "away": _team(state.away),
+            "digest": state.score_digest,
+            "snapshot": [
+                [*key, agg.value, agg.action, agg.sub_action] for key, agg in state.snapshot.items()
+            ],
+            "finishedAt": state.finished_at_us,
+            "retired": state.retired,
+            "decisions": [list(decision) for decision in state.facts.open_decisions],
+            "suspended": state.facts.suspended,
+        }
+    )
 
 
 def decode_state(data: bytes) -> FixtureState:

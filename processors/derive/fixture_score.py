@@ -56,8 +56,14 @@ def from_actions(
 def period_record(
     number: int, type_: str, label: str | None, home: int, away: int, ended: bool
 ) -> PeriodScore:
-    return {"period": number, "type": type_, "label": label,
-            "homePoints": home, "awayPoints": away, "ended": ended}  # fmt: skip
+    return {
+        "period": number,
+        "type": type_,
+        "label": label,
+        "homePoints": home,
+        "awayPoints": away,
+        "ended": ended,
+    }
 
 
 def from_statistics(frame: StatisticsFrame, sport: Sport) -> FixtureScoreBody | None:

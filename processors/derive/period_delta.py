@@ -28,12 +28,20 @@ def changes(previous: Snapshot, current: Snapshot) -> list[AggregateChange]:
         if named is None:  # never: the key came from one of the two
             continue
         team_id, home, period, action_id, sub_id = key
-        rows.append({
-            "teamId": team_id, "home": home, "period": period,
-            "action": named.action, "actionId": action_id,
-            "subAction": named.sub_action, "subActionId": sub_id,
-            "previous": old, "current": new, "delta": new - old,
-        })  # fmt: skip
+        rows.append(
+            {
+                "teamId": team_id,
+                "home": home,
+                "period": period,
+                "action": named.action,
+                "actionId": action_id,
+                "subAction": named.sub_action,
+                "subActionId": sub_id,
+                "previous": old,
+                "current": new,
+                "delta": new - old,
+            }
+        )
     return rows
 
 

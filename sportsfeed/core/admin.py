@@ -61,10 +61,17 @@ async def ensure_topics(
         layouts, overrides = await topic_configs.describe(admin, described)
         found = topic_configs.plan(wanted, partitions, replication, layouts, overrides)
         if found.refusals or (check_only and found.changes):
-            raise SettingsError("; ".join([*found.refusals, *(
-                f"topic config differs: {change}; run `sportsfeed topics` to alter it"
-                for change in found.changes
-            )]))  # fmt: skip
+            raise SettingsError(
+                "; ".join(
+                    [
+                        *found.refusals,
+                        *(
+                            f"topic config differs: {change}; run `sportsfeed topics` to alter it"
+                            for change in found.changes
+                        ),
+                    ]
+                )
+            )
         await topic_configs.apply(admin, found)
         for change in found.changes:
             log.info("altered topic config %s", change)
@@ -129,8 +136,9 @@ async def explain_refusal(endpoints: Endpoints) -> str:
     security = endpoints.security
     options = security.client_options()
     try:
-        connection = await create_conn(host, int(port), request_timeout_ms=_PROBE_TIMEOUT_MS,
-                                       **options)  # fmt: skip
+        connection = await create_conn(
+            host, int(port), request_timeout_ms=_PROBE_TIMEOUT_MS, **options
+        )
     except SaslAuthenticationFailed as exc:
         return (
             f"Kafka at {server} refused the {security.sasl_mechanism} login of user "

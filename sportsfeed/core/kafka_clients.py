@@ -26,8 +26,11 @@ class Endpoints:
 
     def kafka(self, **options: Any) -> dict[str, Any]:
         """Keyword arguments for an aiokafka client of this cluster, plus `options`."""
-        return {"bootstrap_servers": self.bootstrap_servers, **self.security.client_options(),
-                **options}  # fmt: skip
+        return {
+            "bootstrap_servers": self.bootstrap_servers,
+            **self.security.client_options(),
+            **options,
+        }
 
 
 class KeyPartitioner:

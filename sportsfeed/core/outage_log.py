@@ -42,8 +42,10 @@ class OutageLog(logging.Filter):
             self._held += 1
             return False
         began = dt.datetime.fromtimestamp(self._since, dt.UTC).strftime("%H:%M:%S")
-        record.msg = (f"kafka client errors since {began} UTC ({now - self._since:.0f} s; "
-                      f"{self._held} like it not shown): {record.getMessage()}")  # fmt: skip
+        record.msg = (
+            f"kafka client errors since {began} UTC ({now - self._since:.0f} s; "
+            f"{self._held} like it not shown): {record.getMessage()}"
+        )
         record.args = ()
         self._last_shown, self._held = now, 0
         return True

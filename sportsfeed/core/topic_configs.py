@@ -61,8 +61,10 @@ def plan(
         differing = {k: v for k, v in wanted.get(topic, {}).items() if current.get(k) != v}
         if differing:
             result.alter[topic] = {**current, **differing}  # other overrides are kept
-            result.changes.extend(f"{topic} {k}={current.get(k, '(default)')}->{v}"
-                                  for k, v in sorted(differing.items()))  # fmt: skip
+            result.changes.extend(
+                f"{topic} {k}={current.get(k, '(default)')}->{v}"
+                for k, v in sorted(differing.items())
+            )
     return result
 
 
@@ -73,8 +75,10 @@ def _grouped(layouts: dict[str, Layout], count: Callable[[Layout], int], wanted:
     for topic, layout in sorted(layouts.items()):
         if count(layout) != wanted:
             by_count.setdefault(count(layout), []).append(topic)
-    return [f"{', '.join(topics)} {'has' if len(topics) == 1 else 'have'} {n}"
-            for n, topics in sorted(by_count.items())]  # fmt: skip
+    return [
+        f"{', '.join(topics)} {'has' if len(topics) == 1 else 'have'} {n}"
+        for n, topics in sorted(by_count.items())
+    ]
 
 
 async def describe(
@@ -101,8 +105,10 @@ async def describe(
 
 async def apply(admin: AIOKafkaAdminClient, topic_plan: TopicPlan) -> None:
     """Write each topic's overrides (AlterConfigs replaces the whole set: all are sent)."""
-    resources = [ConfigResource(ConfigResourceType.TOPIC, topic, configs=configs)
-                 for topic, configs in topic_plan.alter.items()]  # fmt: skip
+    resources = [
+        ConfigResource(ConfigResourceType.TOPIC, topic, configs=configs)
+        for topic, configs in topic_plan.alter.items()
+    ]
     for response in await admin.alter_configs(resources) if resources else []:
         for resource in response.to_object()["resources"]:
             _raise_for(resource, "alter the configs of")

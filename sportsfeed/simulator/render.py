@@ -206,17 +206,19 @@ def _periods(match: Match, fold: _Fold) -> list[dict[str, object]]:
                 total[0 if home > away else 1] += home != away
         elif period.info.type != "Shootout":
             total = [total[0] + home, total[1] + away]
-        rows.append({
-            "id": number,
-            "type": period.info.type,
-            "label": period.info.label,
-            "start": period.start,
-            "end": period.end,
-            "homeTeamScore": total[0],
-            "awayTeamScore": total[1],
-            "homeTeamPeriodScore": home,
-            "awayTeamPeriodScore": away,
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": number,
+                "type": period.info.type,
+                "label": period.info.label,
+                "start": period.start,
+                "end": period.end,
+                "homeTeamScore": total[0],
+                "awayTeamScore": total[1],
+                "homeTeamPeriodScore": home,
+                "awayTeamPeriodScore": away,
+            }
+        )
     return rows
 
 
@@ -239,19 +241,26 @@ def _statistics_frame(
         for (_, action_id, sub_id), count in mine.items():
             game[action_id, sub_id] += count
         periods = [
-            {"type": state.info.type, "label": state.info.label, "period": number,
-             "aggregates": _aggregate_rows(match, Counter(
-                 {(a, s): c for (p, a, s), c in mine.items() if p == number}))}
+            {
+                "type": state.info.type,
+                "label": state.info.label,
+                "period": number,
+                "aggregates": _aggregate_rows(
+                    match, Counter({(a, s): c for (p, a, s), c in mine.items() if p == number})
+                ),
+            }
             for number, state in fold.periods.items()
-        ]  # fmt: skip
+        ]
         rng.shuffle(periods)  # the vendor sends periods in any order
         flag: object = str(home).lower() if quirks.home_team_as_string else home
-        teams.append({
-            "team": {"id": team.id, "name": team.name, "homeTeam": flag},
-            "gameActionAggregates": _aggregate_rows(match, game),
-            "periodActionAggregates": periods,
-            "playerActionAggregates": [],
-        })  # fmt: skip
+        teams.append(
+            {
+                "team": {"id": team.id, "name": team.name, "homeTeam": flag},
+                "gameActionAggregates": _aggregate_rows(match, game),
+                "periodActionAggregates": periods,
+                "playerActionAggregates": [],
+            }
+        )
     return {
         "seqNum": seq,
         "traceId": f"{rng.getrandbits(128):032x}",
@@ -273,13 +282,15 @@ def _aggregate_rows(match: Match, counts: Counter[tuple[int, int | None]]) -> li
     rows: list[object] = []
     for action_id in sorted(by_action):
         subs = by_action[action_id]
-        rows.append({
-            "action": names[action_id],
-            "actionId": action_id,
-            "actionAggregate": sum(subs.values()),
-            "subActionAggregates": [
-                {"subAction": sub_names[s], "subActionId": s, "subActionAggregate": subs[s]}
-                for s in sorted(s for s in subs if s is not None)
-            ],
-        })  # fmt: skip
+        rows.append(
+            {
+                "action": names[action_id],
+                "actionId": action_id,
+                "actionAggregate": sum(subs.values()),
+                "subActionAggregates": [
+                    {"subAction": sub_names[s], "subActionId": s, "subActionAggregate": subs[s]}
+                    for s in sorted(s for s in subs if s is not None)
+                ],
+            }
+        )
     return rows

@@ -130,8 +130,11 @@ def _download_all(artifacts: list[Artifact], repository: str, into: Path, label:
     total = len(artifacts)
     print(f"downloading {label} ({total} files), once", flush=True)  # noqa: T201
     with Progress(
-        TextColumn("  {task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-    ) as progress:  # fmt: skip
+        TextColumn("  {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+    ) as progress:
         task = progress.add_task(label, total=None)
         for index, artifact in enumerate(artifacts, 1):
             progress.update(task, description=f"[{index}/{total}] {artifact.file_name}")

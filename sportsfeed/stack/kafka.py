@@ -93,14 +93,18 @@ class SaslSslListener:
         prefix = "listener.name.sasl_ssl"
         return {
             "sasl.enabled.mechanisms": ",".join(self.MECHANISMS),
-            f"{prefix}.plain.sasl.jaas.config":
-                f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};",
-            **{f"{prefix}.{scram.lower()}.sasl.jaas.config":
-                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
-               for scram in self.MECHANISMS[1:]},
+            f"{prefix}.plain.sasl.jaas.config": (
+                f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};"
+            ),
+            **{
+                f"{prefix}.{scram.lower()}.sasl.jaas.config": (
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+                )
+                for scram in self.MECHANISMS[1:]
+            },
             "ssl.keystore.type": "PEM",
             "ssl.keystore.location": str(self.keystore),
-        }  # fmt: skip
+        }
 
     def scram_arguments(self) -> list[str]:
         """StorageTool `--add-scram` arguments: the SCRAM users exist from the first start."""
@@ -125,9 +129,11 @@ class KafkaBroker:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.ports = KafkaPorts.reuse_or_pick(data_dir / "ports.json")
         self._server = ChildServer(
-            "kafka", self._java_argv("kafka.Kafka", str(self._config)), data_dir / "kafka.out",
+            "kafka",
+            self._java_argv("kafka.Kafka", str(self._config)),
+            data_dir / "kafka.out",
             data_dir,
-        )  # fmt: skip
+        )
 
     @property
     def bootstrap_servers(self) -> str:
@@ -165,9 +171,14 @@ class KafkaBroker:
     def _format_storage(self) -> None:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         argv = self._java_argv(
-            "kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}",
-            "-c", str(self._config), *(self._sasl.scram_arguments() if self._sasl else []),
-        )  # fmt: skip
+            "kafka.tools.StorageTool",
+            "format",
+            "--standalone",
+            f"--cluster-id={cluster_id}",
+            "-c",
+            str(self._config),
+            *(self._sasl.scram_arguments() if self._sasl else []),
+        )
         done = run(argv, timeout_s=120)
         if done.returncode != 0:
             raise InfrastructureError(
@@ -176,10 +187,17 @@ class KafkaBroker:
 
     def _java_argv(self, main_class: str, *args: str) -> list[str]:
         return [
-            java_executable(), "-Xms256m", "-Xmx1g", "-XX:+UseG1GC",
-            "-Djava.awt.headless=true", f"-Dlog4j2.configurationFile={self._log_config()}",
-            "-cp", f"{self._libs}/*", main_class, *args,
-        ]  # fmt: skip
+            java_executable(),
+            "-Xms256m",
+            "-Xmx1g",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={self._log_config()}",
+            "-cp",
+            f"{self._libs}/*",
+            main_class,
+            *args,
+        ]
 
     def _log_config(self) -> Path:
         path = self._data_dir / "log4j2.properties"

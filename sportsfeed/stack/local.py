@@ -78,8 +78,11 @@ def stack_endpoints(
     otherwise it lives in the settings' data directory and survives restarts (the demo).
     """
     if settings.kafka_bootstrap_servers is not None and settings.schema_registry_url is not None:
-        yield Endpoints(settings.kafka_bootstrap_servers, settings.schema_registry_url,
-                        security=settings.kafka_security)  # fmt: skip
+        yield Endpoints(
+            settings.kafka_bootstrap_servers,
+            settings.schema_registry_url,
+            security=settings.kafka_security,
+        )
         return
     with contextlib.ExitStack() as cleanup:
         data_dir = settings.data_dir

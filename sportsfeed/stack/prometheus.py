@@ -58,10 +58,18 @@ def local_prometheus(
     configuration = directory / "prometheus.yml"  # JSON is YAML
     configuration.write_text(json.dumps(config(targets, rule_files, interval_s), indent=2))
     url = f"http://127.0.0.1:{free_port()}"
-    server = ChildServer("prometheus", [
-        binary, f"--config.file={configuration}", f"--storage.tsdb.path={directory / 'data'}",
-        f"--web.listen-address={url.removeprefix('http://')}", "--log.level=warn",
-    ], directory / "prometheus.log", directory)  # fmt: skip
+    server = ChildServer(
+        "prometheus",
+        [
+            binary,
+            f"--config.file={configuration}",
+            f"--storage.tsdb.path={directory / 'data'}",
+            f"--web.listen-address={url.removeprefix('http://')}",
+            "--log.level=warn",
+        ],
+        directory / "prometheus.log",
+        directory,
+    )
     server.start()
     try:
         server.wait_until(lambda: _ready(url), START_TIMEOUT_S)

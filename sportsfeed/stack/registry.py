@@ -39,13 +39,18 @@ class SchemaRegistry:
         self.port = free_port()
         database = (data_dir / "registry").resolve()
         argv = [
-            java_executable(), "-Xms128m", "-Xmx512m",
-            "-Dquarkus.http.host=127.0.0.1", f"-Dquarkus.http.port={self.port}",
-            "-Dquarkus.management.host=127.0.0.1", f"-Dquarkus.management.port={free_port()}",
+            java_executable(),
+            "-Xms128m",
+            "-Xmx512m",
+            "-Dquarkus.http.host=127.0.0.1",
+            f"-Dquarkus.http.port={self.port}",
+            "-Dquarkus.management.host=127.0.0.1",
+            f"-Dquarkus.management.port={free_port()}",
             f"-Dapicurio.datasource.url=jdbc:h2:file:{database}",
             "-Dquarkus.log.console.format=%d{HH:mm:ss} %-5p [%c{2.}] %s%e%n",
-            "-jar", str(_launcher(install_dir)),
-        ]  # fmt: skip
+            "-jar",
+            str(_launcher(install_dir)),
+        ]
         self._server = ChildServer("schema-registry", argv, data_dir / "registry.out", install_dir)
 
     @property

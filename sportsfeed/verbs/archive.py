@@ -130,8 +130,10 @@ def _made_or_removed(directory: Path) -> Iterator[None]:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SettingsError(f"DIRECTORY {directory} cannot be created ({exc.strerror}); "
-                            "give a directory you can write to") from exc  # fmt: skip
+        raise SettingsError(
+            f"DIRECTORY {directory} cannot be created ({exc.strerror}); "
+            "give a directory you can write to"
+        ) from exc
     try:
         yield
     except BaseException:
@@ -213,9 +215,12 @@ async def read_raw(
     streams: dict[tuple[str, Feed], list[RawRecord]] = defaultdict(list)
     for feed in Feed:
         consumer = AIOKafkaConsumer(  # committed frames: an aborted transaction's are repeats
-            **endpoints.kafka(auto_offset_reset="earliest", enable_auto_commit=False,
-                              isolation_level="read_committed")
-        )  # fmt: skip
+            **endpoints.kafka(
+                auto_offset_reset="earliest",
+                enable_auto_commit=False,
+                isolation_level="read_committed",
+            )
+        )
         await consumer.start()
         try:
             partitions = [TopicPartition(topics.raw(feed), p) for p in range(partition_count)]
@@ -249,15 +254,17 @@ async def publish(
     streams: dict[tuple[str, Feed], list[RawRecord]],
 ) -> None:
     """Each stream's records into its raw topic, in order, exactly as they are."""
-    await ensure_topics(endpoints, topics, settings.partitions,
-                        settings.replication, settings.raw_retention_ms)  # fmt: skip
+    await ensure_topics(
+        endpoints, topics, settings.partitions, settings.replication, settings.raw_retention_ms
+    )
     producer = AIOKafkaProducer(**endpoints.kafka(acks="all", enable_idempotence=True))
     await producer.start()
     try:
         for (_, feed), records in streams.items():
             for record in records:
-                await producer.send(topics.raw(feed), record.value, key=record.key,
-                                    headers=record.headers)  # fmt: skip
+                await producer.send(
+                    topics.raw(feed), record.value, key=record.key, headers=record.headers
+                )
         await producer.flush()
     finally:
         await producer.stop()

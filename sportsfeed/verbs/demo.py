@@ -68,9 +68,12 @@ def register(verbs: Any) -> None:
         help="topic prefix to write under (default: SPORTSFEED_TOPIC_PREFIX on the local stack, "
         f"{DEMO_PREFIX} on your own servers)",
     )
-    parser.add_argument("--prometheus", action="store_true",
-                        help="also run a local Prometheus (Debian's `prometheus`, `make "
-                             "prometheus`) scraping the demo, with the alert rules")  # fmt: skip
+    parser.add_argument(
+        "--prometheus",
+        action="store_true",
+        help="also run a local Prometheus (Debian's `prometheus`, `make "
+        "prometheus`) scraping the demo, with the alert rules",
+    )
     parser.set_defaults(verb=run)
 
 
@@ -89,8 +92,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespace) -> int:
     topics = Topics(settings.topic_prefix)
-    await ensure_topics(endpoints, topics, settings.partitions,
-                        settings.replication, settings.raw_retention_ms)  # fmt: skip
+    await ensure_topics(
+        endpoints, topics, settings.partitions, settings.replication, settings.raw_retention_ms
+    )
     ports = {PRODUCER_JOB: free_port(), PROCESSOR_JOB: free_port()}
     prometheus = contextlib.ExitStack()  # started first: it may be missing, and then nothing ran
     if args.prometheus:
@@ -101,10 +105,15 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     simulator = FeedSimulator(fixtures, options)
     await simulator.start()
     listed = tuple((f.sport, f.fixture_id) for f in fixtures.values())  # typed: a copy is unchecked
-    producer_settings = settings.model_copy(update={
-        "feed_url": f"ws://127.0.0.1:{simulator.port}", "fixtures": listed, "fixtures_file": None,
-        "discovery_url": None, "metrics_port": 0,
-    })  # fmt: skip
+    producer_settings = settings.model_copy(
+        update={
+            "feed_url": f"ws://127.0.0.1:{simulator.port}",
+            "fixtures": listed,
+            "fixtures_file": None,
+            "discovery_url": None,
+            "metrics_port": 0,
+        }
+    )
     metrics = Metrics()
     server, _ = start_http_server(ports[PRODUCER_JOB], "127.0.0.1", registry=metrics.registry)
     producer = Producer(producer_settings, endpoints, metrics)
@@ -112,16 +121,22 @@ async def _demo(settings: Settings, endpoints: Endpoints, args: argparse.Namespa
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     worker_log = settings.data_dir / "processor.log"
     with worker_log.open("ab") as log:
-        worker = spawn_worker(endpoints, log, SPORTSFEED_TOPIC_PREFIX=settings.topic_prefix,
-                              SPORTSFEED_METRICS_PORT=str(ports[PROCESSOR_JOB]))  # fmt: skip
+        worker = spawn_worker(
+            endpoints,
+            log,
+            SPORTSFEED_TOPIC_PREFIX=settings.topic_prefix,
+            SPORTSFEED_METRICS_PORT=str(ports[PROCESSOR_JOB]),
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     console = Console()
-    console.print(f"kafka {endpoints.bootstrap_servers}, registry {endpoints.registry_url}, "
-                  f"topics {settings.topic_prefix}*, simulator ws://127.0.0.1:{simulator.port}; "
-                  "Ctrl-C stops")  # fmt: skip
+    console.print(
+        f"kafka {endpoints.bootstrap_servers}, registry {endpoints.registry_url}, "
+        f"topics {settings.topic_prefix}*, simulator ws://127.0.0.1:{simulator.port}; "
+        "Ctrl-C stops"
+    )
     for job, port in ports.items():
         console.print(f"{job.removeprefix('sportsfeed-')} metrics http://127.0.0.1:{port}/metrics")
     deadline = time.monotonic() + args.seconds if args.seconds else float("inf")
@@ -163,9 +178,11 @@ def _summary(console: Console, follower: Follower, fixtures: int, prefix: str) -
     rows = follower.board.rows.values()
     scored, finished = sum(row.score != "-" for row in rows), sum(row.finished for row in rows)
     console.print()
-    console.print(f"stopped: scores for {scored} of {fixtures} fixtures, {finished} finished; "
-                  f"try `SPORTSFEED_TOPIC_PREFIX={prefix} sportsfeed tail "
-                  "fixture-score --limit 3`")  # fmt: skip
+    console.print(
+        f"stopped: scores for {scored} of {fixtures} fixtures, {finished} finished; "
+        f"try `SPORTSFEED_TOPIC_PREFIX={prefix} sportsfeed tail "
+        "fixture-score --limit 3`"
+    )
 
 
 @contextlib.contextmanager

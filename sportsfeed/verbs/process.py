@@ -50,19 +50,27 @@ def run_process(_args: argparse.Namespace, settings: ProcessorSettings) -> NoRet
     with stack_endpoints(settings) as endpoints:
         topics = Topics(settings.topic_prefix)
         for prefix in {settings.topic_prefix, settings.raw_prefix}:
-            asyncio.run(ensure_topics(endpoints, Topics(prefix),
-                                      settings.partitions, settings.replication,
-                                      settings.raw_retention_ms))  # fmt: skip
+            asyncio.run(
+                ensure_topics(
+                    endpoints,
+                    Topics(prefix),
+                    settings.partitions,
+                    settings.replication,
+                    settings.raw_retention_ms,
+                )
+            )
         written = DERIVED + ((MARKET_STATE,) if writes_market_state(settings) else ())
         # registered once, here, before Faust's event loop starts
         codecs = asyncio.run(writers(endpoints.registry_url, topics, written))
-        log.info("processor starting kafka=%s store=%s", endpoints.bootstrap_servers,
-                 settings.store)  # fmt: skip
+        log.info(
+            "processor starting kafka=%s store=%s", endpoints.bootstrap_servers, settings.store
+        )
         settings = _state_of_this_cluster(settings, asyncio.run(cluster_id(endpoints)))
         state_dir(settings).mkdir(parents=True, exist_ok=True)
         app = build_app(settings, endpoints, codecs, Metrics())
-        BoundedWorker(app, settings.shutdown_grace_s, loglevel=settings.log_level,
-                      override_logging=False).execute_from_commandline()  # fmt: skip
+        BoundedWorker(
+            app, settings.shutdown_grace_s, loglevel=settings.log_level, override_logging=False
+        ).execute_from_commandline()
 
 
 def _state_of_this_cluster(settings: ProcessorSettings, cluster: str) -> ProcessorSettings:
@@ -106,9 +114,13 @@ def spawn_worker(endpoints: Endpoints, output: IO[bytes] | int, **settings: str)
     `settings` are further SPORTSFEED_* variables (e.g. SPORTSFEED_TOPIC_PREFIX); the child's
     output goes to `output` (a file or DEVNULL).
     """
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
-           "SCHEMA_REGISTRY_URL": endpoints.registry_url,
-           "SPORTSFEED_METRICS_PORT": str(free_port()), **settings}  # fmt: skip
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": endpoints.bootstrap_servers,
+        "SCHEMA_REGISTRY_URL": endpoints.registry_url,
+        "SPORTSFEED_METRICS_PORT": str(free_port()),
+        **settings,
+    }
     return Child([sys.executable, "-m", "sportsfeed", "process"], output, env=env)
 
 

@@ -55,8 +55,9 @@ async def _produce(settings: ProducerSettings, endpoints: Endpoints, metrics: Me
     producer = Producer(settings, endpoints, metrics)
     pages = None
     if settings.metrics_port:  # from this loop: /health answering means the loop runs
-        pages = await serve(settings.metrics_host, settings.metrics_port, metrics.registry,
-                            producer.readiness)  # fmt: skip
+        pages = await serve(
+            settings.metrics_host, settings.metrics_port, metrics.registry, producer.readiness
+        )
     try:
         await ensure_configured_topics(settings, endpoints)
         log.info("topics checked")

@@ -54,29 +54,48 @@ def register(verbs: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--to-prefix", required=True, type=topic_prefix,
-                        help="prefix of the rebuilt topics, e.g. replay1. (a separator is "
-                        "added if missing)")  # fmt: skip
+    parser.add_argument(
+        "--to-prefix",
+        required=True,
+        type=topic_prefix,
+        help="prefix of the rebuilt topics, e.g. replay1. (a separator is added if missing)",
+    )
     parser.add_argument(
         "--from-prefix",
         type=topic_prefix,
         help="prefix of the raw topics (default: SPORTSFEED_TOPIC_PREFIX)",
     )
-    parser.add_argument("--fixture", action="append", default=[],
-                        help="only this fixture (repeat for more; default: all)")  # fmt: skip
-    parser.add_argument("--since", type=iso_time,
-                        help="only records from this ISO time (state starts empty; "
-                        "default: from the start)")  # fmt: skip
-    parser.add_argument("--workers", type=positive_int, default=1,
-                        help="worker processes sharing the replay (at most the partition "
-                             "count: SPORTSFEED_PARTITIONS)")  # fmt: skip
+    parser.add_argument(
+        "--fixture",
+        action="append",
+        default=[],
+        help="only this fixture (repeat for more; default: all)",
+    )
+    parser.add_argument(
+        "--since",
+        type=iso_time,
+        help="only records from this ISO time (state starts empty; default: from the start)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="worker processes sharing the replay (at most the partition "
+        "count: SPORTSFEED_PARTITIONS)",
+    )
     again = parser.add_mutually_exclusive_group()
-    again.add_argument("--replace", action="store_true",
-                       help="delete the topics and consumer groups under --to-prefix first, "
-                       "then replay (a used prefix is refused without it)")  # fmt: skip
-    again.add_argument("--delete", action="store_true",
-                       help="only delete the topics and consumer groups under --to-prefix "
-                       "(refused for a prefix whose raw topics hold frames)")  # fmt: skip
+    again.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete the topics and consumer groups under --to-prefix first, "
+        "then replay (a used prefix is refused without it)",
+    )
+    again.add_argument(
+        "--delete",
+        action="store_true",
+        help="only delete the topics and consumer groups under --to-prefix "
+        "(refused for a prefix whose raw topics hold frames)",
+    )
     parser.set_defaults(verb=run)
 
 
@@ -101,24 +120,31 @@ def run(args: argparse.Namespace, settings: ClusterSettings) -> int:
         console = Console(soft_wrap=True)  # a line piped to a log stays one line
         if args.delete or args.replace:
             deleted = asyncio.run(delete_replay(endpoints, args.to_prefix))
-            console.print(f"deleted {len(deleted)} topics under {args.to_prefix} and the "
-                          "replay's consumer groups")  # fmt: skip
+            console.print(
+                f"deleted {len(deleted)} topics under {args.to_prefix} and the "
+                "replay's consumer groups"
+            )
             if args.delete:
                 return 0
         asyncio.run(_refuse_a_used_prefix(endpoints, args.to_prefix))
         if selection != Selection():
             source = asyncio.run(_select(settings, endpoints, source, args.to_prefix, selection))
-        return asyncio.run(replay(settings, endpoints, source, args.to_prefix, console,
-                                  args.workers))  # fmt: skip
+        return asyncio.run(
+            replay(settings, endpoints, source, args.to_prefix, console, args.workers)
+        )
 
 
 def _refuse_a_pipeline_prefix(args: argparse.Namespace, source: str, own: str) -> None:
     if args.to_prefix == source:
-        raise SettingsError(f"--to-prefix {args.to_prefix} is where the raw topics are; give "
-                            "another prefix, e.g. --to-prefix replay1.")  # fmt: skip
+        raise SettingsError(
+            f"--to-prefix {args.to_prefix} is where the raw topics are; give "
+            "another prefix, e.g. --to-prefix replay1."
+        )
     if (args.delete or args.replace) and args.to_prefix == own:
-        raise SettingsError(f"--to-prefix {args.to_prefix} is SPORTSFEED_TOPIC_PREFIX, the "
-                            "pipeline's own: --delete and --replace never delete it")  # fmt: skip
+        raise SettingsError(
+            f"--to-prefix {args.to_prefix} is SPORTSFEED_TOPIC_PREFIX, the "
+            "pipeline's own: --delete and --replace never delete it"
+        )
 
 
 async def _refuse_a_used_prefix(endpoints: Endpoints, target: str) -> None:
@@ -141,9 +167,11 @@ async def _select(
     chosen = f"{target}selected."
     streams = await read_raw(endpoints, Topics(source), settings.partitions, selection)
     if not streams:
-        raise SettingsError(f"no raw frames of {source}raw.* match --fixture and --since; "
-                            "check the fixture ids (e.g. with `sportsfeed tail feed-status`) "
-                            "and the times")  # fmt: skip
+        raise SettingsError(
+            f"no raw frames of {source}raw.* match --fixture and --since; "
+            "check the fixture ids (e.g. with `sportsfeed tail feed-status`) "
+            "and the times"
+        )
     await publish(endpoints, settings, Topics(chosen), streams)
     return chosen
 
@@ -159,17 +187,25 @@ async def replay(
     """Replay with `workers` processes in one group (more than the partitions would idle)."""
     raw, out = Topics(source), Topics(target)
     for topics in (raw, out):
-        await ensure_topics(endpoints, topics, settings.partitions,
-                            settings.replication, settings.raw_retention_ms)  # fmt: skip
+        await ensure_topics(
+            endpoints, topics, settings.partitions, settings.replication, settings.raw_retention_ms
+        )
     span = await _span(endpoints, raw, settings.partitions)
     count = min(workers, settings.partitions)
     if count < workers:
-        console.print(f"{workers} workers asked, {count} used: the raw topics have "
-                      f"{settings.partitions} partitions each")  # fmt: skip
-    console.print(f"replaying {span.total:,} raw offsets of {source}raw.* into {target}* with "
-                  f"{count} worker process{'es' if count > 1 else ''}")  # fmt: skip
-    env = {"SPORTSFEED_TOPIC_PREFIX": target, "SPORTSFEED_RAW_TOPIC_PREFIX": source,
-           "SPORTSFEED_LOG_LEVEL": "WARNING"}  # fmt: skip
+        console.print(
+            f"{workers} workers asked, {count} used: the raw topics have "
+            f"{settings.partitions} partitions each"
+        )
+    console.print(
+        f"replaying {span.total:,} raw offsets of {source}raw.* into {target}* with "
+        f"{count} worker process{'es' if count > 1 else ''}"
+    )
+    env = {
+        "SPORTSFEED_TOPIC_PREFIX": target,
+        "SPORTSFEED_RAW_TOPIC_PREFIX": source,
+        "SPORTSFEED_LOG_LEVEL": "WARNING",
+    }
     crew = Crew(endpoints, env, console)
     started = time.monotonic()
     try:
@@ -183,8 +219,10 @@ async def replay(
         console.print(f"a replay worker stopped early (exits: {codes})")
         return 1
     rate = span.total / elapsed
-    console.print(f"replayed {span.total:,} offsets (frames and transaction markers) in "
-                  f"{elapsed:.1f} s ({rate:,.0f}/s, start-up included)")  # fmt: skip
+    console.print(
+        f"replayed {span.total:,} offsets (frames and transaction markers) in "
+        f"{elapsed:.1f} s ({rate:,.0f}/s, start-up included)"
+    )
     return 0
 
 
@@ -231,8 +269,9 @@ class Crew:
 
     def _spawn(self) -> Child:
         data_dir = tempfile.mkdtemp(prefix="sportsfeed-replay-")  # state comes from changelogs
-        return spawn_worker(self.endpoints, subprocess.DEVNULL, **self.env,
-                            SPORTSFEED_DATA_DIR=data_dir)  # fmt: skip
+        return spawn_worker(
+            self.endpoints, subprocess.DEVNULL, **self.env, SPORTSFEED_DATA_DIR=data_dir
+        )
 
 
 async def _follow(
@@ -240,16 +279,23 @@ async def _follow(
 ) -> bool:
     """Show the workers' committed progress until they have every raw record (True), or until
     one of them ends for good."""
-    columns = (TextColumn("frames"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]:>8,.0f}/s"), TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn("frames"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>8,.0f}/s"),
+        TimeRemainingColumn(),
+    )
     async with GroupWatch(endpoints, group, list(span.end)) as watch:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("replay", total=span.total, rate=0.0)
             first: tuple[float, int] | None = None
             while await crew.working():
                 committed = await watch.committed()
-                done = sum(max(0, min(committed[tp] or span.start[tp], end) - span.start[tp])
-                           for tp, end in span.end.items())  # fmt: skip
+                done = sum(
+                    max(0, min(committed[tp] or span.start[tp], end) - span.start[tp])
+                    for tp, end in span.end.items()
+                )
                 now = time.monotonic()
                 first = first or (now, done)  # the rate counts from the worker's start
                 rate = (done - first[1]) / (now - first[0]) if first and now > first[0] else 0.0

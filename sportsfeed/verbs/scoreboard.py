@@ -173,8 +173,9 @@ def render(
     table = Table(title=title, box=None, pad_edge=False, header_style="bold underline")
     for i in kept:
         column = COLUMNS[i]
-        table.add_column(column.title, max_width=column.max_width, no_wrap=True,
-                         overflow="ellipsis")  # fmt: skip
+        table.add_column(
+            column.title, max_width=column.max_width, no_wrap=True, overflow="ellipsis"
+        )
     for row, line in zip(rows, cells, strict=True):
         style = "dim" if row.finished else "yellow" if row.stale(now) else None
         table.add_row(*(line[i] for i in kept), style=style)
@@ -294,8 +295,9 @@ async def show(follower: Follower, console: Console, seconds: float, once: bool 
 
 async def follow_live(follower: Follower, console: Console, done: Callable[[], bool]) -> None:
     """Redraw the board in place as records arrive, fitted to the terminal, until `done()`."""
-    with Live(render(follower.board, width=console.width), console=console,
-              refresh_per_second=2) as live:  # fmt: skip
+    with Live(
+        render(follower.board, width=console.width), console=console, refresh_per_second=2
+    ) as live:
         while not done():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(follower.poll(), 1.0)

@@ -116,8 +116,10 @@ def _sport(name: str) -> Sport:
     sport = sport_by_name(name)
     if sport is not None:
         return sport
-    raise SettingsError(f"--sports: unknown sport {name!r}; choose from soccer, basketball, "
-                        "volleyball, snooker, tabletennis")  # fmt: skip
+    raise SettingsError(
+        f"--sports: unknown sport {name!r}; choose from soccer, basketball, "
+        "volleyball, snooker, tabletennis"
+    )
 
 
 def run(args: argparse.Namespace, settings: SimulatorSettings) -> int:
@@ -161,16 +163,20 @@ async def _serve(
         if isinstance(exc, socket.gaierror):  # a name that does not resolve
             reason = exc.strerror or reason
         if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
-            raise SettingsError(f"--host {host}: not an address of this machine ({reason}); give "
-                                "one it has, e.g. --host 127.0.0.1") from None  # fmt: skip
+            raise SettingsError(
+                f"--host {host}: not an address of this machine ({reason}); give "
+                "one it has, e.g. --host 127.0.0.1"
+            ) from None
         raise SettingsError(
             f"--port {port}: {host}:{port} cannot be bound ({reason}); another "
             "process (a simulator already running?) holds it: give another --port, or "
             "--port 0 for any free port (--host must be an address of this machine)"
         ) from None
     scheme = "wss" if tls is not None else "ws"
-    print(f"simulating {len(simulator.fixtures)} fixtures on {scheme}://{host}:{simulator.port}",  # noqa: T201
-          flush=True)  # fmt: skip
+    print(  # noqa: T201
+        f"simulating {len(simulator.fixtures)} fixtures on {scheme}://{host}:{simulator.port}",
+        flush=True,
+    )
     for fixture in simulator.fixtures.values():
         print(f"  {fixture.sport.value:<15} {fixture.fixture_id}  {fixture.name}")  # noqa: T201
     sys.stdout.flush()  # the listing is what a user (or a script reading a pipe) copies from

@@ -38,10 +38,13 @@ def register(verbs: Any) -> None:
     )
     parser.add_argument("topic", help="a topic, with or without the prefix (e.g. fixture-score)")
     parser.add_argument(
-        "--from", dest="start", default="beginning", type=start_position,
+        "--from",
+        dest="start",
+        default="beginning",
+        type=start_position,
         help="beginning, end, an offset (every partition), or an ISO time such as "
         "2026-05-30T08:00Z (default: beginning)",
-    )  # fmt: skip
+    )
     parser.add_argument("--fixture", help="only this fixtureId (the key)")
     parser.add_argument("--limit", type=int, default=0, help="stop after N records (0: no limit)")
     parser.add_argument("--follow", action="store_true", help="keep waiting for new records")
@@ -147,11 +150,14 @@ async def _print(
                     continue
                 value = decode_value(message.value, registry)
                 line = {
-                    "topic": message.topic, "partition": message.partition,
-                    "offset": message.offset, "timestamp": message.timestamp, "key": key,
+                    "topic": message.topic,
+                    "partition": message.partition,
+                    "offset": message.offset,
+                    "timestamp": message.timestamp,
+                    "key": key,
                     "headers": {k: v.decode(errors="replace") for k, v in message.headers},
                     "value": value,
-                } | lease_fields(value, time.time_ns() // 1000)  # fmt: skip
+                } | lease_fields(value, time.time_ns() // 1000)
                 sys.stdout.write(orjson.dumps(line, default=_json_default).decode() + "\n")
                 printed += 1
                 if args.limit and printed >= args.limit:

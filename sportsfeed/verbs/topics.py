@@ -25,9 +25,10 @@ def register(verbs: Any) -> None:
         ),
     )
     topics.add_argument(
-        "--check", action="store_true",
+        "--check",
+        action="store_true",
         help="change nothing; exit non-zero naming every difference (a missing topic included)",
-    )  # fmt: skip
+    )
     topics.set_defaults(verb=run_topics)
 
 
@@ -43,6 +44,11 @@ async def ensure_configured_topics(
     settings: ClusterSettings, endpoints: Endpoints, *, check_only: bool = False
 ) -> dict[str, int]:
     """Every topic under the settings' prefix, created or altered (only checked if asked)."""
-    return await ensure_topics(endpoints, Topics(settings.topic_prefix),
-                               settings.partitions, settings.replication,
-                               settings.raw_retention_ms, check_only=check_only)  # fmt: skip
+    return await ensure_topics(
+        endpoints,
+        Topics(settings.topic_prefix),
+        settings.partitions,
+        settings.replication,
+        settings.raw_retention_ms,
+        check_only=check_only,
+    )

@@ -17,10 +17,12 @@ def _page(name: str, counts: dict[str, int]) -> str:
 # 10 at most 5 ms, 80 in (5, 10] ms, 10 in (10, 20] ms. Another histogram on the same page
 # must not count.
 BEFORE = _page("x", {"0.005": 100, "0.01": 100, "0.02": 100, "+Inf": 100})
-AFTER = "\n".join([
-    _page("other_x", {"0.005": 999, "0.01": 999, "0.02": 999, "+Inf": 999}),
-    _page("x", {"0.005": 110, "0.01": 190, "0.02": 200, "+Inf": 200}),
-])  # fmt: skip
+AFTER = "\n".join(
+    [
+        _page("other_x", {"0.005": 999, "0.01": 999, "0.02": 999, "+Inf": 999}),
+        _page("x", {"0.005": 110, "0.01": 190, "0.02": 200, "+Inf": 200}),
+    ]
+)
 
 
 def test_quantiles_count_only_the_window() -> None:
@@ -35,11 +37,13 @@ def test_beyond_the_last_bound_is_infinite() -> None:
 
 
 def test_a_labelled_metrics_total_counts_only_that_metric() -> None:
-    page = "\n".join([
-        "# HELP rocks Bytes",
-        'rocks{partition="0",kind="memtables"} 2048.0',
-        'rocks{partition="1",kind="block_cache"} 1.5e+06',
-        'other_rocks{partition="1",kind="memtables"} 999.0',
-        'rocks_created{partition="0"} 7.0',
-    ])  # fmt: skip
+    page = "\n".join(
+        [
+            "# HELP rocks Bytes",
+            'rocks{partition="0",kind="memtables"} 2048.0',
+            'rocks{partition="1",kind="block_cache"} 1.5e+06',
+            'other_rocks{partition="1",kind="memtables"} 999.0',
+            'rocks_created{partition="0"} 7.0',
+        ]
+    )
     assert metric_total(page, "rocks") == 2048 + 1_500_000

@@ -131,20 +131,38 @@ def test_plaintext_is_the_default_and_has_no_tls() -> None:
 @pytest.mark.parametrize(
     ("variables", "named"),
     [
-        ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_USERNAME": "app",
-          "KAFKA_SASL_PASSWORD": "s3cret"}, "KAFKA_SASL_MECHANISM"),
-        ({"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": "PLAIN",
-          "KAFKA_SASL_USERNAME": "app"}, "KAFKA_SASL_PASSWORD"),
-        ({"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CA_FILE": "/nonexistent/ca.pem"},
-         "KAFKA_SSL_CA_FILE"),
-        ({"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CERT_FILE": "/etc/hostname"},
-         "KAFKA_SSL_KEY_FILE"),
-        ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "GSSAPI"},
-         "KAFKA_SASL_MECHANISM"),
+        (
+            {
+                "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+                "KAFKA_SASL_USERNAME": "app",
+                "KAFKA_SASL_PASSWORD": "s3cret",
+            },
+            "KAFKA_SASL_MECHANISM",
+        ),
+        (
+            {
+                "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                "KAFKA_SASL_MECHANISM": "PLAIN",
+                "KAFKA_SASL_USERNAME": "app",
+            },
+            "KAFKA_SASL_PASSWORD",
+        ),
+        (
+            {"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CA_FILE": "/nonexistent/ca.pem"},
+            "KAFKA_SSL_CA_FILE",
+        ),
+        (
+            {"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CERT_FILE": "/etc/hostname"},
+            "KAFKA_SSL_KEY_FILE",
+        ),
+        (
+            {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "GSSAPI"},
+            "KAFKA_SASL_MECHANISM",
+        ),
         ({"KAFKA_SECURITY_PROTOCOL": "TLS"}, "KAFKA_SECURITY_PROTOCOL"),
         ({"SPORTSFEED_FEED_CA_FILE": "/nonexistent/vendor-ca.pem"}, "SPORTSFEED_FEED_CA_FILE"),
     ],
-)  # fmt: skip
+)
 def test_incomplete_kafka_security_is_named(
     monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], named: str
 ) -> None:

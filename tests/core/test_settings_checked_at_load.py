@@ -122,8 +122,10 @@ def test_defaults_are_typed_and_spelt_as_the_readme_gives_them() -> None:
 def test_the_demo_keeps_off_your_topics_on_your_servers(
     monkeypatch: pytest.MonkeyPatch, external: bool, given: str | None, expected: str
 ) -> None:
-    for variable, value in (("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"),
-                            ("SCHEMA_REGISTRY_URL", "http://registry:8081")):  # fmt: skip
+    for variable, value in (
+        ("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092"),
+        ("SCHEMA_REGISTRY_URL", "http://registry:8081"),
+    ):
         if external:
             monkeypatch.setenv(variable, value)
         else:

@@ -10,16 +10,26 @@ RAW = {"cleanup.policy": "delete", "retention.ms": "86400000"}
 def test_a_differing_config_is_altered_and_other_overrides_are_kept() -> None:
     found = plan(
         {"p.raw.actions": RAW, "p.feed-status": {"cleanup.policy": "compact"}},
-        12, 3,
+        12,
+        3,
         {"p.raw.actions": Layout(12, 3), "p.feed-status": Layout(12, 3)},
-        {"p.raw.actions": {"cleanup.policy": "delete", "retention.ms": "-1",
-                           "max.message.bytes": "2097152"},
-         "p.feed-status": {"cleanup.policy": "compact"}},
-    )  # fmt: skip
+        {
+            "p.raw.actions": {
+                "cleanup.policy": "delete",
+                "retention.ms": "-1",
+                "max.message.bytes": "2097152",
+            },
+            "p.feed-status": {"cleanup.policy": "compact"},
+        },
+    )
     assert found.refusals == []
-    assert found.alter == {"p.raw.actions": {"cleanup.policy": "delete",
-                                             "retention.ms": "86400000",
-                                             "max.message.bytes": "2097152"}}  # fmt: skip
+    assert found.alter == {
+        "p.raw.actions": {
+            "cleanup.policy": "delete",
+            "retention.ms": "86400000",
+            "max.message.bytes": "2097152",
+        }
+    }
     assert found.changes == ["p.raw.actions retention.ms=-1->86400000"]
 
 
@@ -30,8 +40,9 @@ def test_a_config_left_at_the_broker_default_is_set() -> None:
 
 
 def test_partitions_and_replication_that_differ_are_refused_by_name() -> None:
-    found = plan({"a": {}, "b": {}}, 12, 3, {"a": Layout(6, 3), "b": Layout(12, 1)},
-                 {"a": {}, "b": {}})  # fmt: skip
+    found = plan(
+        {"a": {}, "b": {}}, 12, 3, {"a": Layout(6, 3), "b": Layout(12, 1)}, {"a": {}, "b": {}}
+    )
     assert len(found.refusals) == 2
     assert "SPORTSFEED_PARTITIONS is 12 but a has 6" in found.refusals[0]
     assert "SPORTSFEED_REPLICATION is 3 but b has 1 replicas" in found.refusals[1]

@@ -29,9 +29,14 @@ def helm_binary(cache_dir: Path) -> Path:
         raise InfrastructureError("building helm for the chart checks needs Go (`go` on PATH)")
     target.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GOBIN": str(target), "CGO_ENABLED": "0"}
-    done = subprocess.run([go, "install", f"helm.sh/helm/v3/cmd/helm@{HELM_VERSION}"], env=env,
-                          capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        [go, "install", f"helm.sh/helm/v3/cmd/helm@{HELM_VERSION}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+        check=False,
+    )
     if done.returncode != 0 or not binary.exists():
         raise InfrastructureError(f"go install helm {HELM_VERSION} failed: {done.stderr[-2000:]}")
     return binary

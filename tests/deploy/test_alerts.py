@@ -36,8 +36,11 @@ def test_the_rules_unit_tests_pass() -> None:
 
 
 def test_every_alert_is_tested_firing_and_silent() -> None:
-    cases = [case for test in yaml.safe_load(TESTS.read_text())["tests"]
-             for case in test["alert_rule_test"]]  # fmt: skip
+    cases = [
+        case
+        for test in yaml.safe_load(TESTS.read_text())["tests"]
+        for case in test["alert_rule_test"]
+    ]
     fired = {case["alertname"] for case in cases if case["exp_alerts"]}
     silent = {case["alertname"] for case in cases if not case["exp_alerts"]}
     assert set(alerts()) <= fired

@@ -16,14 +16,25 @@ CHART = Path(__file__).resolve().parents[2] / "helm" / "sportsfeed"
 CI_VALUES = sorted((CHART / "ci").glob("*.yaml"))
 KUBERNETES = "1.33.0"
 PROMETHEUS_OPERATOR_KINDS = {"ServiceMonitor", "PodMonitor", "PrometheusRule"}
-REQUIRED = ["--set", "kafka.bootstrapServers=kafka:9092", "--set", "schemaRegistry.url=http://r:8081",
-            "--set", "vendor.existingSecret=vendor"]  # fmt: skip
+REQUIRED = [
+    "--set",
+    "kafka.bootstrapServers=kafka:9092",
+    "--set",
+    "schemaRegistry.url=http://r:8081",
+    "--set",
+    "vendor.existingSecret=vendor",
+]
 
 
 def run(helm: Path, verb: str, *args: str) -> subprocess.CompletedProcess[str]:
     """helm VERB for the Kubernetes version we validate against (a source build says 1.20)."""
-    return subprocess.run([str(helm), verb, "--kube-version", KUBERNETES, *args],
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    return subprocess.run(
+        [str(helm), verb, "--kube-version", KUBERNETES, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def render(helm: Path, *args: str) -> list[dict[str, Any]]:
@@ -46,9 +57,12 @@ def test_rendered_objects_are_valid_kubernetes(helm: Path, values: Path, tmp_pat
             continue  # CRDs: not in Kubernetes' own schemas
         path = tmp_path / f"{n}.yaml"
         path.write_text(yaml.safe_dump(document))
-        done = subprocess.run([sys.executable, "-m", "kubernetes_validate", "--strict", "-k",
-                               KUBERNETES, str(path)], capture_output=True, text=True,
-                              check=False)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "kubernetes_validate", "--strict", "-k", KUBERNETES, str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert done.returncode == 0, f"{document['kind']}: {done.stdout}{done.stderr}"
 
 
@@ -95,8 +109,16 @@ def test_the_schema_refuses_bad_values(helm: Path, bad: list[str], named: str) -
 def test_the_vendor_token_comes_only_from_an_existing_secret_to_the_producers(
     helm: Path,
 ) -> None:
-    done = run(helm, "template", "feed", str(CHART), "--set", "kafka.bootstrapServers=k:9092",
-               "--set", "schemaRegistry.url=http://r:8081")  # fmt: skip
+    done = run(
+        helm,
+        "template",
+        "feed",
+        str(CHART),
+        "--set",
+        "kafka.bootstrapServers=k:9092",
+        "--set",
+        "schemaRegistry.url=http://r:8081",
+    )
     assert done.returncode != 0
     assert "vendor.existingSecret" in done.stderr
     documents = render(helm, *REQUIRED)
@@ -115,8 +137,12 @@ def test_optional_parts_render_only_when_enabled(helm: Path) -> None:
     kinds = [d["kind"] for d in render(helm, *REQUIRED)]
     assert "ServiceMonitor" not in kinds
     assert "Job" in kinds  # the topics hook is on by default
-    switched = ["--set", "metrics.serviceMonitor.enabled=true",
-                "--set", "topics.createJob.enabled=false"]  # fmt: skip
+    switched = [
+        "--set",
+        "metrics.serviceMonitor.enabled=true",
+        "--set",
+        "topics.createJob.enabled=false",
+    ]
     kinds = [d["kind"] for d in render(helm, *REQUIRED, *switched)]
     assert "ServiceMonitor" in kinds
     assert "Job" not in kinds
@@ -125,8 +151,12 @@ def test_optional_parts_render_only_when_enabled(helm: Path) -> None:
     assert "volumeClaimTemplates" not in workers["spec"]
 
 
-SASL = {"kafka.securityProtocol": "SASL_SSL", "kafka.sasl.username": "app",
-        "kafka.sasl.existingSecret": "kafka-user", "kafka.tls.caSecret": "kafka-ca"}  # fmt: skip
+SASL = {
+    "kafka.securityProtocol": "SASL_SSL",
+    "kafka.sasl.username": "app",
+    "kafka.sasl.existingSecret": "kafka-user",
+    "kafka.tls.caSecret": "kafka-ca",
+}
 
 
 def _set(values: dict[str, str]) -> list[str]:
@@ -153,8 +183,9 @@ def _assert_kafka_security(document: dict[str, Any], container: dict[str, Any]) 
     assert env["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
     assert env["KAFKA_SASL_MECHANISM"]["value"] == "SCRAM-SHA-512"
     assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
-        "name": "kafka-user", "key": "password",
-    }  # fmt: skip
+        "name": "kafka-user",
+        "key": "password",
+    }
     mount = next(m for m in container["volumeMounts"] if m["name"] == "kafka-ca")
     assert env["KAFKA_SSL_CA_FILE"]["value"] == f"{mount['mountPath']}/ca.crt"
     volumes = _pod_spec(document)["volumes"]

@@ -17,10 +17,16 @@ from sportsfeed.stack.prometheus import PROCESSOR_JOB, PRODUCER_JOB, RULES
 from tests.deploy.helm import helm_binary
 from tests.deploy.test_chart import REQUIRED, render
 
-ENABLED = ["--set", "monitoring.prometheusRule.enabled=true",
-           "--set", "monitoring.prometheusRule.labels.release=prom",
-           "--set", "monitoring.dashboard.enabled=true",
-           "--set", "metrics.serviceMonitor.enabled=true"]  # fmt: skip
+ENABLED = [
+    "--set",
+    "monitoring.prometheusRule.enabled=true",
+    "--set",
+    "monitoring.prometheusRule.labels.release=prom",
+    "--set",
+    "monitoring.dashboard.enabled=true",
+    "--set",
+    "metrics.serviceMonitor.enabled=true",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +35,10 @@ def helm_path() -> Path:
 
 
 def by_kind(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {d["kind"] + ("/dashboard" if d["metadata"]["name"].endswith("-dashboard") else ""): d
-            for d in documents}  # fmt: skip
+    return {
+        d["kind"] + ("/dashboard" if d["metadata"]["name"].endswith("-dashboard") else ""): d
+        for d in documents
+    }
 
 
 def test_alerts_and_dashboard_are_off_by_default(helm_path: Path) -> None:

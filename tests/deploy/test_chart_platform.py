@@ -48,8 +48,9 @@ def test_producers_roll_one_shard_at_a_time_each_pod_its_ordinal(helm: Path) -> 
 
 def test_every_component_is_scraped_with_configurable_labels(helm: Path) -> None:
     labels = "metrics.serviceMonitor.labels.release=kube-prometheus-stack"
-    documents = render(helm, *REQUIRED, "--set", "metrics.serviceMonitor.enabled=true",
-                       "--set", labels)  # fmt: skip
+    documents = render(
+        helm, *REQUIRED, "--set", "metrics.serviceMonitor.enabled=true", "--set", labels
+    )
     (monitor,) = [d for d in documents if d["kind"] == "ServiceMonitor"]
     (pods,) = [d for d in documents if d["kind"] == "PodMonitor"]
     for scraper in (monitor, pods):
@@ -86,9 +87,15 @@ def _processor(helm: Path, *values: str) -> tuple[dict[str, Any], dict[str, str]
 def test_worker_memory_follows_partitions_standbys_and_the_rocksdb_bound(
     helm: Path, partitions: int, replicas: int, rocksdb_mb: int, memory: str
 ) -> None:
-    workers, config = _processor(helm, "--set", f"topics.partitions={partitions}",
-                                 "--set", f"processor.replicas={replicas}",
-                                 "--set", f"processor.rocksdbMemoryMb={rocksdb_mb}")  # fmt: skip
+    workers, config = _processor(
+        helm,
+        "--set",
+        f"topics.partitions={partitions}",
+        "--set",
+        f"processor.replicas={replicas}",
+        "--set",
+        f"processor.rocksdbMemoryMb={rocksdb_mb}",
+    )
     (container,) = _containers(workers)
     assert container["resources"]["limits"]["memory"] == memory
     assert container["resources"]["requests"]["memory"] == memory
@@ -99,8 +106,13 @@ def test_worker_memory_follows_partitions_standbys_and_the_rocksdb_bound(
 def test_an_explicit_memory_limit_wins_and_grace_follows_the_shutdown_setting(
     helm: Path,
 ) -> None:
-    workers, config = _processor(helm, "--set", "processor.resources.limits.memory=3Gi",
-                                 "--set", "processor.shutdownGraceSeconds=50")  # fmt: skip
+    workers, config = _processor(
+        helm,
+        "--set",
+        "processor.resources.limits.memory=3Gi",
+        "--set",
+        "processor.shutdownGraceSeconds=50",
+    )
     (container,) = _containers(workers)
     assert container["resources"]["limits"]["memory"] == "3Gi"
     assert container["resources"]["requests"]["memory"] == "3Gi"
@@ -108,12 +120,20 @@ def test_an_explicit_memory_limit_wins_and_grace_follows_the_shutdown_setting(
     assert _pod_spec(workers)["terminationGracePeriodSeconds"] == 65
 
 
-SCHEDULING = ["--set", "imagePullSecrets[0]=regcred",
-              "--set", "topics.createJob.nodeSelector.pool=system",
-              "--set", "topics.createJob.tolerations[0].key=dedicated",
-              "--set", "topics.createJob.tolerations[0].operator=Exists",
-              "--set", "extraEnv[0].name=HTTPS_PROXY",
-              "--set", "extraEnv[0].value=http://p:3128"]  # fmt: skip
+SCHEDULING = [
+    "--set",
+    "imagePullSecrets[0]=regcred",
+    "--set",
+    "topics.createJob.nodeSelector.pool=system",
+    "--set",
+    "topics.createJob.tolerations[0].key=dedicated",
+    "--set",
+    "topics.createJob.tolerations[0].operator=Exists",
+    "--set",
+    "extraEnv[0].name=HTTPS_PROXY",
+    "--set",
+    "extraEnv[0].value=http://p:3128",
+]
 
 
 def test_the_hook_job_and_the_test_pod_get_pull_secrets_scheduling_and_env(helm: Path) -> None:
@@ -137,12 +157,19 @@ def test_helm_test_checks_kafka_and_the_registry(helm: Path) -> None:
 
 
 def test_disruption_and_placement(helm: Path) -> None:
-    documents = render(helm, *REQUIRED, "--set", "processor.replicas=1",
-                       "--set", "processor.affinity.nodeAffinity.requiredDuringScheduling"
-                       "IgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=ssd",
-                       "--set", "processor.affinity.nodeAffinity.requiredDuringScheduling"
-                       "IgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]"
-                       ".operator=Exists")  # fmt: skip
+    documents = render(
+        helm,
+        *REQUIRED,
+        "--set",
+        "processor.replicas=1",
+        "--set",
+        "processor.affinity.nodeAffinity.requiredDuringScheduling"
+        "IgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=ssd",
+        "--set",
+        "processor.affinity.nodeAffinity.requiredDuringScheduling"
+        "IgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]"
+        ".operator=Exists",
+    )
     for component in ("producer", "processor"):
         budget = _kind(documents, "PodDisruptionBudget", component)
         assert budget["spec"] == {"maxUnavailable": 1, "selector": budget["spec"]["selector"]}
@@ -173,14 +200,28 @@ def test_exposure_service_account_and_network_policy(helm: Path) -> None:
 
 def test_escape_hatches(helm: Path) -> None:
     digest = "sha256:" + "ab" * 32
-    documents = render(helm, *REQUIRED, "--set", f"image.digest={digest}",
-                       "--set", "podAnnotations.team=trading",
-                       "--set", "fullnameOverride=feeds",
-                       "--set", "serviceAccount.create=false", "--set", "serviceAccount.name=ops",
-                       "--set", "extraVolumes[0].name=certs",
-                       "--set", "extraVolumes[0].secret.secretName=proxy-ca",
-                       "--set", "extraVolumeMounts[0].name=certs",
-                       "--set", "extraVolumeMounts[0].mountPath=/etc/proxy")  # fmt: skip
+    documents = render(
+        helm,
+        *REQUIRED,
+        "--set",
+        f"image.digest={digest}",
+        "--set",
+        "podAnnotations.team=trading",
+        "--set",
+        "fullnameOverride=feeds",
+        "--set",
+        "serviceAccount.create=false",
+        "--set",
+        "serviceAccount.name=ops",
+        "--set",
+        "extraVolumes[0].name=certs",
+        "--set",
+        "extraVolumes[0].secret.secretName=proxy-ca",
+        "--set",
+        "extraVolumeMounts[0].name=certs",
+        "--set",
+        "extraVolumeMounts[0].mountPath=/etc/proxy",
+    )
     assert not [d for d in documents if d["kind"] == "ServiceAccount"]
     for document in documents:
         assert document["metadata"]["name"].startswith("feeds")

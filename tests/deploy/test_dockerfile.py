@@ -33,8 +33,11 @@ def instructions() -> list[tuple[str, str]]:
 
 
 def _copies() -> list[str]:
-    return [args.split()[0] for kind, args in instructions()
-            if kind == "COPY" and not args.startswith("--from")]  # fmt: skip
+    return [
+        args.split()[0]
+        for kind, args in instructions()
+        if kind == "COPY" and not args.startswith("--from")
+    ]
 
 
 def test_two_stages_on_one_base_pinned_at_build_and_the_user_is_not_root() -> None:
@@ -53,8 +56,11 @@ def test_dependencies_come_only_from_the_hash_locked_wheels() -> None:
     runs = " ".join(args for kind, args in instructions() if kind == "RUN")
     assert "--require-hashes --only-binary=:all: -r requirements.lock" in runs
     assert "--no-deps" in runs  # the project itself resolves nothing
-    entries = re.findall(r"^([a-z0-9_.-]+)==(\S+) \\\n    --hash=sha256:[0-9a-f]{64}$",
-                         LOCK.read_text(), flags=re.MULTILINE)  # fmt: skip
+    entries = re.findall(
+        r"^([a-z0-9_.-]+)==(\S+) \\\n    --hash=sha256:[0-9a-f]{64}$",
+        LOCK.read_text(),
+        flags=re.MULTILINE,
+    )
     locked = dict(entries)
     assert len(locked) == len(entries) == LOCK.read_text().count("==")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -65,8 +71,11 @@ def test_dependencies_come_only_from_the_hash_locked_wheels() -> None:
 
 def test_every_copied_path_exists_and_passes_the_dockerignore() -> None:
     sources = _copies()
-    patterns = [line for line in (ROOT / ".dockerignore").read_text().splitlines()
-                if line and not line.startswith("#")]  # fmt: skip
+    patterns = [
+        line
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     for source in sources:
         assert (ROOT / source).exists(), source
         admitted = False
@@ -88,8 +97,11 @@ def test_the_install_steps_work_and_the_entry_point_answers(tmp_path: Path) -> N
         copy(ROOT / source, context / source)
     environment = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)
-    env = {**os.environ, "PATH": f"{environment / 'bin'}:{os.environ['PATH']}",
-           "VIRTUAL_ENV": str(environment)}  # fmt: skip
+    env = {
+        **os.environ,
+        "PATH": f"{environment / 'bin'}:{os.environ['PATH']}",
+        "VIRTUAL_ENV": str(environment),
+    }
     env.pop("PYTHONPATH", None)
     for kind, args in instructions():
         if kind != "RUN":
@@ -97,13 +109,25 @@ def test_the_install_steps_work_and_the_entry_point_answers(tmp_path: Path) -> N
         for command in args.split("&&"):
             if command.strip().startswith(("useradd", f"python3 -m venv {VENV}")):
                 continue
-            done = subprocess.run([BASH, "-c", command.replace(VENV, str(environment))],
-                                  cwd=context, env=env, check=False, capture_output=True,
-                                  text=True, timeout=900)  # fmt: skip
+            done = subprocess.run(
+                [BASH, "-c", command.replace(VENV, str(environment))],
+                cwd=context,
+                env=env,
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
             assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
-    answer = subprocess.run([str(environment / "bin" / "sportsfeed"), "--help"], cwd=tmp_path,
-                            env=env, capture_output=True, text=True, timeout=120,
-                            check=False)  # fmt: skip
+    answer = subprocess.run(
+        [str(environment / "bin" / "sportsfeed"), "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert answer.returncode == 0, answer.stderr
     for verb in ("produce", "process", "topics", "replay"):
         assert verb in answer.stdout

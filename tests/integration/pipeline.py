@@ -88,9 +88,12 @@ def reader(stack: Endpoints, *topics: str, isolation: str = "read_committed") ->
     """A consumer of `topics` from the beginning, outside any group, of committed records only
     (the producers write in transactions; a killed or fenced one's open transaction is aborted)
     unless `isolation` says read_uncommitted (as the processors read)."""
-    return AIOKafkaConsumer(*topics, **stack.kafka(auto_offset_reset="earliest",
-                                                   enable_auto_commit=False,
-                                                   isolation_level=isolation))  # fmt: skip
+    return AIOKafkaConsumer(
+        *topics,
+        **stack.kafka(
+            auto_offset_reset="earliest", enable_auto_commit=False, isolation_level=isolation
+        ),
+    )
 
 
 async def read_topic(
@@ -150,9 +153,14 @@ async def spawn(verb: str, env: dict[str, str]) -> asyncio.subprocess.Process:
     handle, name = tempfile.mkstemp(prefix=f"{verb}-", suffix=".log", dir=_OUTPUT_DIR.name)
     with os.fdopen(handle, "wb") as output:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sportsfeed", verb,
-            env={**os.environ, **env}, stdout=output, stderr=output,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "sportsfeed",
+            verb,
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=output,
+        )
     _OUTPUT[process.pid] = Path(name)
     return process
 
@@ -271,9 +279,14 @@ class Supervisor:
         while not self.done.is_set():
             with self.log.open("ab") as out:
                 self.process = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "sportsfeed", self.verb,
-                    env={**os.environ, **self.env}, stdout=out, stderr=out,
-                )  # fmt: skip
+                    sys.executable,
+                    "-m",
+                    "sportsfeed",
+                    self.verb,
+                    env={**os.environ, **self.env},
+                    stdout=out,
+                    stderr=out,
+                )
             code = await self.process.wait()
             if code == 0:
                 self.done.set()

@@ -35,8 +35,9 @@ def test_export_import_and_serve_round_trip(
     async def produce() -> str:
         prefix, _ = await fresh_topics(stack)
         async with running_simulator(fixtures) as simulator:
-            env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
-                              SPORTSFEED_METRICS_PORT="0")  # fmt: skip
+            env = environment(
+                stack, prefix, simulator, SPORTSFEED_SPEED="fast", SPORTSFEED_METRICS_PORT="0"
+            )
             await Producer(settings_from(env), stack, Metrics()).run()
         return prefix
 

@@ -46,8 +46,9 @@ def _headers(fixture_id: str, sport: Sport, feed: Feed, position: int) -> Header
 
 def _poisoned(edit: Edit) -> tuple[str, bytes]:
     """A real actions frame of a fixture of its own, with one value no reader could take."""
-    frame = orjson.loads(next(f.text for f in SOCCER.stream(Feed.ACTIONS).frames
-                              if '"team":{' in f.text))  # fmt: skip
+    frame = orjson.loads(
+        next(f.text for f in SOCCER.stream(Feed.ACTIONS).frames if '"team":{' in f.text)
+    )
     frame["fixtureAction"]["fixtureId"] = str(uuid.uuid4())
     edit(frame)
     return frame["fixtureAction"]["fixtureId"], orjson.dumps(frame)
@@ -81,12 +82,20 @@ async def _publish(stack: Endpoints, topics: Topics) -> dict[str, str]:
         actions = topics.raw(Feed.ACTIONS)
         for field, edit in POISONS.items():
             key, value = _poisoned(edit)
-            await producer.send(actions, value, key=key.encode(),
-                                headers=_headers(key, Sport.SOCCER, Feed.ACTIONS, 1))  # fmt: skip
+            await producer.send(
+                actions,
+                value,
+                key=key.encode(),
+                headers=_headers(key, Sport.SOCCER, Feed.ACTIONS, 1),
+            )
             expected[key] = field
         big = str(uuid.uuid4())
-        await producer.send(actions, b"{" + b"x" * (OVERSIZED_DEAD_LETTER - 1), key=big.encode(),
-                            headers=_headers(big, Sport.SOCCER, Feed.ACTIONS, 1))  # fmt: skip
+        await producer.send(
+            actions,
+            b"{" + b"x" * (OVERSIZED_DEAD_LETTER - 1),
+            key=big.encode(),
+            headers=_headers(big, Sport.SOCCER, Feed.ACTIONS, 1),
+        )
         expected[big] = "not JSON"
         skipped = str(uuid.uuid4())
         value, headers = stand_in(_headers(skipped, Sport.SOCCER, Feed.ACTIONS, 9), 2_000_000)
@@ -94,10 +103,14 @@ async def _publish(stack: Endpoints, topics: Topics) -> dict[str, str]:
         expected[skipped] = "a frame of 2000000 bytes at position 9 was over"
         tt = TABLE_TENNIS.fixture_id
         for position, frame in enumerate(TABLE_TENNIS.stream(Feed.STATISTICS).frames, 1):
-            headers = [h for h in _headers(tt, Sport.TABLE_TENNIS, Feed.STATISTICS, position)
-                       if h[0] != "feeds"]  # fmt: skip
-            await producer.send(topics.raw(Feed.STATISTICS), frame.text.encode(),
-                                key=tt.encode(), headers=headers)  # fmt: skip
+            headers = [
+                h
+                for h in _headers(tt, Sport.TABLE_TENNIS, Feed.STATISTICS, position)
+                if h[0] != "feeds"
+            ]
+            await producer.send(
+                topics.raw(Feed.STATISTICS), frame.text.encode(), key=tt.encode(), headers=headers
+            )
         await producer.flush()
     finally:
         await producer.stop()
@@ -109,10 +122,14 @@ async def test_bad_records_are_dead_lettered_by_field_and_every_output_decodes(
 ) -> None:
     prefix, topics = await fresh_topics(stack)
     expected = await _publish(stack, topics)
-    env = {"KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-           "SCHEMA_REGISTRY_URL": stack.registry_url, "SPORTSFEED_TOPIC_PREFIX": prefix,
-           "SPORTSFEED_PARTITIONS": str(PARTITIONS), "SPORTSFEED_DATA_DIR": str(tmp_path),
-           "SPORTSFEED_METRICS_PORT": str(free_port())}  # fmt: skip
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+        "SCHEMA_REGISTRY_URL": stack.registry_url,
+        "SPORTSFEED_TOPIC_PREFIX": prefix,
+        "SPORTSFEED_PARTITIONS": str(PARTITIONS),
+        "SPORTSFEED_DATA_DIR": str(tmp_path),
+        "SPORTSFEED_METRICS_PORT": str(free_port()),
+    }
     worker = await spawn("process", env)
     raw_topics = [topics.raw(feed) for feed in Feed]
     done = await wait_until_consumed(stack, topics.processor_group, raw_topics, 120, worker)
@@ -132,11 +149,15 @@ async def test_bad_records_are_dead_lettered_by_field_and_every_output_decodes(
     assert len(cut.value) == DEAD_LETTER_LIMIT
 
     for output in DERIVED:  # nothing a reader chokes on: all decode, independently
-        decoded = [independent_decode(stack.registry_url, m.value)
-                   for m in await read_topic(stack, output.topic(topics))]  # fmt: skip
+        decoded = [
+            independent_decode(stack.registry_url, m.value)
+            for m in await read_topic(stack, output.topic(topics))
+        ]
         assert all(str(record["fixtureId"]) == TABLE_TENNIS.fixture_id for record in decoded)
-    finished = [independent_decode(stack.registry_url, m.value)
-                for m in await read_topic(stack, topics.fixture_finished)]  # fmt: skip
+    finished = [
+        independent_decode(stack.registry_url, m.value)
+        for m in await read_topic(stack, topics.fixture_finished)
+    ]
     truth = TABLE_TENNIS.truth()
     assert [(f["homeScore"], f["awayScore"]) for f in finished] == [
         (truth["homeScore"], truth["awayScore"])

@@ -48,14 +48,18 @@ class Ran:
 
 def fresh_shell(**settings: str) -> dict[str, str]:
     """A user's environment: no sportsfeed, Kafka or registry setting but those given."""
-    kept = {k: v for k, v in os.environ.items()
-            if not k.startswith(("SPORTSFEED_", "KAFKA_", "SCHEMA_REGISTRY"))}  # fmt: skip
+    kept = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SPORTSFEED_", "KAFKA_", "SCHEMA_REGISTRY"))
+    }
     return kept | {"COLUMNS": "80", "TERM": "dumb"} | settings
 
 
 def sportsfeed(*args: str, env: dict[str, str], timeout_s: float = 60) -> Ran:
-    done = subprocess.run([SPORTSFEED, *args], env=env, capture_output=True, text=True,
-                          timeout=timeout_s, check=False)  # fmt: skip
+    done = subprocess.run(
+        [SPORTSFEED, *args], env=env, capture_output=True, text=True, timeout=timeout_s, check=False
+    )
     ran = Ran(done.returncode, done.stdout, done.stderr)
     assert "Traceback" not in ran.out + ran.err, ran.err[-3000:]
     return ran
@@ -78,8 +82,11 @@ def flat(text: str) -> str:
 
 
 def on_stack(stack: Endpoints, **settings: str) -> dict[str, str]:
-    return fresh_shell(KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers,
-                       SCHEMA_REGISTRY_URL=stack.registry_url, **settings)  # fmt: skip
+    return fresh_shell(
+        KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers,
+        SCHEMA_REGISTRY_URL=stack.registry_url,
+        **settings,
+    )
 
 
 def servers_down(**settings: str) -> dict[str, str]:
@@ -90,22 +97,35 @@ def servers_down(**settings: str) -> dict[str, str]:
 # -- bad inputs: each ends in one line naming what to fix, before or without any server --------
 
 BAD_INPUTS = {
-    "feeds": (["produce"], {"SPORTSFEED_FEEDS": "scores"}, 2,
-              ["SPORTSFEED_FEEDS", "scores", "actions, statistics"]),
-    "shard-index-past-count": (["produce"], {"SPORTSFEED_SHARD": "3/2"}, 2,
-                               ["SPORTSFEED_SHARD", "0/2 to 1/2"]),
+    "feeds": (
+        ["produce"],
+        {"SPORTSFEED_FEEDS": "scores"},
+        2,
+        ["SPORTSFEED_FEEDS", "scores", "actions, statistics"],
+    ),
+    "shard-index-past-count": (
+        ["produce"],
+        {"SPORTSFEED_SHARD": "3/2"},
+        2,
+        ["SPORTSFEED_SHARD", "0/2 to 1/2"],
+    ),
     "shard-index-at-count": (["produce"], {"SPORTSFEED_SHARD": "5/3"}, 2, ["SPORTSFEED_SHARD"]),
-    "discovery-sports": (["produce"], {"SPORTSFEED_DISCOVERY_SPORTS": "socer,curling"}, 2,
-                         ["SPORTSFEED_DISCOVERY_SPORTS", "socer, curling"]),
-    "topic-prefix": (["topics"], {"SPORTSFEED_TOPIC_PREFIX": "my topics"}, 2,
-                     ["SPORTSFEED_TOPIC_PREFIX"]),
+    "discovery-sports": (
+        ["produce"],
+        {"SPORTSFEED_DISCOVERY_SPORTS": "socer,curling"},
+        2,
+        ["SPORTSFEED_DISCOVERY_SPORTS", "socer, curling"],
+    ),
+    "topic-prefix": (
+        ["topics"],
+        {"SPORTSFEED_TOPIC_PREFIX": "my topics"},
+        2,
+        ["SPORTSFEED_TOPIC_PREFIX"],
+    ),
     "half-a-cluster": (["topics"], {"SCHEMA_REGISTRY_URL": ""}, 2, ["SCHEMA_REGISTRY_URL"]),
-    "nothing-to-stream": (["produce"], {}, 1,
-                          ["SPORTSFEED_FIXTURES", "SPORTSFEED_DISCOVERY_URL"]),
-    "bad-fixture": (["produce"], {"SPORTSFEED_FIXTURES": "soccer:42"}, 2,
-                    ["SPORTSFEED_FIXTURES"]),
-    "tail-from": (["tail", "fixture-score", "--from", "yesterday"], {}, 2,
-                  ["--from", "yesterday"]),
+    "nothing-to-stream": (["produce"], {}, 1, ["SPORTSFEED_FIXTURES", "SPORTSFEED_DISCOVERY_URL"]),
+    "bad-fixture": (["produce"], {"SPORTSFEED_FIXTURES": "soccer:42"}, 2, ["SPORTSFEED_FIXTURES"]),
+    "tail-from": (["tail", "fixture-score", "--from", "yesterday"], {}, 2, ["--from", "yesterday"]),
     "replay-prefix": (["replay", "--to-prefix", "re play"], {}, 2, ["--to-prefix"]),
     "replay-without-prefix": (["replay"], {}, 2, ["--to-prefix"]),
     "demo-fixtures": (["demo", "--fixtures", "0"], {}, 2, ["--fixtures"]),
@@ -115,26 +135,57 @@ BAD_INPUTS = {
     "simulate-sport": (["simulate", "--sports", "curling"], {}, 1, ["--sports", "curling"]),
     "simulate-multiplier": (["simulate", "--multiplier", "-3"], {}, 2, ["--multiplier", "-3"]),
     "simulate-rate": (["simulate", "--drop-rate", "2"], {}, 2, ["--drop-rate", "between 0 and 1"]),
-    "simulate-host": (["simulate", "--host", "192.0.2.1", "--port", "0"], {}, 1,
-                      ["--host 192.0.2.1", "not an address of this machine"]),
-    "simulate-recorded": (["simulate", "--recorded", "/nonexistent"], {}, 2,
-                          ["--recorded", "/nonexistent"]),
+    "simulate-host": (
+        ["simulate", "--host", "192.0.2.1", "--port", "0"],
+        {},
+        1,
+        ["--host 192.0.2.1", "not an address of this machine"],
+    ),
+    "simulate-recorded": (
+        ["simulate", "--recorded", "/nonexistent"],
+        {},
+        2,
+        ["--recorded", "/nonexistent"],
+    ),
     "demo-seconds": (["demo", "--seconds", "-1"], {}, 2, ["--seconds", "negative"]),
-    "replay-since": (["replay", "--to-prefix", "r.", "--since", "yesterday"], {}, 2,
-                     ["--since", "yesterday", "ISO"]),
+    "replay-since": (
+        ["replay", "--to-prefix", "r.", "--since", "yesterday"],
+        {},
+        2,
+        ["--since", "yesterday", "ISO"],
+    ),
     "no-verb": ([], {}, 2, ["VERB"]),
-    "half-mutual-tls": (["topics"], {"KAFKA_SSL_CERT_FILE": "/etc/hostname"}, 2,
-                        ["KAFKA_SSL_CERT_FILE", "KAFKA_SSL_KEY_FILE"]),
-    "replay-delete-own-prefix": (["replay", "--from-prefix", "r.", "--to-prefix", "sportsfeed.",
-                                  "--delete"], {}, 1, ["--to-prefix sportsfeed.",
-                                                       "SPORTSFEED_TOPIC_PREFIX"]),
-    "replay-delete-and-replace": (["replay", "--to-prefix", "r.", "--delete", "--replace"], {},
-                                  2, ["--replace", "--delete"]),
-    "fixtures-file": (["produce"], {"SPORTSFEED_FIXTURES_FILE": "/nonexistent"}, 2,
-                      ["SPORTSFEED_FIXTURES_FILE", "/nonexistent"]),
-    "archive-export-directory": (["archive", "export", "/proc/nope"], {}, 1,
-                                 ["DIRECTORY", "/proc/nope"]),
-}  # fmt: skip
+    "half-mutual-tls": (
+        ["topics"],
+        {"KAFKA_SSL_CERT_FILE": "/etc/hostname"},
+        2,
+        ["KAFKA_SSL_CERT_FILE", "KAFKA_SSL_KEY_FILE"],
+    ),
+    "replay-delete-own-prefix": (
+        ["replay", "--from-prefix", "r.", "--to-prefix", "sportsfeed.", "--delete"],
+        {},
+        1,
+        ["--to-prefix sportsfeed.", "SPORTSFEED_TOPIC_PREFIX"],
+    ),
+    "replay-delete-and-replace": (
+        ["replay", "--to-prefix", "r.", "--delete", "--replace"],
+        {},
+        2,
+        ["--replace", "--delete"],
+    ),
+    "fixtures-file": (
+        ["produce"],
+        {"SPORTSFEED_FIXTURES_FILE": "/nonexistent"},
+        2,
+        ["SPORTSFEED_FIXTURES_FILE", "/nonexistent"],
+    ),
+    "archive-export-directory": (
+        ["archive", "export", "/proc/nope"],
+        {},
+        1,
+        ["DIRECTORY", "/proc/nope"],
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
@@ -173,16 +224,21 @@ def test_kafka_not_answering_is_named(verb: str, tmp_path: Path) -> None:
 
 
 def test_a_registry_not_answering_is_named(stack: Endpoints) -> None:
-    env = fresh_shell(KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers,
-                      SCHEMA_REGISTRY_URL=f"http://{NOBODY}")  # fmt: skip
+    env = fresh_shell(
+        KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers, SCHEMA_REGISTRY_URL=f"http://{NOBODY}"
+    )
     assert_refused(sportsfeed("schemas", "check", env=env), 1, "SCHEMA_REGISTRY_URL", NOBODY)
 
 
 def test_a_registry_url_without_its_confluent_path_says_so(stack: Endpoints) -> None:
     root = stack.registry_url.removesuffix("/apis/ccompat/v7")
-    env = fresh_shell(KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers, SCHEMA_REGISTRY_URL=root,
-                      SPORTSFEED_TOPIC_PREFIX=_prefix(), SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}",
-                      SPORTSFEED_METRICS_PORT="0")  # fmt: skip
+    env = fresh_shell(
+        KAFKA_BOOTSTRAP_SERVERS=stack.bootstrap_servers,
+        SCHEMA_REGISTRY_URL=root,
+        SPORTSFEED_TOPIC_PREFIX=_prefix(),
+        SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}",
+        SPORTSFEED_METRICS_PORT="0",
+    )
     for verb in ("schemas check", "produce"):
         ran = sportsfeed(*verb.split(), env=env)
         assert_refused(ran, 1, "SCHEMA_REGISTRY_URL", "/apis/ccompat/v7")
@@ -199,15 +255,20 @@ def taken_port() -> Iterator[int]:
 @pytest.mark.parametrize("verb", ["produce", "process"])
 def test_a_taken_metrics_port_is_named(verb: str, taken_port: int, stack: Endpoints) -> None:
     port = str(taken_port)
-    env = on_stack(stack, SPORTSFEED_TOPIC_PREFIX=_prefix(), SPORTSFEED_METRICS_PORT=port,
-                   SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}")  # fmt: skip
+    env = on_stack(
+        stack,
+        SPORTSFEED_TOPIC_PREFIX=_prefix(),
+        SPORTSFEED_METRICS_PORT=port,
+        SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}",
+    )
     assert_refused(sportsfeed(verb, env=env), 1, "SPORTSFEED_METRICS_PORT", str(taken_port))
 
 
 @pytest.mark.parametrize("verb", ["produce", "process"])
 def test_a_bad_metrics_host_is_named_as_the_host(verb: str) -> None:
-    env = servers_down(SPORTSFEED_METRICS_HOST="nosuch.invalid",
-                       SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}")  # fmt: skip
+    env = servers_down(
+        SPORTSFEED_METRICS_HOST="nosuch.invalid", SPORTSFEED_FIXTURES=f"soccer:{FIXTURE}"
+    )
     ran = sportsfeed(verb, env=env)
     assert_refused(ran, 1, "SPORTSFEED_METRICS_HOST=nosuch.invalid")
     assert "METRICS_PORT" not in ran.said, ran.said
@@ -240,8 +301,21 @@ def test_reading_verbs_name_a_missing_topic(stack: Endpoints) -> None:
 
 
 def test_every_verb_has_help() -> None:
-    verbs = ["demo", "stack", "simulate", "produce", "topics", "process", "replay", "schemas",
-             "tail", "scoreboard", "archive", "archive export", "archive import"]  # fmt: skip
+    verbs = [
+        "demo",
+        "stack",
+        "simulate",
+        "produce",
+        "topics",
+        "process",
+        "replay",
+        "schemas",
+        "tail",
+        "scoreboard",
+        "archive",
+        "archive export",
+        "archive import",
+    ]
     for verb in verbs:
         ran = sportsfeed(*verb.split(), "--help", env=fresh_shell())
         assert ran.code == 0, ran.err
@@ -271,32 +345,63 @@ def pipeline(stack: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Pipe
     has finished; what each fixture really was comes from the simulator's --truth file."""
     folder = tmp_path_factory.mktemp("commands")
     prefix, port = _prefix(), free_port()
-    env = on_stack(stack, SPORTSFEED_TOPIC_PREFIX=prefix, SPORTSFEED_PARTITIONS="2",
-                   SPORTSFEED_DATA_DIR=str(folder / "data"))  # fmt: skip
+    env = on_stack(
+        stack,
+        SPORTSFEED_TOPIC_PREFIX=prefix,
+        SPORTSFEED_PARTITIONS="2",
+        SPORTSFEED_DATA_DIR=str(folder / "data"),
+    )
     topics = sportsfeed("topics", env=env)
     assert topics.code == 0, topics.err
     assert f"{prefix}fixture-score: 2 partitions" in topics.out
     truth_file = folder / "truth.json"
     simulate = subprocess.Popen(
-        [SPORTSFEED, "simulate", "--port", str(port), "--fixtures", "3", "--seed", "7",
-         "--sports", "soccer,snooker,volleyball", "--truth", str(truth_file)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            SPORTSFEED,
+            "simulate",
+            "--port",
+            str(port),
+            "--fixtures",
+            "3",
+            "--seed",
+            "7",
+            "--sports",
+            "soccer,snooker,volleyball",
+            "--truth",
+            str(truth_file),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         listing = _listing(simulate)
         fixtures = ",".join(f"{sport}:{fixture_id}" for sport, fixture_id in listing)
-        produce = sportsfeed("produce", timeout_s=120, env=env | {
-            "SPORTSFEED_FEED_URL": f"ws://127.0.0.1:{port}", "SPORTSFEED_FIXTURES": fixtures,
-            "SPORTSFEED_SPEED": "fast", "SPORTSFEED_METRICS_PORT": "0"})  # fmt: skip
+        produce = sportsfeed(
+            "produce",
+            timeout_s=120,
+            env=env
+            | {
+                "SPORTSFEED_FEED_URL": f"ws://127.0.0.1:{port}",
+                "SPORTSFEED_FIXTURES": fixtures,
+                "SPORTSFEED_SPEED": "fast",
+                "SPORTSFEED_METRICS_PORT": "0",
+            },
+        )
         assert produce.code == 0, produce.err[-3000:]
         assert "every stream has finished" in produce.err
     finally:
         simulate.send_signal(signal.SIGINT)
         simulate.communicate(timeout=30)
     truth = {str(t["fixtureId"]): t for t in json.loads(truth_file.read_text())}
-    worker = subprocess.Popen([SPORTSFEED, "process"], env=env | {
-        "SPORTSFEED_METRICS_PORT": str(free_port())},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    worker = subprocess.Popen(
+        [SPORTSFEED, "process"],
+        env=env | {"SPORTSFEED_METRICS_PORT": str(free_port())},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for_finished(env, prefix, set(truth), worker)
     finally:
@@ -359,8 +464,9 @@ def test_tail_prints_json_lines(pipeline: Pipeline) -> None:
     records = [json.loads(line) for line in ran.out.splitlines()]
     assert len(records) == 3
     assert {r["key"] for r in records} <= set(pipeline.truth)
-    since = sportsfeed("tail", "fixture-score", "--from", "2020-01-01", "--limit", "1",
-                       env=pipeline.env)  # fmt: skip
+    since = sportsfeed(
+        "tail", "fixture-score", "--from", "2020-01-01", "--limit", "1", env=pipeline.env
+    )
     assert since.code == 0, since.err
     assert len(since.out.splitlines()) == 1
 
@@ -393,8 +499,9 @@ def test_replay_refuses_a_used_prefix_replaces_and_deletes_it(pipeline: Pipeline
     assert (first.code, first.err) == (0, ""), first.err[-3000:]  # its progress, no INFO lines
     again = sportsfeed("replay", "--to-prefix", target, env=pipeline.env, timeout_s=60)
     assert_refused(again, 1, f"--to-prefix {target}", "already holds", "--replace")
-    replaced = sportsfeed("replay", "--to-prefix", target, "--replace", env=pipeline.env,
-                          timeout_s=180)  # fmt: skip
+    replaced = sportsfeed(
+        "replay", "--to-prefix", target, "--replace", env=pipeline.env, timeout_s=180
+    )
     assert replaced.code == 0, replaced.err[-3000:]
     rebuilt = pipeline.env | {"SPORTSFEED_TOPIC_PREFIX": target}
     finished = sportsfeed("tail", "fixture-finished", env=rebuilt).out.splitlines()
@@ -416,12 +523,20 @@ def test_a_registry_not_answering_is_named_by_its_variable(pipeline: Pipeline) -
 
 
 def test_replay_of_a_selection_prints_only_its_own_lines(pipeline: Pipeline) -> None:
-    ran = sportsfeed("replay", "--to-prefix", _prefix(), "--fixture", "nosuchfixture",
-                     env=pipeline.env, timeout_s=60)  # fmt: skip
+    ran = sportsfeed(
+        "replay",
+        "--to-prefix",
+        _prefix(),
+        "--fixture",
+        "nosuchfixture",
+        env=pipeline.env,
+        timeout_s=60,
+    )
     assert_refused(ran, 1, "--fixture", "no raw frames")
     chosen = sorted(pipeline.truth)[0]
-    ran = sportsfeed("replay", "--to-prefix", _prefix(), "--fixture", chosen,
-                     env=pipeline.env, timeout_s=180)  # fmt: skip
+    ran = sportsfeed(
+        "replay", "--to-prefix", _prefix(), "--fixture", chosen, env=pipeline.env, timeout_s=180
+    )
     # its new topics' partitions have no leader for a moment: the client's retry warnings
     assert (ran.code, ran.err) == (0, ""), ran.err[-3000:]
 
@@ -437,13 +552,28 @@ def test_demo_writes_its_fixtures_under_its_prefix(pipeline: Pipeline) -> None:
     """Beside a running worker of another prefix that keeps its state in the same directory
     (each worker's RocksDB is locked while open: one directory for both starved the demo's)."""
     prefix = _prefix()
-    worker = subprocess.Popen([SPORTSFEED, "process"], env=pipeline.env | {
-        "SPORTSFEED_METRICS_PORT": str(free_port())},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    worker = subprocess.Popen(
+        [SPORTSFEED, "process"],
+        env=pipeline.env | {"SPORTSFEED_METRICS_PORT": str(free_port())},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         time.sleep(5)  # its tables opened
-        ran = sportsfeed("demo", "--seconds", "25", "--fixtures", "3", "--multiplier", "120",
-                         "--prefix", prefix, env=pipeline.env, timeout_s=120)  # fmt: skip
+        ran = sportsfeed(
+            "demo",
+            "--seconds",
+            "25",
+            "--fixtures",
+            "3",
+            "--multiplier",
+            "120",
+            "--prefix",
+            prefix,
+            env=pipeline.env,
+            timeout_s=120,
+        )
     finally:
         worker.send_signal(signal.SIGTERM)
         _, err = worker.communicate(timeout=60)
@@ -457,10 +587,19 @@ def test_demo_on_your_servers_keeps_off_your_topics_and_fails_when_its_worker_di
     stack: Endpoints, tmp_path: Path
 ) -> None:
     production = _prefix()
-    env = on_stack(stack, SPORTSFEED_PARTITIONS="2", SPORTSFEED_TOPIC_PREFIX=production,
-                   SPORTSFEED_DATA_DIR=str(tmp_path))  # fmt: skip
-    demo = subprocess.Popen([SPORTSFEED, "demo", "--fixtures", "2"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    env = on_stack(
+        stack,
+        SPORTSFEED_PARTITIONS="2",
+        SPORTSFEED_TOPIC_PREFIX=production,
+        SPORTSFEED_DATA_DIR=str(tmp_path),
+    )
+    demo = subprocess.Popen(
+        [SPORTSFEED, "demo", "--fixtures", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         worker = _child_worker(demo.pid, timeout_s=60)
         time.sleep(3)

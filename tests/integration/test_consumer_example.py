@@ -22,18 +22,35 @@ FIXTURE = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"
 
 def _market(state: str, valid_for_s: float, *reasons: str) -> dict[str, Any]:
     now = time.time_ns() // 1000
-    return {"fixtureId": FIXTURE, "state": state, "reasons": list(reasons),
-            "validUntil": now + int(valid_for_s * 1e6), "decidedAt": now, "producerId": "p",
-            "livenessAt": now, "source": None}  # fmt: skip
+    return {
+        "fixtureId": FIXTURE,
+        "state": state,
+        "reasons": list(reasons),
+        "validUntil": now + int(valid_for_s * 1e6),
+        "decidedAt": now,
+        "producerId": "p",
+        "livenessAt": now,
+        "source": None,
+    }
 
 
 def _score(home: int, away: int, sequence: int) -> dict[str, Any]:
     team = {"id": None, "name": None}
-    return {"fixtureId": FIXTURE, "sport": "SOCCER", "homeTeam": team, "awayTeam": team,
-            "homeScore": home, "awayScore": away, "periods": [], "currentPeriod": 1,
-            "status": "Live", "clock": "10:00", "clockRunning": True, "finished": False,
-            "source": {"feed": "ACTIONS", "sequence": sequence, "position": sequence,
-                       "timestamp": 1}}  # fmt: skip
+    return {
+        "fixtureId": FIXTURE,
+        "sport": "SOCCER",
+        "homeTeam": team,
+        "awayTeam": team,
+        "homeScore": home,
+        "awayScore": away,
+        "periods": [],
+        "currentPeriod": 1,
+        "status": "Live",
+        "clock": "10:00",
+        "clockRunning": True,
+        "finished": False,
+        "source": {"feed": "ACTIONS", "sequence": sequence, "position": sequence, "timestamp": 1},
+    }
 
 
 async def test_example_suspends_opens_drops_repeats_and_suspends_on_an_expired_lease(
@@ -65,9 +82,14 @@ async def test_example_suspends_opens_drops_repeats_and_suspends_on_an_expired_l
         "SPORTSFEED_TOPIC_PREFIX": prefix,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(EXAMPLE), "--seconds", "18", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        str(EXAMPLE),
+        "--seconds",
+        "18",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     output, errors = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, errors.decode()[-3000:]
     lines = output.decode().splitlines()

@@ -56,20 +56,37 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
     assert {f.sport for f in fixtures.values()} == set(Sport)
     rng = Random(101)
     for n, fixture in enumerate(fixtures.values()):
-        connection_fault = [FaultPlan(drop_rate=0.02), FaultPlan(silence_after=30),
-                            FaultPlan(drop_after=50), FaultPlan()][n % 4]  # fmt: skip
-        fixture.set_faults(FaultPlan(duplicate_rate=0.03, malformed_rate=0.01,
-                                     drop_rate=connection_fault.drop_rate,
-                                     drop_after=connection_fault.drop_after,
-                                     silence_after=connection_fault.silence_after,
-                                     faulty_connections=3))  # fmt: skip
+        connection_fault = [
+            FaultPlan(drop_rate=0.02),
+            FaultPlan(silence_after=30),
+            FaultPlan(drop_after=50),
+            FaultPlan(),
+        ][n % 4]
+        fixture.set_faults(
+            FaultPlan(
+                duplicate_rate=0.03,
+                malformed_rate=0.01,
+                drop_rate=connection_fault.drop_rate,
+                drop_after=connection_fault.drop_after,
+                silence_after=connection_fault.silence_after,
+                faulty_connections=3,
+            )
+        )
     longest = max(f.stream(feed).frames[-1].at for f in fixtures.values() for feed in Feed)
     async with running_simulator(fixtures, multiplier=longest / MATCH_S) as simulator:
-        env = environment(own, prefix, simulator, SPORTSFEED_DATA_DIR=str(tmp_path / "data"),
-                          SPORTSFEED_METRICS_PORT="0")  # fmt: skip
+        env = environment(
+            own,
+            prefix,
+            simulator,
+            SPORTSFEED_DATA_DIR=str(tmp_path / "data"),
+            SPORTSFEED_METRICS_PORT="0",
+        )
         if discovery:
-            env |= {"SPORTSFEED_FIXTURES": "", "SPORTSFEED_DISCOVERY_INTERVAL_S": "1",
-                    "SPORTSFEED_DISCOVERY_URL": f"http://127.0.0.1:{simulator.port}"}  # fmt: skip
+            env |= {
+                "SPORTSFEED_FIXTURES": "",
+                "SPORTSFEED_DISCOVERY_INTERVAL_S": "1",
+                "SPORTSFEED_DISCOVERY_URL": f"http://127.0.0.1:{simulator.port}",
+            }
         producer = Supervisor("produce", env, tmp_path / "producer.log")
         worker = Supervisor("process", env, tmp_path / "worker.log")
         running = [asyncio.create_task(s.run()) for s in (producer, worker)]
@@ -81,8 +98,9 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
             else:
                 await asyncio.wait_for(producer.done.wait(), 300)  # every stream finished
             raw_topics = [topics.raw(feed) for feed in Feed]
-            consumed = await wait_until_consumed(own, topics.processor_group, raw_topics, 240,
-                                                 ALIVE)  # fmt: skip
+            consumed = await wait_until_consumed(
+                own, topics.processor_group, raw_topics, 240, ALIVE
+            )
         finally:
             await worker.stop()
             for task in running:
@@ -107,8 +125,9 @@ async def test_the_pipeline_keeps_its_promises_under_faults(
     await _assert_dead_letters(own, topics, fixtures)
 
 
-async def _assert_dead_letters(own: Endpoints, topics: Topics,
-                               fixtures: dict[str, SimFixture]) -> None:  # fmt: skip
+async def _assert_dead_letters(
+    own: Endpoints, topics: Topics, fixtures: dict[str, SimFixture]
+) -> None:
     """Every malformed frame dead-lettered, each of its raw records under its own reference.
 
     The worker reads the raw topics as written, a killed producer's aborted transaction
@@ -125,8 +144,9 @@ async def _assert_dead_letters(own: Endpoints, topics: Topics,
     for record in await read_topic(own, topics.rejected):
         headers = dict(record.headers)
         dead.add((record.key.decode(), headers["feed"].decode(), int(headers["position"])))
-        references[headers["source-topic"], headers["source-partition"],
-                   headers["source-offset"]] += 1  # fmt: skip
+        references[
+            headers["source-topic"], headers["source-partition"], headers["source-offset"]
+        ] += 1
     assert dead == malformed
     # At least once: a dead letter written again after a worker's crash has the same reference
     # (source-topic/partition/offset); one raw record is one reference.
@@ -139,14 +159,16 @@ async def _assert_dead_letters(own: Endpoints, topics: Topics,
                 feed.value,
                 int(dict(record.headers)["position"]),
             ) in malformed:
-                records.add((topic.encode(), str(record.partition).encode(),
-                             str(record.offset).encode()))  # fmt: skip
+                records.add(
+                    (topic.encode(), str(record.partition).encode(), str(record.offset).encode())
+                )
     assert set(references) == records
     assert sum(references.values()) >= len(malformed)
 
 
-async def _every_frame_published(own: Endpoints, topics: Topics,
-                                 fixtures: dict[str, SimFixture]) -> None:  # fmt: skip
+async def _every_frame_published(
+    own: Endpoints, topics: Topics, fixtures: dict[str, SimFixture]
+) -> None:
     """Until the raw topics hold exactly the vendor's frames (a test of its own comes after)."""
     while True:
         try:

@@ -69,17 +69,23 @@ def _security(
 
 def _endpoints(stack: Endpoints, security: dict[str, str]) -> Endpoints:
     settings = settings_from(security | {"SCHEMA_REGISTRY_URL": stack.registry_url})
-    return Endpoints(security["KAFKA_BOOTSTRAP_SERVERS"], stack.registry_url,
-                     security=settings.kafka_security)  # fmt: skip
+    return Endpoints(
+        security["KAFKA_BOOTSTRAP_SERVERS"], stack.registry_url, security=settings.kafka_security
+    )
 
 
 async def _run(verb: str, env: dict[str, str], log: Path) -> int:
     """`sportsfeed VERB` with `env`, its output in `log` (a file: DEBUG output fills pipes)."""
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sportsfeed", verb, env={**os.environ, **env},
-            stdout=output, stderr=output,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "sportsfeed",
+            verb,
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=output,
+        )
         return await asyncio.wait_for(process.wait(), 120)
 
 
@@ -93,9 +99,18 @@ async def test_the_pipeline_runs_over_sasl_ssl_with_scram(
     assert {f.sport for f in fixtures.values()} == set(Sport)
     logs = {verb: tmp_path / f"{verb}.log" for verb in ("produce", "process")}
     async with running_simulator(fixtures) as simulator:
-        env = environment(own, prefix, simulator, SPORTSFEED_SPEED="fast",
-                          SPORTSFEED_DATA_DIR=str(tmp_path), SPORTSFEED_LOG_LEVEL="DEBUG",
-                          SPORTSFEED_METRICS_PORT=str(free_port())) | security  # fmt: skip
+        env = (
+            environment(
+                own,
+                prefix,
+                simulator,
+                SPORTSFEED_SPEED="fast",
+                SPORTSFEED_DATA_DIR=str(tmp_path),
+                SPORTSFEED_LOG_LEVEL="DEBUG",
+                SPORTSFEED_METRICS_PORT=str(free_port()),
+            )
+            | security
+        )
         with logs["process"].open("wb") as output:
             worker = spawn_worker(own, output, **env)
         code = await _run("produce", env | {"SPORTSFEED_METRICS_PORT": "0"}, logs["produce"])
@@ -125,10 +140,16 @@ async def test_every_mechanism_logs_in(
     security = _security(*secured, mechanism)
     prefix = f"m{uuid.uuid4().hex[:8]}."
     log = tmp_path / "topics.log"
-    code = await _run("topics", security | {
-        "SCHEMA_REGISTRY_URL": stack.registry_url, "SPORTSFEED_TOPIC_PREFIX": prefix,
-        "SPORTSFEED_PARTITIONS": str(PARTITIONS),
-    }, log)  # fmt: skip
+    code = await _run(
+        "topics",
+        security
+        | {
+            "SCHEMA_REGISTRY_URL": stack.registry_url,
+            "SPORTSFEED_TOPIC_PREFIX": prefix,
+            "SPORTSFEED_PARTITIONS": str(PARTITIONS),
+        },
+        log,
+    )
     assert code == 0, log.read_text()
     admin = AIOKafkaAdminClient(**_endpoints(stack, security).kafka())
     await admin.start()
@@ -143,13 +164,12 @@ async def test_every_mechanism_logs_in(
     ("change", "named"),
     [
         ({"KAFKA_SASL_PASSWORD": "not-the-password"}, "KAFKA_SASL_PASSWORD"),
-        ({"KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_SASL_USERNAME": "nobody"},
-         "KAFKA_SASL_USERNAME"),
+        ({"KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_SASL_USERNAME": "nobody"}, "KAFKA_SASL_USERNAME"),
         ({"KAFKA_SSL_CA_FILE": ""}, "KAFKA_SSL_CA_FILE"),
         ({"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"}, "KAFKA_SECURITY_PROTOCOL"),
     ],
     ids=["wrong-password", "unknown-user", "untrusted-certificate", "plaintext-to-tls"],
-)  # fmt: skip
+)
 async def test_a_refused_connection_names_the_settings_to_check(
     stack: Endpoints,
     secured: tuple[int, ServerCertificate],
@@ -159,8 +179,9 @@ async def test_a_refused_connection_names_the_settings_to_check(
 ) -> None:
     env = _security(*secured, "SCRAM-SHA-512") | change
     env = {name: value for name, value in env.items() if value}
-    code = await _run("topics", env | {"SCHEMA_REGISTRY_URL": stack.registry_url},
-                      tmp_path / "topics.log")  # fmt: skip
+    code = await _run(
+        "topics", env | {"SCHEMA_REGISTRY_URL": stack.registry_url}, tmp_path / "topics.log"
+    )
     output = (tmp_path / "topics.log").read_text()
     assert code == 1, output
     (message,) = [line for line in output.splitlines() if line.startswith("sportsfeed: ")]

@@ -54,13 +54,17 @@ class Seen:
     def open_by_the_rule(self, key: str) -> bool:
         """The consumer's rule: the latest record says OPEN and its lease has not passed."""
         record = self.latest().get(key)
-        return record is not None and record["state"] == "OPEN" and (
-            micros(record["validUntil"]) > time.time_ns() // 1000
-        )  # fmt: skip
+        return (
+            record is not None
+            and record["state"] == "OPEN"
+            and (micros(record["validUntil"]) > time.time_ns() // 1000)
+        )
 
     def first_after(self, since: float, key: str, wanted: Callable[[Record], bool]) -> float | None:
-        return next((at - since for at, k, r in self.records
-                     if at >= since and k == key and wanted(r)), None)  # fmt: skip
+        return next(
+            (at - since for at, k, r in self.records if at >= since and k == key and wanted(r)),
+            None,
+        )
 
 
 @contextlib.asynccontextmanager
@@ -73,8 +77,11 @@ async def watching(stack: Endpoints, topics: Topics) -> AsyncIterator[Seen]:
         while True:
             batch = await consumer.getmany(timeout_ms=100)
             at = time.monotonic()
-            seen.records += [(at, m.key.decode(), registry.read(m.value, schema))
-                             for messages in batch.values() for m in messages]  # fmt: skip
+            seen.records += [
+                (at, m.key.decode(), registry.read(m.value, schema))
+                for messages in batch.values()
+                for m in messages
+            ]
 
     task = asyncio.create_task(follow())
     try:
@@ -95,8 +102,11 @@ async def until(condition: Callable[[], bool], timeout_s: float, what: str, log:
 
 
 def _fixtures(kickoff_delay_s: float = 0.0) -> dict[str, SimFixture]:
-    chosen = [generated(Sport.SOCCER, 0, kickoff_delay_s), generated(Sport.VOLLEYBALL, 3),
-              generated(Sport.TABLE_TENNIS, 4)]  # fmt: skip
+    chosen = [
+        generated(Sport.SOCCER, 0, kickoff_delay_s),
+        generated(Sport.VOLLEYBALL, 3),
+        generated(Sport.TABLE_TENNIS, 4),
+    ]
     return {fixture.fixture_id: fixture for fixture in chosen}
 
 
@@ -143,8 +153,9 @@ async def running(
         running_simulator(fixtures, multiplier=multiplier) as simulator,
         watching(stack, topics) as seen,
     ):
-        env = environment(stack, prefix, simulator, SPORTSFEED_DATA_DIR=str(data),
-                          SPORTSFEED_LEASE_S=str(LEASE_S))  # fmt: skip
+        env = environment(
+            stack, prefix, simulator, SPORTSFEED_DATA_DIR=str(data), SPORTSFEED_LEASE_S=str(LEASE_S)
+        )
         run = Pipeline(env, seen, sorted(fixtures))
         try:
             await run.start()
@@ -166,9 +177,15 @@ async def scoreboard_once_while_live(run: Pipeline) -> None:
     """`scoreboard --once` on a live pipeline, whose records are renewed every second, prints
     every fixture OPEN and ends (it used to wait for a quiet second that never came)."""
     board = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", "scoreboard", "--once", env={**os.environ, **run.env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "sportsfeed",
+        "scoreboard",
+        "--once",
+        env={**os.environ, **run.env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         shown = (await asyncio.wait_for(board.communicate(), 60))[0].decode()
     finally:
@@ -182,8 +199,12 @@ async def scoreboard_once_while_live(run: Pipeline) -> None:
 async def producer_killed(run: Pipeline) -> None:
     """kill -9: each fixture SUSPENDED(PRODUCER_SILENT) within lease + 1 s; OPEN after a restart."""
     killed = await run.kill(run.producer)
-    await until(lambda: all(run.seen.first_after(killed, k, silent) is not None for k in run.keys),
-                LEASE_S + 5, "PRODUCER_SILENT after kill -9", run.logs)  # fmt: skip
+    await until(
+        lambda: all(run.seen.first_after(killed, k, silent) is not None for k in run.keys),
+        LEASE_S + 5,
+        "PRODUCER_SILENT after kill -9",
+        run.logs,
+    )
     delays = [run.seen.first_after(killed, key, silent) or 0.0 for key in run.keys]
     assert max(delays) < LEASE_S + 1, delays
     run.producer = await spawn("produce", run.env)
@@ -193,8 +214,12 @@ async def producer_killed(run: Pipeline) -> None:
 async def worker_killed(run: Pipeline) -> None:
     """kill -9 of the processors: the consumer's rule suspends every fixture within the lease."""
     await run.kill(run.worker)
-    await until(lambda: not any(run.seen.open_by_the_rule(k) for k in run.keys), LEASE_S + 1,
-                "the consumer's rule suspending after the worker's kill", run.logs)  # fmt: skip
+    await until(
+        lambda: not any(run.seen.open_by_the_rule(k) for k in run.keys),
+        LEASE_S + 1,
+        "the consumer's rule suspending after the worker's kill",
+        run.logs,
+    )
     run.worker = await spawn("process", run.env)
     await until(run.every_open, 60, "every fixture OPEN after the worker's restart", run.logs)
 
@@ -207,8 +232,12 @@ async def producer_stopped(run: Pipeline, stack: Endpoints, topics: Topics) -> N
     for key in run.keys:
         assert {f["state"] for f in last[key]["feeds"]} == {"DOWN"}, last[key]
         assert last[key]["validUntil"] == last[key]["emittedAt"]
-    await until(lambda: all(silent(run.seen.latest()[k]) for k in run.keys), 2,
-                "SUSPENDED after the clean stop", run.logs)  # fmt: skip
+    await until(
+        lambda: all(silent(run.seen.latest()[k]) for k in run.keys),
+        2,
+        "SUSPENDED after the clean stop",
+        run.logs,
+    )
     run.producer = await spawn("produce", run.env)
 
 
@@ -230,8 +259,11 @@ async def test_market_state_through_producer_kill_worker_kill_clean_stop_and_a_p
         await producer_stopped(run, stack, topics)
 
         def reopened() -> bool:  # the penalty decided, OPEN again
-            return any(r["state"] == "OPEN" and sequence(r) >= decided
-                       for _, k, r in run.seen.records if k == soccer.fixture_id)  # fmt: skip
+            return any(
+                r["state"] == "OPEN" and sequence(r) >= decided
+                for _, k, r in run.seen.records
+                if k == soccer.fixture_id
+            )
 
         await until(reopened, 90, "OPEN after the penalty's decision", run.logs)
     records = [r for _, key, r in run.seen.records if key == soccer.fixture_id]
@@ -250,8 +282,10 @@ async def test_a_broker_outage_suspends_by_the_lease_and_reopens_after(
     own = Endpoints(private_broker.bootstrap_servers, stack.registry_url, private_broker.server_log)
     fixtures = _fixtures()
     multiplier = 20.0
-    assert min(f.stream(feed).frames[-1].at / multiplier
-               for f in fixtures.values() for feed in Feed) > 150  # fmt: skip
+    assert (
+        min(f.stream(feed).frames[-1].at / multiplier for f in fixtures.values() for feed in Feed)
+        > 150
+    )
     async with running(own, fixtures, multiplier, tmp_path) as (run, _):
         await asyncio.to_thread(private_broker.stop)
         stopped = time.monotonic()

@@ -50,9 +50,14 @@ def _faulty_catalogue() -> dict[str, SimFixture]:
     fixtures = generate_catalogue(FIXTURES, seed=61)
     assert {f.sport for f in fixtures.values()} == set(Sport)
     for n, fixture in enumerate(fixtures.values()):
-        fixture.set_faults(FaultPlan(duplicate_rate=0.03, malformed_rate=0.01,
-                                     drop_after=30 if n % 4 == 0 else None,
-                                     faulty_connections=2))  # fmt: skip
+        fixture.set_faults(
+            FaultPlan(
+                duplicate_rate=0.03,
+                malformed_rate=0.01,
+                drop_after=30 if n % 4 == 0 else None,
+                faulty_connections=2,
+            )
+        )
     return fixtures
 
 
@@ -64,8 +69,11 @@ async def _pages(port: int) -> dict[str, httpx.Response]:
 
 def _metric(text: str, name: str) -> float:
     """The sum of a metric's samples in Prometheus text (0 if absent)."""
-    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-              if line.startswith((name + "{", name + " "))]  # fmt: skip
+    values = [
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith((name + "{", name + " "))
+    ]
     return sum(values)
 
 
@@ -90,10 +98,11 @@ def _assert_metrics_count_what_was_sent(
     assert 0 < latency_s <= (sent - malformed) * span_s, (latency_s, span_s)
     # RocksDB's own accounting, one reading per table partition (all held by this one worker);
     # an empty write buffer counts 2,048 bytes, and the fixtures' states were written.
-    memtables = {line.split('partition="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
-                 for line in text.splitlines()
-                 if line.startswith("sportsfeed_processor_rocksdb_bytes{")
-                 and 'kind="memtables"' in line}  # fmt: skip
+    memtables = {
+        line.split('partition="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("sportsfeed_processor_rocksdb_bytes{") and 'kind="memtables"' in line
+    }
     assert set(memtables) == {str(p) for p in range(PARTITIONS)}
     assert sum(memtables.values()) > PARTITIONS * 2048, memtables
 
@@ -118,9 +127,15 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
     truth = {fixture_id: fixture.truth() for fixture_id, fixture in fixtures.items()}
     started = time.monotonic()
     async with running_simulator(fixtures) as simulator:
-        env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
-                          SPORTSFEED_DATA_DIR=str(tmp_path), SPORTSFEED_STORE="rocksdict",
-                          SPORTSFEED_METRICS_PORT=str(free_port()))  # fmt: skip
+        env = environment(
+            stack,
+            prefix,
+            simulator,
+            SPORTSFEED_SPEED="fast",
+            SPORTSFEED_DATA_DIR=str(tmp_path),
+            SPORTSFEED_STORE="rocksdict",
+            SPORTSFEED_METRICS_PORT=str(free_port()),
+        )
         worker = await spawn("process", env)
         producer = Producer(settings_from(env | {"SPORTSFEED_METRICS_PORT": "0"}), stack, Metrics())
         await producer.run()
@@ -139,8 +154,9 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
         expected = truth[key]
         assert str(event["fixtureId"]) == key
         assert (event["homeScore"], event["awayScore"]) == (
-            expected["homeScore"], expected["awayScore"],
-        )  # fmt: skip
+            expected["homeScore"],
+            expected["awayScore"],
+        )
         assert [[p["homePoints"], p["awayPoints"]] for p in event["periods"]] == (
             expected["periodScores"]
         )
@@ -151,8 +167,10 @@ async def test_every_fixture_ends_as_the_simulator_says(stack: Endpoints, tmp_pa
         last_score[key] = record
     for key, record in last_score.items():
         assert (record["homeScore"], record["awayScore"], record["finished"]) == (
-            truth[key]["homeScore"], truth[key]["awayScore"], True,
-        )  # fmt: skip
+            truth[key]["homeScore"],
+            truth[key]["awayScore"],
+            True,
+        )
 
     summed: dict[str, Counter[tuple[str, int, int, int | None]]] = {}
     for key, delta in await read_avro(stack, topics.period_delta, PERIOD_DELTA):
@@ -228,18 +246,23 @@ async def test_killed_workers_resume_from_changelog_and_disk_without_loss(
     prefix, topics = await fresh_topics(stack)
     fixtures = generate_catalogue(30, seed=62)
     async with running_simulator(fixtures) as simulator:
-        env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
-                          SPORTSFEED_METRICS_PORT="0")  # fmt: skip
+        env = environment(
+            stack, prefix, simulator, SPORTSFEED_SPEED="fast", SPORTSFEED_METRICS_PORT="0"
+        )
         await Producer(settings_from(env), stack, Metrics()).run()
     expected = await _expected_by_pure_core(stack, topics, fixtures)
     total = len(expected[FIXTURE_SCORE])
     # Killed at a third, then at two thirds on a fresh disk (state from the changelog only),
     # then the first disk again (RocksDB reopened after a crash, behind the changelog).
     for data_dir, share in (("a", 1 / 3), ("b", 2 / 3)):
-        worker = await spawn("process", env | {
-            "SPORTSFEED_DATA_DIR": str(tmp_path / data_dir),
-            "SPORTSFEED_METRICS_PORT": str(free_port()),
-        })  # fmt: skip
+        worker = await spawn(
+            "process",
+            env
+            | {
+                "SPORTSFEED_DATA_DIR": str(tmp_path / data_dir),
+                "SPORTSFEED_METRICS_PORT": str(free_port()),
+            },
+        )
         await wait_for_records(stack, topics.fixture_score, int(total * share), 120, worker)
         assert worker.returncode is None, await stop(worker, 10)
         worker.kill()
@@ -263,20 +286,30 @@ async def test_killed_workers_resume_from_changelog_and_disk_without_loss(
     finished = await read_avro(stack, topics.fixture_finished, FIXTURE_FINISHED)
     for key, event in finished:
         assert (event["homeScore"], event["awayScore"]) == (
-            fixtures[key].truth()["homeScore"], fixtures[key].truth()["awayScore"],
-        )  # fmt: skip
+            fixtures[key].truth()["homeScore"],
+            fixtures[key].truth()["awayScore"],
+        )
 
 
 async def test_a_worker_refuses_a_partition_count_mismatch(stack: Endpoints) -> None:
     prefix, _ = await fresh_topics(stack)  # created with 3 partitions
-    env = {"KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-           "SCHEMA_REGISTRY_URL": stack.registry_url, "SPORTSFEED_TOPIC_PREFIX": prefix,
-           "SPORTSFEED_PARTITIONS": "4", "SPORTSFEED_METRICS_PORT": str(free_port())}  # fmt: skip
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+        "SCHEMA_REGISTRY_URL": stack.registry_url,
+        "SPORTSFEED_TOPIC_PREFIX": prefix,
+        "SPORTSFEED_PARTITIONS": "4",
+        "SPORTSFEED_METRICS_PORT": str(free_port()),
+    }
     for verb in ("process", "topics"):
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sportsfeed", verb, env={**os.environ, **env},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "sportsfeed",
+            verb,
+            env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()
         assert process.returncode == 1, output[-2000:]
         assert "SPORTSFEED_PARTITIONS is 4" in output

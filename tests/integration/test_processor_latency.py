@@ -51,11 +51,13 @@ def _actions_frame(fixture_id: str, sequence: int) -> bytes:
     return orjson.dumps(body)
 
 
-async def _send(producer: AIOKafkaProducer, topics: Topics, fixture_id: str, position: int,
-                value: bytes) -> None:  # fmt: skip
+async def _send(
+    producer: AIOKafkaProducer, topics: Topics, fixture_id: str, position: int, value: bytes
+) -> None:
     stream = StreamId(fixture_id, Sport.SOCCER, Feed.ACTIONS)
-    headers = raw_headers(stream, Channel.BETTING, position, time.time_ns() // 1000,
-                          "ws://test", (Feed.ACTIONS,))  # fmt: skip
+    headers = raw_headers(
+        stream, Channel.BETTING, position, time.time_ns() // 1000, "ws://test", (Feed.ACTIONS,)
+    )
     await producer.send(topics.raw(Feed.ACTIONS), value, key=fixture_id.encode(), headers=headers)
 
 
@@ -72,13 +74,15 @@ async def _live_load(producer: AIOKafkaProducer, topics: Topics) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _clients(stack: Endpoints, topics: Topics) -> AsyncIterator[
-    tuple[AIOKafkaProducer, AIOKafkaConsumer]
-]:  # fmt: skip
+async def _clients(
+    stack: Endpoints, topics: Topics
+) -> AsyncIterator[tuple[AIOKafkaProducer, AIOKafkaConsumer]]:
     producer = AIOKafkaProducer(**stack.kafka(linger_ms=0, acks="all"))
     # The test's own consumer reads one busy topic, and waits at most 10 ms at the broker.
-    consumer = AIOKafkaConsumer(topics.fixture_score, **stack.kafka(
-        auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=10))  # fmt: skip
+    consumer = AIOKafkaConsumer(
+        topics.fixture_score,
+        **stack.kafka(auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=10),
+    )
     await producer.start()
     await consumer.start()
     try:
@@ -88,8 +92,9 @@ async def _clients(stack: Endpoints, topics: Topics) -> AsyncIterator[
         await producer.stop()
 
 
-async def _score_arrives(consumer: AIOKafkaConsumer, codec: AvroReader, fixture_id: str,
-                         position: int, timeout_s: float) -> None:  # fmt: skip
+async def _score_arrives(
+    consumer: AIOKafkaConsumer, codec: AvroReader, fixture_id: str, position: int, timeout_s: float
+) -> None:
     """Until the fixture's score from raw position `position` is read (its home score checked)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -106,12 +111,17 @@ async def test_scores_arrive_well_under_a_second_with_the_statistics_topic_idle(
     stack: Endpoints, tmp_path: Path
 ) -> None:
     prefix, topics = await fresh_topics(stack)  # raw.statistics is never written
-    worker = await spawn("process", {
-        "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-        "SCHEMA_REGISTRY_URL": stack.registry_url, "SPORTSFEED_TOPIC_PREFIX": prefix,
-        "SPORTSFEED_PARTITIONS": str(PARTITIONS), "SPORTSFEED_METRICS_PORT": "0",
-        "SPORTSFEED_DATA_DIR": str(tmp_path),
-    })  # fmt: skip
+    worker = await spawn(
+        "process",
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+            "SCHEMA_REGISTRY_URL": stack.registry_url,
+            "SPORTSFEED_TOPIC_PREFIX": prefix,
+            "SPORTSFEED_PARTITIONS": str(PARTITIONS),
+            "SPORTSFEED_METRICS_PORT": "0",
+            "SPORTSFEED_DATA_DIR": str(tmp_path),
+        },
+    )
     codec = AvroReader(FIXTURE_SCORE, topics.fixture_score, Registry(stack.registry_url))
     probe = str(uuid.uuid4())
     async with _clients(stack, topics) as (producer, consumer):

@@ -74,8 +74,10 @@ async def test_every_frame_lands_once_in_order_with_headers(stack: Endpoints) ->
         assert b"?" not in headers["source"]
         assert int(headers["received-at"]) > 1_700_000_000_000_000  # epoch microseconds
     for records in raw.values():  # the vendor token travels in no record
-        assert all(TOKEN not in r.value and TOKEN.encode() not in b"".join(r.headers.values())
-                   for r in records)  # fmt: skip
+        assert all(
+            TOKEN not in r.value and TOKEN.encode() not in b"".join(r.headers.values())
+            for r in records
+        )
     final = {}
     for record in await read_status(stack, topics):
         for state in record["feeds"]:
@@ -217,8 +219,13 @@ async def test_auth_failure_is_reported_without_the_token(
     caplog.set_level(logging.DEBUG)
     metrics = Metrics()
     async with running_simulator(fixtures) as simulator:
-        env = environment(stack, prefix, simulator, SPORTSFEED_VENDOR_TOKEN=secret,
-                          SPORTSFEED_EXIT_ON_AUTH_FAILURE="true")  # fmt: skip
+        env = environment(
+            stack,
+            prefix,
+            simulator,
+            SPORTSFEED_VENDOR_TOKEN=secret,
+            SPORTSFEED_EXIT_ON_AUTH_FAILURE="true",
+        )
         with pytest.raises(AuthRejected, match=r"127\.0\.0\.1:\d+/soccer/fixtures/.*refused"):
             await _produce_until_done(stack, env, metrics=metrics)
     assert secret not in generate_latest(metrics.registry).decode()
@@ -266,16 +273,23 @@ async def test_discovery_finds_live_fixtures(
 ) -> None:
     prefix, topics = await fresh_topics(stack)
     fixtures = generate_catalogue(4, seed=37)
-    streams = [str(StreamId(fx.fixture_id, fx.sport, feed))
-               for fx in fixtures.values() for feed in Feed]  # fmt: skip
+    streams = [
+        str(StreamId(fx.fixture_id, fx.sport, feed)) for fx in fixtures.values() for feed in Feed
+    ]
     caplog.set_level(logging.INFO, logger="producers.app")
     async with running_simulator(fixtures) as simulator:
         # speed=fast: every stream finishes while the listing still says Live (normal speed), so
         # discovery keeps finding the finished streams, which are forgotten 1 s after finishing
-        env = environment(stack, prefix, simulator, SPORTSFEED_FIXTURES="", SPORTSFEED_SPEED="fast",
-                          SPORTSFEED_DISCOVERY_URL=f"http://127.0.0.1:{simulator.port}",
-                          SPORTSFEED_DISCOVERY_INTERVAL_S="0.5",
-                          SPORTSFEED_FINISHED_STATE_TTL_S="1")  # fmt: skip
+        env = environment(
+            stack,
+            prefix,
+            simulator,
+            SPORTSFEED_FIXTURES="",
+            SPORTSFEED_SPEED="fast",
+            SPORTSFEED_DISCOVERY_URL=f"http://127.0.0.1:{simulator.port}",
+            SPORTSFEED_DISCOVERY_INTERVAL_S="0.5",
+            SPORTSFEED_FINISHED_STATE_TTL_S="1",
+        )
         metrics = Metrics()
         producer = Producer(settings_from(env), stack, metrics)
         running = asyncio.create_task(producer.run())
@@ -289,8 +303,9 @@ async def test_discovery_finds_live_fixtures(
             await asyncio.sleep(0.5)
             published = sum(
                 metrics.frames.labels(f.sport.slug, feed.value)._value.get()
-                for f in fixtures.values() for feed in Feed
-            )  # fmt: skip
+                for f in fixtures.values()
+                for feed in Feed
+            )
             if published >= expected and all(map(rediscovered_after_forgotten, streams)):
                 break
         producer.stop()

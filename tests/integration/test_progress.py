@@ -30,8 +30,9 @@ async def test_progress_reads_end_and_committed_offsets_per_partition(stack: End
     finally:
         await producer.stop()
 
-    committer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap_servers, group_id=group,
-                                 enable_auto_commit=False)  # fmt: skip
+    committer = AIOKafkaConsumer(
+        bootstrap_servers=stack.bootstrap_servers, group_id=group, enable_auto_commit=False
+    )
     await committer.start()
     try:
         committer.assign([first, second])

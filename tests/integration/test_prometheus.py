@@ -105,8 +105,10 @@ def _queries() -> dict[str, Query]:
             )
     for rule in alert_rules():
         for name in metric_names(rule["expr"]):
-            queries[f"alert {rule['alert']}: {name}"] = (f"count by (job) ({name})",
-                                                         _jobs_exposing(name))  # fmt: skip
+            queries[f"alert {rule['alert']}: {name}"] = (
+                f"count by (job) ({name})",
+                _jobs_exposing(name),
+            )
     return queries
 
 
@@ -129,10 +131,12 @@ async def test_prometheus_sees_the_pipeline_and_the_feed_alert_fires(
         api = Api(url)
         async with running_simulator(_fixtures(), multiplier=10) as simulator:
             env = environment(stack, prefix, simulator, SPORTSFEED_DATA_DIR=str(tmp_path))
-            producer = await spawn("produce", env | {
-                "SPORTSFEED_METRICS_PORT": str(ports[PRODUCER_JOB])})  # fmt: skip
-            worker = await spawn("process", env | {
-                "SPORTSFEED_METRICS_PORT": str(ports[PROCESSOR_JOB])})  # fmt: skip
+            producer = await spawn(
+                "produce", env | {"SPORTSFEED_METRICS_PORT": str(ports[PRODUCER_JOB])}
+            )
+            worker = await spawn(
+                "process", env | {"SPORTSFEED_METRICS_PORT": str(ports[PROCESSOR_JOB])}
+            )
             try:
                 await _prometheus_sees_everything(api)
                 await _stopping_the_producer_fires_the_feed_alert(api, producer)
@@ -193,15 +197,28 @@ async def _stopping_the_producer_fires_the_feed_alert(api: Api, producer: Any) -
 async def test_the_demo_prints_its_metrics_and_runs_prometheus(
     stack: Endpoints, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-           "SCHEMA_REGISTRY_URL": stack.registry_url, "SPORTSFEED_PARTITIONS": "2",
-           "SPORTSFEED_TOPIC_PREFIX": f"demo{uuid.uuid4().hex[:8]}.",
-           "SPORTSFEED_DATA_DIR": str(tmp_path)}  # fmt: skip
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+        "SCHEMA_REGISTRY_URL": stack.registry_url,
+        "SPORTSFEED_PARTITIONS": "2",
+        "SPORTSFEED_TOPIC_PREFIX": f"demo{uuid.uuid4().hex[:8]}.",
+        "SPORTSFEED_DATA_DIR": str(tmp_path),
+    }
     demo = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", "demo", "--prometheus", "--fixtures", "3",
-        "--seconds", "90", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "sportsfeed",
+        "demo",
+        "--prometheus",
+        "--fixtures",
+        "3",
+        "--seconds",
+        "90",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     assert demo.stdout is not None
     shown: list[str] = []
     reading = asyncio.create_task(_read_lines(demo.stdout, shown))
@@ -211,8 +228,9 @@ async def test_the_demo_prints_its_metrics_and_runs_prometheus(
             """the demo prints Prometheus' address and both processes' metrics"""
             text = "".join(shown)
             names = ("prometheus", "producer metrics", "processor metrics")
-            found = [re.search(rf"{name}\s+(http://127\.0\.0\.1:\d+[\w/]*)", text)
-                     for name in names]  # fmt: skip
+            found = [
+                re.search(rf"{name}\s+(http://127\.0\.0\.1:\d+[\w/]*)", text) for name in names
+            ]
             return tuple(m.group(1) for m in found if m) if all(found) else None
 
         prometheus, producer, processor = await _until(both_addresses_shown, 60)

@@ -33,16 +33,22 @@ async def test_a_restart_after_matches_ended_resumes_them_with_discovery(
 ) -> None:
     prefix, topics = await fresh_topics(stack)
     fixtures = generate_catalogue(4, seed=172)
-    lengths = {key: max(f.stream(feed).frames[-1].at for feed in Feed)
-               for key, f in fixtures.items()}  # fmt: skip
+    lengths = {
+        key: max(f.stream(feed).frames[-1].at for feed in Feed) for key, f in fixtures.items()
+    }
     multiplier = max(lengths.values()) / MATCH_S
     for key, fixture in fixtures.items():  # kick-offs staggered so that all end together
         fixture.kickoff_delay_s = (max(lengths.values()) - lengths[key]) / multiplier
     total = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
     async with running_simulator(fixtures, multiplier=multiplier) as simulator:
-        env = environment(stack, prefix, simulator, SPORTSFEED_FIXTURES="",
-                          SPORTSFEED_DISCOVERY_URL=f"http://127.0.0.1:{simulator.port}",
-                          SPORTSFEED_DISCOVERY_INTERVAL_S="0.5")  # fmt: skip
+        env = environment(
+            stack,
+            prefix,
+            simulator,
+            SPORTSFEED_FIXTURES="",
+            SPORTSFEED_DISCOVERY_URL=f"http://127.0.0.1:{simulator.port}",
+            SPORTSFEED_DISCOVERY_INTERVAL_S="0.5",
+        )
         own = {"SPORTSFEED_DATA_DIR": str(tmp_path), "SPORTSFEED_METRICS_PORT": str(free_port())}
         worker = await spawn("process", env | own)
         producer = await spawn("produce", env)

@@ -45,9 +45,14 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
     for fixture in fixtures.values():
         fixture.set_faults(FaultPlan(duplicate_rate=0.02, malformed_rate=0.01))
     async with running_simulator(fixtures) as simulator:
-        env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
-                          SPORTSFEED_DATA_DIR=str(tmp_path),
-                          SPORTSFEED_METRICS_PORT=str(free_port()))  # fmt: skip
+        env = environment(
+            stack,
+            prefix,
+            simulator,
+            SPORTSFEED_SPEED="fast",
+            SPORTSFEED_DATA_DIR=str(tmp_path),
+            SPORTSFEED_METRICS_PORT=str(free_port()),
+        )
         worker = await spawn("process", env)  # live: processing while the frames arrive
         await Producer(
             settings_from(env | {"SPORTSFEED_METRICS_PORT": "0"}), stack, Metrics()
@@ -59,9 +64,18 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
 
     target = prefix.rstrip(".") + "-replay."
     replay = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", "replay", "--to-prefix", target, "--workers", "2",
-        env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "sportsfeed",
+        "replay",
+        "--to-prefix",
+        target,
+        "--workers",
+        "2",
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     shown = (await asyncio.wait_for(replay.communicate(), 300))[0].decode()
     assert replay.returncode == 0, shown[-3000:]
     frames = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
@@ -74,9 +88,14 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
     subset = prefix.rstrip(".") + "-two."
     argv = ["replay", "--to-prefix", subset, *(f"--fixture={f}" for f in chosen)]
     replay = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", *argv, env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "sportsfeed",
+        *argv,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     shown = (await asyncio.wait_for(replay.communicate(), 300))[0].decode()
     assert replay.returncode == 0, shown[-3000:]
 

@@ -42,16 +42,24 @@ async def test_the_token_is_in_no_log_metric_record_or_help(
         fixture.set_faults(FaultPlan(malformed_rate=0.05, drop_after=20, faulty_connections=1))
     ports = {"producer": free_port(), "processor": free_port()}
     async with running_simulator(fixtures) as simulator:
-        env = environment(stack, prefix, simulator, SPORTSFEED_SPEED="fast",
-                          SPORTSFEED_LOG_LEVEL="DEBUG",
-                          SPORTSFEED_DATA_DIR=str(tmp_path))  # fmt: skip
+        env = environment(
+            stack,
+            prefix,
+            simulator,
+            SPORTSFEED_SPEED="fast",
+            SPORTSFEED_LOG_LEVEL="DEBUG",
+            SPORTSFEED_DATA_DIR=str(tmp_path),
+        )
         worker = await spawn("process", env | {"SPORTSFEED_METRICS_PORT": str(ports["processor"])})
         producer = await spawn("produce", env | {"SPORTSFEED_METRICS_PORT": str(ports["producer"])})
         producer_log = await finish(producer, 120)
         done = await wait_until_consumed(
-            stack, topics.processor_group, [f"{prefix}raw.actions", f"{prefix}raw.statistics"],
-            120, worker,
-        )  # fmt: skip
+            stack,
+            topics.processor_group,
+            [f"{prefix}raw.actions", f"{prefix}raw.statistics"],
+            120,
+            worker,
+        )
         metrics = [_scrape(ports["processor"])] if done else []
     worker_log = await stop(worker, 60)
     assert done, worker_log[-3000:]
@@ -60,9 +68,15 @@ async def test_the_token_is_in_no_log_metric_record_or_help(
     for text in (producer_log, worker_log, *metrics):
         assert TOKEN not in text
 
-    for name in (*(f"{prefix}raw.{feed}" for feed in ("actions", "statistics")),
-                 topics.feed_status, topics.fixture_score, topics.period_delta,
-                 topics.fixture_finished, topics.rejected, topics.fixtures_changelog):  # fmt: skip
+    for name in (
+        *(f"{prefix}raw.{feed}" for feed in ("actions", "statistics")),
+        topics.feed_status,
+        topics.fixture_score,
+        topics.period_delta,
+        topics.fixture_finished,
+        topics.rejected,
+        topics.fixtures_changelog,
+    ):
         for record in await read_topic(stack, name):
             blob = (record.key or b"") + (record.value or b"")
             blob += b"".join(k.encode() + v for k, v in record.headers)
@@ -70,10 +84,17 @@ async def test_the_token_is_in_no_log_metric_record_or_help(
 
 
 def test_no_help_shows_the_token() -> None:
-    helps = [subprocess.run([sys.executable, "-m", "sportsfeed", *verb, "--help"],
-                            env={**os.environ, "SPORTSFEED_VENDOR_TOKEN": TOKEN},
-                            capture_output=True, text=True, check=False, timeout=60)
-             for verb in ([], *([name] for name in _verbs()))]  # fmt: skip
+    helps = [
+        subprocess.run(
+            [sys.executable, "-m", "sportsfeed", *verb, "--help"],
+            env={**os.environ, "SPORTSFEED_VENDOR_TOKEN": TOKEN},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        for verb in ([], *([name] for name in _verbs()))
+    ]
     assert len(helps) > 10
     for answer in helps:
         assert answer.returncode == 0, answer.stderr

@@ -30,26 +30,30 @@ FIXTURE = "1bd00469-86fa-4f0b-abcc-30cbef80dacc"
 MICROS = st.integers(0, 4_000_000_000_000_000)  # timestamps up to the year 2096
 TIMESTAMPS = {"since", "lastHeartbeatAt", "lastDataAt", "emittedAt", "validUntil"}
 
-feed_states = st.fixed_dictionaries({
-    "feed": st.sampled_from(["ACTIONS", "STATISTICS"]),
-    "state": st.sampled_from([state.value for state in State]),
-    "since": MICROS,
-    "reason": st.none() | st.text(max_size=40),
-    "position": MICROS,
-    "rawOffset": st.none() | MICROS,
-    "lastHeartbeatAt": st.none() | MICROS,
-    "lastDataAt": st.none() | MICROS,
-})  # fmt: skip
-statuses = st.fixed_dictionaries({
-    "fixtureId": st.uuids().map(str),
-    "sport": st.sampled_from(["SOCCER", "BASKETBALL", "VOLLEYBALL", "SNOOKER", "TABLE_TENNIS"]),
-    "channel": st.sampled_from(["BETTING", "MEDIA"]),
-    "changed": st.sampled_from(["ACTIONS", "STATISTICS"]),
-    "feeds": st.lists(feed_states, max_size=2),
-    "emittedAt": MICROS,
-    "producerId": st.none() | st.text(max_size=40),
-    "validUntil": st.none() | MICROS,
-})  # fmt: skip
+feed_states = st.fixed_dictionaries(
+    {
+        "feed": st.sampled_from(["ACTIONS", "STATISTICS"]),
+        "state": st.sampled_from([state.value for state in State]),
+        "since": MICROS,
+        "reason": st.none() | st.text(max_size=40),
+        "position": MICROS,
+        "rawOffset": st.none() | MICROS,
+        "lastHeartbeatAt": st.none() | MICROS,
+        "lastDataAt": st.none() | MICROS,
+    }
+)
+statuses = st.fixed_dictionaries(
+    {
+        "fixtureId": st.uuids().map(str),
+        "sport": st.sampled_from(["SOCCER", "BASKETBALL", "VOLLEYBALL", "SNOOKER", "TABLE_TENNIS"]),
+        "channel": st.sampled_from(["BETTING", "MEDIA"]),
+        "changed": st.sampled_from(["ACTIONS", "STATISTICS"]),
+        "feeds": st.lists(feed_states, max_size=2),
+        "emittedAt": MICROS,
+        "producerId": st.none() | st.text(max_size=40),
+        "validUntil": st.none() | MICROS,
+    }
+)
 
 
 def scratch() -> Topics:
@@ -127,8 +131,14 @@ def test_workers_starting_together_all_register_the_same_schema(stack: Endpoints
 
 
 def test_record_mismatch_names_the_field(codec: AvroWriter[Any]) -> None:
-    record = {"fixtureId": FIXTURE, "sport": "CURLING", "channel": "BETTING", "changed": "ACTIONS",
-              "feeds": [], "emittedAt": 1}  # fmt: skip
+    record = {
+        "fixtureId": FIXTURE,
+        "sport": "CURLING",
+        "channel": "BETTING",
+        "changed": "ACTIONS",
+        "feeds": [],
+        "emittedAt": 1,
+    }
     with pytest.raises(RecordMismatch, match="sport"):
         codec.encode(record)
 

@@ -32,9 +32,12 @@ async def _send(stack: Endpoints, topic: str, records: list[tuple[str, bytes, li
 
 
 def _tail(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stack: Endpoints,
-    prefix: str, *argv: str,
-) -> list[dict[str, Any]]:  # fmt: skip
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    stack: Endpoints,
+    prefix: str,
+    *argv: str,
+) -> list[dict[str, Any]]:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", stack.bootstrap_servers)
     monkeypatch.setenv("SCHEMA_REGISTRY_URL", stack.registry_url)
     monkeypatch.setenv("SPORTSFEED_TOPIC_PREFIX", prefix)
@@ -53,10 +56,18 @@ def test_tail_every_topic_kind(
         for i, text in enumerate(frames, 1)
     ]
     codec = asyncio.run(writer(stack.registry_url, topics, FEED_STATUS))
-    status = {"fixtureId": FIXTURE_B, "sport": "SOCCER", "channel": "BETTING", "changed": "ACTIONS",
-              "feeds": [], "emittedAt": 1_700_000_000_000_000}  # fmt: skip
-    dead = [(FIXTURE_A, b"\xff\xfe not json", [("error", b"JSONDecodeError")]),
-            (FIXTURE_B, b"{\"truncated\": ", [("error", b"JSONDecodeError")])]  # fmt: skip
+    status = {
+        "fixtureId": FIXTURE_B,
+        "sport": "SOCCER",
+        "channel": "BETTING",
+        "changed": "ACTIONS",
+        "feeds": [],
+        "emittedAt": 1_700_000_000_000_000,
+    }
+    dead = [
+        (FIXTURE_A, b"\xff\xfe not json", [("error", b"JSONDecodeError")]),
+        (FIXTURE_B, b'{"truncated": ', [("error", b"JSONDecodeError")]),
+    ]
     asyncio.run(_send(stack, topics.raw(Feed.ACTIONS), raw))
     asyncio.run(_send(stack, topics.feed_status, [(FIXTURE_B, codec.encode(status), [])]))
     asyncio.run(_send(stack, topics.rejected, dead))

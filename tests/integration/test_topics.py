@@ -20,12 +20,23 @@ DAY_MS = "86400000"
 
 async def _topics(stack: Endpoints, prefix: str, *args: str, **env: str) -> tuple[int, str]:
     done = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sportsfeed", "topics", *args,
-        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
-             "SCHEMA_REGISTRY_URL": stack.registry_url, "SPORTSFEED_TOPIC_PREFIX": prefix,
-             "SPORTSFEED_PARTITIONS": str(PARTITIONS), "SPORTSFEED_REPLICATION": "1", **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "sportsfeed",
+        "topics",
+        *args,
+        env={
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers,
+            "SCHEMA_REGISTRY_URL": stack.registry_url,
+            "SPORTSFEED_TOPIC_PREFIX": prefix,
+            "SPORTSFEED_PARTITIONS": str(PARTITIONS),
+            "SPORTSFEED_REPLICATION": "1",
+            **env,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     output = (await asyncio.wait_for(done.communicate(), 120))[0].decode()
     return done.returncode or 0, output
 
@@ -33,8 +44,11 @@ async def _topics(stack: Endpoints, prefix: str, *args: str, **env: str) -> tupl
 async def _overrides(admin: AIOKafkaAdminClient, topic: str) -> dict[str, str]:
     (response,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
     (resource,) = response.to_object()["resources"]
-    return {e["config_names"]: e["config_value"] for e in resource["config_entries"]
-            if e["config_source"] == 1}  # fmt: skip
+    return {
+        e["config_names"]: e["config_value"]
+        for e in resource["config_entries"]
+        if e["config_source"] == 1
+    }
 
 
 async def test_topics_alters_configs_checks_and_refuses_what_it_cannot_change(

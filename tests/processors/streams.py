@@ -70,7 +70,8 @@ def penalty_window(fixture: SimFixture) -> tuple[int, int]:
     kick = actions[awarded + 1]
     assert kick.send_type is SendType.PENDING
     decided = next(
-        i for i, a in enumerate(actions)
+        i
+        for i, a in enumerate(actions)
         if a.action_id == kick.action_id and a.send_type is not SendType.PENDING
-    )  # fmt: skip
+    )
     return awarded + 1, decided + 1  # fixtureSeqNum counts from 1

@@ -22,8 +22,10 @@ def test_a_small_dead_letter_keeps_the_record_as_it_was() -> None:
     found = dict(headers)
     assert found["position"] == b"12"
     assert (found["source-topic"], found["source-partition"], found["source-offset"]) == (
-        b"p.raw.actions", b"2", b"41",
-    )  # fmt: skip
+        b"p.raw.actions",
+        b"2",
+        b"41",
+    )
     assert (found["error-class"], found["error-message"]) == (b"BadFrame", b"not JSON")
     assert "truncated-from" not in found
 

@@ -25,18 +25,33 @@ def actions_v1(**summary: Any) -> dict[str, Any]:
         "traceId": "0" * 32,
         "version": 1,
         "fixtureAction": {
-            "fixtureId": FIXTURE, "actionId": "a1", "fixtureSeqNum": 1, "timelineSequence": 0.0,
-            "period": 0, "clockTime": "00:00", "timestamp": "2025-05-30T08:00:00.000001Z",
-            "sendType": "Confirmed", "sendTypeId": 5, "fixtureActionType": "Team Colours",
-            "fixtureActionTypeId": 2, "relatedFixtureActionIds": [],
+            "fixtureId": FIXTURE,
+            "actionId": "a1",
+            "fixtureSeqNum": 1,
+            "timelineSequence": 0.0,
+            "period": 0,
+            "clockTime": "00:00",
+            "timestamp": "2025-05-30T08:00:00.000001Z",
+            "sendType": "Confirmed",
+            "sendTypeId": 5,
+            "fixtureActionType": "Team Colours",
+            "fixtureActionTypeId": 2,
+            "relatedFixtureActionIds": [],
             "team": {"id": TEAM, "name": "Home FC"},
         },
         "fixtureSummary": {
-            "homeTeamScore": 0, "awayTeamScore": 0, "isTied": True, "finished": False,
-            "currentPeriod": 0, "currentStatus": "Scheduled", "currentClockTime": "00:00",
-            "isHomeTeamInPossesion": None, "periods": [],
-        } | summary,
-    }  # fmt: skip
+            "homeTeamScore": 0,
+            "awayTeamScore": 0,
+            "isTied": True,
+            "finished": False,
+            "currentPeriod": 0,
+            "currentStatus": "Scheduled",
+            "currentClockTime": "00:00",
+            "isHomeTeamInPossesion": None,
+            "periods": [],
+        }
+        | summary,
+    }
 
 
 def test_a_version_1_actions_frame_parses_with_what_it_lacks_left_unknown() -> None:
@@ -76,9 +91,10 @@ def test_the_vendors_statistics_example_parses_with_string_home_flags() -> None:
     assert [team.home for team in frame.teams] == [True, False]
     assert sorted(frame.periods) == [1, 2, 3, 4, 5]
     home_points = sum(
-        a.value for (_, home, _, action_id, sub), a in frame.aggregates.items()
+        a.value
+        for (_, home, _, action_id, sub), a in frame.aggregates.items()
         if home and action_id == 1102 and sub is None
-    )  # fmt: skip
+    )
     assert home_points == 47  # the example's documented total: 47 to 48 points
 
 

@@ -17,14 +17,20 @@ from sportsfeed.simulator.catalogue import generated
 
 FEEDS = st.sampled_from(list(Feed))
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
     | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.text(max_size=25), children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=25), children, max_size=6)
+    ),
     max_leaves=30,
-)  # fmt: skip
-SAMPLES = {feed: [orjson.loads(f.text) for f in generated(Sport.SOCCER, 3).stream(feed).frames[:40]]
-           for feed in Feed}  # fmt: skip
+)
+SAMPLES = {
+    feed: [orjson.loads(f.text) for f in generated(Sport.SOCCER, 3).stream(feed).frames[:40]]
+    for feed in Feed
+}
 
 
 def _derive_or_refuse(feed: Feed, data: bytes) -> None:

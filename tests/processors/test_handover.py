@@ -29,8 +29,9 @@ def _records(fixtures: dict[str, SimFixture]) -> list[Record]:
         for key, partition, frames in streams:
             if step < len(frames):
                 tp = TP("sportsfeed.raw", partition)
-                message = SimpleNamespace(tp=tp, offset=offsets[partition], key=key,
-                                          value=frames[step])  # fmt: skip
+                message = SimpleNamespace(
+                    tp=tp, offset=offsets[partition], key=key, value=frames[step]
+                )
                 offsets[partition] += 1
                 records.append((tp, message))
     return records

@@ -32,11 +32,23 @@ SOURCE = {"feed": "ACTIONS", "sequence": 7, "position": 7, "timestamp": 1}
 
 def frame(action_id: str, action_type: int, send_type: int = 5, **summary: Any) -> ActionsFrame:
     return ActionsFrame(
-        fixture_id=FIXTURE, sequence=1, timestamp_us=0, team=None, home_score=0, away_score=0,
-        current_period=1, status=summary.get("status", "Live"), clock=None, clock_running=None,
-        finished=False, periods=(), action_id=action_id, action_type=action_type,
-        send_type=send_type, collection_status=summary.get("collection"),
-    )  # fmt: skip
+        fixture_id=FIXTURE,
+        sequence=1,
+        timestamp_us=0,
+        team=None,
+        home_score=0,
+        away_score=0,
+        current_period=1,
+        status=summary.get("status", "Live"),
+        clock=None,
+        clock_running=None,
+        finished=False,
+        periods=(),
+        action_id=action_id,
+        action_type=action_type,
+        send_type=send_type,
+        collection_status=summary.get("collection"),
+    )
 
 
 def facts_after(*frames: ActionsFrame) -> MatchFacts:
@@ -190,9 +202,12 @@ def test_a_stale_market_is_replaced_not_mutated() -> None:
 
 def test_liveness_reads_a_feed_status_record_as_avro_readers_give_it() -> None:
     emitted = dt.datetime(2026, 11, 28, 17, 0, tzinfo=dt.UTC)
-    record = {"producerId": "p-1", "emittedAt": emitted,
-              "validUntil": emitted + dt.timedelta(seconds=3),
-              "feeds": [{"state": "LIVE"}, {"state": "STALE"}]}  # fmt: skip
+    record = {
+        "producerId": "p-1",
+        "emittedAt": emitted,
+        "validUntil": emitted + dt.timedelta(seconds=3),
+        "feeds": [{"state": "LIVE"}, {"state": "STALE"}],
+    }
     epoch_us = 1_795_885_200 * SECOND  # 2026-11-28 17:00 UTC
     assert Liveness.of(record) == Liveness(
         "p-1", epoch_us, epoch_us + 3 * SECOND, ("LIVE", "STALE")

@@ -35,6 +35,7 @@ def test_without_the_header_the_actions_feed_scores_once_it_is_seen() -> None:
     first_actions = next(n for n, r in enumerate(scores) if r["source"]["feed"] == "ACTIONS")
     assert all(r["source"]["feed"] == "ACTIONS" for r in scores[first_actions:])
     assert (scores[-1]["homeScore"], scores[-1]["awayScore"]) == (
-        truth["homeScore"], truth["awayScore"],
-    )  # fmt: skip
+        truth["homeScore"],
+        truth["awayScore"],
+    )
     assert len(done.of(FIXTURE_FINISHED)) == 1

@@ -59,8 +59,10 @@ def test_finish_marks(text: str, finished: bool) -> None:
 def test_urls_and_headers_carry_no_credentials() -> None:
     stream = StreamId(FIXTURE, Sport.TABLE_TENNIS, Feed.STATISTICS)
     url = stream_url("wss://dde-streams.example", stream, Channel.MEDIA, 42, "fast")
-    assert url == (f"wss://dde-streams.example/media/v2/tabletennis/fixtures/{FIXTURE}/statistics"
-                   "?startPosition=42&speed=fast")  # fmt: skip
+    assert url == (
+        f"wss://dde-streams.example/media/v2/tabletennis/fixtures/{FIXTURE}/statistics"
+        "?startPosition=42&speed=fast"
+    )
     assert loggable_url("wss://user:pw@host:8443/soccer/fixtures/x/actions?token=t") == (
         "wss://host:8443/soccer/fixtures/x/actions"
     )

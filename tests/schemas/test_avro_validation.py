@@ -26,15 +26,23 @@ SCORE: dict[str, Any] = {
     "awayTeam": {"id": None, "name": None},
     "homeScore": 1,
     "awayScore": 0,
-    "periods": [{"period": 1, "type": "Regular", "label": None, "homePoints": 1,
-                 "awayPoints": 0, "ended": False}],
+    "periods": [
+        {
+            "period": 1,
+            "type": "Regular",
+            "label": None,
+            "homePoints": 1,
+            "awayPoints": 0,
+            "ended": False,
+        }
+    ],
     "currentPeriod": 1,
     "status": "Live",
     "clock": "12:00",
     "clockRunning": True,
     "finished": False,
     "source": {"feed": "ACTIONS", "sequence": 7, "position": 7, "timestamp": 1_700_000_000},
-}  # fmt: skip
+}
 
 
 def _with(path: list[str | int], value: object) -> dict[str, Any]:

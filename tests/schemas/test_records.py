@@ -17,8 +17,15 @@ from schemas.contract import contract_text
 from schemas.outputs import OUTPUTS, Output
 from sportsfeed.core.topics import Topics
 
-PRIMITIVES = {"string": str, "int": int, "long": int, "boolean": bool, "double": float,
-              "float": float, "bytes": bytes}  # fmt: skip
+PRIMITIVES = {
+    "string": str,
+    "int": int,
+    "long": int,
+    "boolean": bool,
+    "double": float,
+    "float": float,
+    "bytes": bytes,
+}
 
 
 def mismatches(avro: Any, annotation: Any, path: str, named: dict[str, Any]) -> list[str]:

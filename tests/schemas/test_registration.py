@@ -26,8 +26,14 @@ from sportsfeed.core.topics import Topics
 from sportsfeed.verbs.tail import decode_value
 
 SCHEMA_ID = 7
-STATUS = {"fixtureId": "1bd00469-86fa-4f0b-abcc-30cbef80dacc", "sport": "SOCCER",
-          "channel": "BETTING", "changed": "ACTIONS", "feeds": [], "emittedAt": 5}  # fmt: skip
+STATUS = {
+    "fixtureId": "1bd00469-86fa-4f0b-abcc-30cbef80dacc",
+    "sport": "SOCCER",
+    "channel": "BETTING",
+    "changed": "ACTIONS",
+    "feeds": [],
+    "emittedAt": 5,
+}
 
 
 @dataclass

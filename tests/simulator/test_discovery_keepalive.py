@@ -68,8 +68,10 @@ async def _load_balancer(
     handlers.add(task)  # awaited before the test ends, so no connection outlives the loop
     await reader.readuntil(b"\r\n\r\n")
     body = orjson.dumps([{"id": "0d5c8a36-0000-4000-8000-000000000001"}])
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
     await writer.drain()
     await asyncio.sleep(0.02)
     writer.close()

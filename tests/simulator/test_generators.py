@@ -236,8 +236,13 @@ def test_point_scored_statistics_give_the_set_scores(seed: int, sport: Sport) ->
 
 def test_quirks_appear_in_frames() -> None:
     match = generate_match(Sport.TABLE_TENNIS, 7)
-    quirky = Quirks(version=1, home_team_as_string=True, omit_home_team=True,
-                    clock_state_case="upper", nanosecond_timestamps=True)  # fmt: skip
+    quirky = Quirks(
+        version=1,
+        home_team_as_string=True,
+        omit_home_team=True,
+        clock_state_case="upper",
+        nanosecond_timestamps=True,
+    )
     actions, statistics = render(match, quirky)
     first_team_action = next(orjson.loads(f.text) for f in actions if '"team"' in f.text)
     assert "homeTeam" not in first_team_action["fixtureAction"]["team"]

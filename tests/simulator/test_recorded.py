@@ -22,13 +22,16 @@ async def test_recorded_fixture_is_served_byte_for_byte(tmp_path: Path, compress
     assert (recorded.fixture_id, recorded.sport) == (original.fixture_id, Sport.SOCCER)
     assert (recorded.home, recorded.away) == (original.home, original.away)
 
-    server = FeedSimulator({recorded.fixture_id: recorded},
-                           ServerOptions(tokens=frozenset({"t"}), close_after_s=0.05))  # fmt: skip
+    server = FeedSimulator(
+        {recorded.fixture_id: recorded}, ServerOptions(tokens=frozenset({"t"}), close_after_s=0.05)
+    )
     await server.start()
     try:
         for feed in Feed:
-            url = (f"ws://127.0.0.1:{server.port}/soccer/fixtures/{recorded.fixture_id}/"
-                   f"{feed.value}?speed=fast")  # fmt: skip
+            url = (
+                f"ws://127.0.0.1:{server.port}/soccer/fixtures/{recorded.fixture_id}/"
+                f"{feed.value}?speed=fast"
+            )
             async with connect(url, additional_headers={"Accept": ACCEPT}) as ws:
                 await ws.send('{"authToken": "t"}')
                 await ws.recv()
@@ -49,8 +52,19 @@ def test_recorded_pace_comes_from_frame_timestamps(tmp_path: Path) -> None:
 
 def test_simulate_record_and_truth_files(tmp_path: Path) -> None:
     truth_file = tmp_path / "truth.json"
-    argv = ["simulate", "--fixtures", "5", "--seed", "3", "--record", str(tmp_path / "rec"),
-            "--truth", str(truth_file), "--malformed", "0.02"]  # fmt: skip
+    argv = [
+        "simulate",
+        "--fixtures",
+        "5",
+        "--seed",
+        "3",
+        "--record",
+        str(tmp_path / "rec"),
+        "--truth",
+        str(truth_file),
+        "--malformed",
+        "0.02",
+    ]
     assert main(argv) == 0
     truth = orjson.loads(truth_file.read_bytes())
     assert sorted(t["sport"] for t in truth) == sorted(s.value for s in Sport)

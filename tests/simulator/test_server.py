@@ -26,9 +26,14 @@ async def simulator() -> AsyncIterator[FeedSimulator]:
     fixtures = generate_catalogue(5, seed=11)
     server = FeedSimulator(
         fixtures,
-        ServerOptions(tokens=frozenset({TOKEN}), heartbeat_s=0.2, close_after_s=0.1,
-                      media_delay_s=0.0, multiplier=1.0),
-    )  # fmt: skip
+        ServerOptions(
+            tokens=frozenset({TOKEN}),
+            heartbeat_s=0.2,
+            close_after_s=0.1,
+            media_delay_s=0.0,
+            multiplier=1.0,
+        ),
+    )
     await server.start()
     yield server
     await server.stop()
@@ -38,8 +43,10 @@ def _url(
     server: FeedSimulator, fixture: SimFixture, feed: Feed, query: str = "", media: bool = False
 ) -> str:
     prefix = "/media" if media else ""
-    return (f"ws://127.0.0.1:{server.port}{prefix}/{fixture.sport.value}/fixtures/"
-            f"{fixture.fixture_id}/{feed.value}{query}")  # fmt: skip
+    return (
+        f"ws://127.0.0.1:{server.port}{prefix}/{fixture.sport.value}/fixtures/"
+        f"{fixture.fixture_id}/{feed.value}{query}"
+    )
 
 
 def _first(server: FeedSimulator, sport: Sport) -> SimFixture:
@@ -172,17 +179,22 @@ async def test_rest_discovery_needs_bearer_token(simulator: FeedSimulator) -> No
             "/v2/tabletennis/fixtures", headers={"Authorization": f"Bearer {TOKEN}"}
         )
         fixture = _first(simulator, Sport.TABLE_TENNIS)
-        one = await client.get(f"/v2/tabletennis/fixtures/{fixture.fixture_id}",
-                               headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
-        page = await client.get("/v2/tabletennis/fixtures?size=1&page=5",
-                                headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
+        one = await client.get(
+            f"/v2/tabletennis/fixtures/{fixture.fixture_id}",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        page = await client.get(
+            "/v2/tabletennis/fixtures?size=1&page=5", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
     assert refused.status_code == 401
     soccer_ids = {f.fixture_id for f in simulator.fixtures.values() if f.sport is Sport.SOCCER}
     assert {f["id"] for f in listed.json()} == soccer_ids  # all kicked off at once: all live
     assert all(f["status"] == "Live" for f in listed.json())
     assert [f["id"] for f in everything.json()] == [fixture.fixture_id]
-    assert one.json()["teams"] == [{"id": fixture.home.id, "name": fixture.home.name},
-                                   {"id": fixture.away.id, "name": fixture.away.name}]  # fmt: skip
+    assert one.json()["teams"] == [
+        {"id": fixture.home.id, "name": fixture.home.name},
+        {"id": fixture.away.id, "name": fixture.away.name},
+    ]
     assert page.json() == []
 
 

@@ -18,8 +18,12 @@ def at(seconds: float) -> dt.datetime:
 
 
 def market(state: str, valid_for_s: float, *reasons: str) -> dict[str, Any]:
-    return {"state": state, "reasons": list(reasons), "validUntil": at(valid_for_s),
-            "livenessAt": at(-0.5)}  # fmt: skip
+    return {
+        "state": state,
+        "reasons": list(reasons),
+        "validUntil": at(valid_for_s),
+        "livenessAt": at(-0.5),
+    }
 
 
 def test_an_open_market_within_its_lease_shows_open_and_the_liveness_age() -> None:
@@ -56,8 +60,9 @@ def test_the_scoreboard_shows_a_fixture_nobody_renews_as_expired() -> None:
     board = Board()
     fixture = "11111111-0000-0000-0000-000000000001"
     feeds = [{"feed": "ACTIONS", "state": "LIVE"}]
-    board.apply_status({"fixtureId": fixture, "sport": "SOCCER", "feeds": feeds,
-                        "emittedAt": at(-20)})  # fmt: skip
+    board.apply_status(
+        {"fixtureId": fixture, "sport": "SOCCER", "feeds": feeds, "emittedAt": at(-20)}
+    )
     board.apply_market(market("OPEN", -17) | {"fixtureId": fixture})
     console = Console(record=True, width=250, color_system=None)
     console.print(render(board, width=250, now=NOW))

@@ -23,5 +23,9 @@ def test_a_partition_ahead_does_not_hide_one_behind() -> None:
 
 def test_raw_partitions_cover_both_feeds() -> None:
     names = {(tp.topic, tp.partition) for tp in raw_partitions(Topics("x."), 2)}
-    assert names == {("x.raw.actions", 0), ("x.raw.actions", 1),
-                     ("x.raw.statistics", 0), ("x.raw.statistics", 1)}  # fmt: skip
+    assert names == {
+        ("x.raw.actions", 0),
+        ("x.raw.actions", 1),
+        ("x.raw.statistics", 0),
+        ("x.raw.statistics", 1),
+    }

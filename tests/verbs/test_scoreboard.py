@@ -13,18 +13,39 @@ SOCCER, TT = "11111111-0000-0000-0000-000000000001", "22222222-0000-0000-0000-00
 AT = dt.datetime(2026, 11, 22, 14, 5, 9, tzinfo=dt.UTC)
 
 
-def score(fixture_id: str, sport: str, home: tuple[str, int], away: tuple[str, int],
-          periods: list[tuple[int, str, int, int]], **extra: Any) -> dict[str, Any]:  # fmt: skip
+def score(
+    fixture_id: str,
+    sport: str,
+    home: tuple[str, int],
+    away: tuple[str, int],
+    periods: list[tuple[int, str, int, int]],
+    **extra: Any,
+) -> dict[str, Any]:
     return {
-        "fixtureId": fixture_id, "sport": sport,
-        "homeTeam": {"id": None, "name": home[0]}, "awayTeam": {"id": None, "name": away[0]},
-        "homeScore": home[1], "awayScore": away[1],
-        "periods": [{"period": n, "type": "Regular", "label": label, "homePoints": h,
-                     "awayPoints": a, "ended": False} for n, label, h, a in periods],
-        "currentPeriod": periods[-1][0], "status": "Live", "clock": None, "clockRunning": None,
-        "finished": False, "source": {"feed": "ACTIONS", "sequence": 1, "position": 1,
-                                      "timestamp": AT},
-    } | extra  # fmt: skip
+        "fixtureId": fixture_id,
+        "sport": sport,
+        "homeTeam": {"id": None, "name": home[0]},
+        "awayTeam": {"id": None, "name": away[0]},
+        "homeScore": home[1],
+        "awayScore": away[1],
+        "periods": [
+            {
+                "period": n,
+                "type": "Regular",
+                "label": label,
+                "homePoints": h,
+                "awayPoints": a,
+                "ended": False,
+            }
+            for n, label, h, a in periods
+        ],
+        "currentPeriod": periods[-1][0],
+        "status": "Live",
+        "clock": None,
+        "clockRunning": None,
+        "finished": False,
+        "source": {"feed": "ACTIONS", "sequence": 1, "position": 1, "timestamp": AT},
+    } | extra
 
 
 def shown(board: Board, width: int = 200, now: dt.datetime = AT) -> list[str]:
@@ -35,19 +56,39 @@ def shown(board: Board, width: int = 200, now: dt.datetime = AT) -> list[str]:
 
 def test_rows_show_score_period_clock_feeds_and_finished() -> None:
     board = Board()
-    board.apply_score(score(SOCCER, "SOCCER", ("Ashford", 1), ("Redmoor", 0),
-                            [(1, "1st half", 1, 0)], clock="40:00"))  # fmt: skip
+    board.apply_score(
+        score(
+            SOCCER, "SOCCER", ("Ashford", 1), ("Redmoor", 0), [(1, "1st half", 1, 0)], clock="40:00"
+        )
+    )
     halves = [(1, "1st half", 1, 0), (2, "2nd half", 1, 1)]
-    board.apply_score(score(SOCCER, "SOCCER", ("Ashford", 2), ("Redmoor", 1), halves,
-                            clock="67:12"))  # fmt: skip
-    board.apply_score(score(TT, "TABLE_TENNIS", ("LI Wen", 3), ("SATO Yui", 2),
-                            [(5, "5th Set", 11, 7)], finished=True))  # fmt: skip
+    board.apply_score(
+        score(SOCCER, "SOCCER", ("Ashford", 2), ("Redmoor", 1), halves, clock="67:12")
+    )
+    board.apply_score(
+        score(
+            TT,
+            "TABLE_TENNIS",
+            ("LI Wen", 3),
+            ("SATO Yui", 2),
+            [(5, "5th Set", 11, 7)],
+            finished=True,
+        )
+    )
     feeds = [{"feed": "ACTIONS", "state": "LIVE"}, {"feed": "STATISTICS", "state": "STALE"}]
     board.apply_status({"fixtureId": SOCCER, "sport": "SOCCER", "feeds": feeds})
     lines = shown(board)
     soccer = next(line for line in lines if "Ashford" in line)
-    for cell in ("soccer", "2-1", "Redmoor", "2nd half", "67:12", "Live",
-                 "actions:live statistics:stale", "14:05:09"):  # fmt: skip
+    for cell in (
+        "soccer",
+        "2-1",
+        "Redmoor",
+        "2nd half",
+        "67:12",
+        "Live",
+        "actions:live statistics:stale",
+        "14:05:09",
+    ):
         assert cell in soccer
     assert "1-0" not in soccer  # the later record replaced the earlier one
     tennis = next(line for line in lines if "LI Wen" in line)
@@ -59,8 +100,13 @@ def test_rows_show_score_period_clock_feeds_and_finished() -> None:
 
 def test_a_status_before_any_score_shows_the_fixture_waiting() -> None:
     board = Board()
-    board.apply_status({"fixtureId": TT, "sport": "TABLE_TENNIS",
-                        "feeds": [{"feed": "STATISTICS", "state": "CONNECTING"}]})  # fmt: skip
+    board.apply_status(
+        {
+            "fixtureId": TT,
+            "sport": "TABLE_TENNIS",
+            "feeds": [{"feed": "STATISTICS", "state": "CONNECTING"}],
+        }
+    )
     row = next(line for line in shown(board) if "table tennis" in line)
     assert "statistics:connecting" in row
     assert " - " in row  # no score yet
@@ -69,11 +115,20 @@ def test_a_status_before_any_score_shows_the_fixture_waiting() -> None:
 def long_board() -> Board:
     """Every column at its widest: long names, long period labels, both feeds reported."""
     board = Board()
-    board.apply_score(score(SOCCER, "SOCCER", ("Ashford Athletic Football Club", 2),
-                            ("Redmoor Rovers Reserves XI", 1), [(2, "2nd half", 1, 1)],
-                            clock="67:12"), heard=AT)  # fmt: skip
-    board.apply_score(score(TT, "TABLE_TENNIS", ("LI Wen", 3), ("SATO Yui", 2),
-                            [(5, "5th Set", 11, 7)]), heard=AT)  # fmt: skip
+    board.apply_score(
+        score(
+            SOCCER,
+            "SOCCER",
+            ("Ashford Athletic Football Club", 2),
+            ("Redmoor Rovers Reserves XI", 1),
+            [(2, "2nd half", 1, 1)],
+            clock="67:12",
+        ),
+        heard=AT,
+    )
+    board.apply_score(
+        score(TT, "TABLE_TENNIS", ("LI Wen", 3), ("SATO Yui", 2), [(5, "5th Set", 11, 7)]), heard=AT
+    )
     feeds = [{"feed": "ACTIONS", "state": "LIVE"}, {"feed": "STATISTICS", "state": "LIVE"}]
     for fixture, sport in ((SOCCER, "SOCCER"), (TT, "TABLE_TENNIS")):
         board.apply_status({"fixtureId": fixture, "sport": sport, "feeds": feeds}, heard=AT)
@@ -97,16 +152,24 @@ def test_the_table_fits_80_columns_dropping_the_least_important_first() -> None:
 def test_at_80_columns_a_suspended_market_keeps_the_sport_and_its_reasons_go_first() -> None:
     board = long_board()
     for fixture in (SOCCER, TT):
-        board.apply_market({"fixtureId": fixture, "state": "SUSPENDED", "livenessAt": AT,
-                            "reasons": ["FEED_NOT_LIVE", "PENDING_DECISION"],
-                            "validUntil": AT + dt.timedelta(seconds=3)})  # fmt: skip
+        board.apply_market(
+            {
+                "fixtureId": fixture,
+                "state": "SUSPENDED",
+                "livenessAt": AT,
+                "reasons": ["FEED_NOT_LIVE", "PENDING_DECISION"],
+                "validUntil": AT + dt.timedelta(seconds=3),
+            }
+        )
     later = AT + dt.timedelta(seconds=1.5)
     wide = next(line for line in shown(board, now=later) if "2-1" in line)
     assert "feed not live, pending decision" in wide  # shown where there is room
     lines = shown(board, width=80, now=later)
     assert max(len(line) for line in lines) <= 80
-    for line, sport in ((next(x for x in lines if "2-1" in x), "soccer"),
-                        (next(x for x in lines if "LI Wen" in x), "table tennis")):  # fmt: skip
+    for line, sport in (
+        (next(x for x in lines if "2-1" in x), "soccer"),
+        (next(x for x in lines if "LI Wen" in x), "table tennis"),
+    ):
         assert sport in line
         assert "SUSPENDED" in line
         assert "pending decision" not in line
@@ -131,8 +194,17 @@ def test_a_fixture_not_heard_of_for_a_minute_is_marked_stale() -> None:
 
 def test_a_finished_fixture_is_never_stale_and_a_down_feed_always_is() -> None:
     board = long_board()
-    board.apply_score(score(TT, "TABLE_TENNIS", ("LI Wen", 3), ("SATO Yui", 2),
-                            [(5, "5th Set", 11, 7)], finished=True), heard=AT)  # fmt: skip
+    board.apply_score(
+        score(
+            TT,
+            "TABLE_TENNIS",
+            ("LI Wen", 3),
+            ("SATO Yui", 2),
+            [(5, "5th Set", 11, 7)],
+            finished=True,
+        ),
+        heard=AT,
+    )
     down = [{"feed": "ACTIONS", "state": "DOWN"}, {"feed": "STATISTICS", "state": "LIVE"}]
     board.apply_status({"fixtureId": SOCCER, "sport": "SOCCER", "feeds": down}, heard=AT)
     lines = shown(board, now=AT + dt.timedelta(hours=1))

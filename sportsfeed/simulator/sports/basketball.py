@@ -43,8 +43,15 @@ def play(b: MatchBuilder) -> Truth:
         number += 1
         regular = number <= 4
         label = f"{_nth(number)} quarter" if regular else f"Overtime {number - 4}"
-        points.append(_period(b, number, "Regular" if regular else "Overtime", label,
-                              QUARTER if regular else OVERTIME))  # fmt: skip
+        points.append(
+            _period(
+                b,
+                number,
+                "Regular" if regular else "Overtime",
+                label,
+                QUARTER if regular else OVERTIME,
+            )
+        )
         b.advance(60, 120 if number != 2 else 600)
     home, away = sum(p[0] for p in points), sum(p[1] for p in points)
     b.end_match()

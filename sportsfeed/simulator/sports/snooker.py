@@ -13,8 +13,16 @@ FOUL: Final = ActionType(308, "Foul")
 FOUL_POINTS: Final = ActionType(309, "Foul Points")
 CONCEDE: Final = ActionType(310, "Frame Conceded")
 RESPOTTED_BLACK: Final = ActionType(311, "Re-spotted Black")
-TEAMS: Final = ["ADEYEMI Tom", "BRANDT Kai", "CHEN Hao", "DOYLE Sean", "EVANS Rhys",
-                "FISCHER Jan", "GRANT Leo", "HUANG Mei"]  # fmt: skip
+TEAMS: Final = [
+    "ADEYEMI Tom",
+    "BRANDT Kai",
+    "CHEN Hao",
+    "DOYLE Sean",
+    "EVANS Rhys",
+    "FISCHER Jan",
+    "GRANT Leo",
+    "HUANG Mei",
+]
 MAX_BREAK: Final = 147
 MAX_VISITS: Final = 60
 

@@ -50,8 +50,9 @@ def play(b: MatchBuilder, knockout: bool, extra_time: bool) -> Truth:
     if knockout and extra_time and _tied(goals):
         for half in (3, 4):
             base = 2 * HALF + (half - 3) * EXTRA_HALF
-            goals[half] = _half(b, half, f"{_nth(half - 2)} extra time", "ExtraTime", EXTRA_HALF,
-                                base)  # fmt: skip
+            goals[half] = _half(
+                b, half, f"{_nth(half - 2)} extra time", "ExtraTime", EXTRA_HALF, base
+            )
         periods = 4
     home, away = (sum(g[side] for g in goals.values()) for side in (0, 1))
     winner = None if home == away else home > away

@@ -14,8 +14,16 @@ POINT_SCORED: Final = ActionType(1102, "Point Scored")
 SWAP_SERVE: Final = ActionType(1103, "Swap Serve")
 GAME_POINT: Final = ActionType(1105, "Game Point")
 MATCH_POINT: Final = ActionType(1108, "Match Point")
-TEAMS: Final = ["LI Wen", "OKAFOR Ada", "BERG Nils", "SATO Yui", "MORENO Lucia",
-                "KOVAC Petra", "DUBOIS Remi", "HALL Owen"]  # fmt: skip
+TEAMS: Final = [
+    "LI Wen",
+    "OKAFOR Ada",
+    "BERG Nils",
+    "SATO Yui",
+    "MORENO Lucia",
+    "KOVAC Petra",
+    "DUBOIS Remi",
+    "HALL Owen",
+]
 
 
 def _server_after(server: bool, _winner: bool, played: int, points: list[int]) -> bool:

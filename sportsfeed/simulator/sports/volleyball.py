@@ -11,8 +11,16 @@ from sportsfeed.simulator.sports.rallies import play as play_rallies
 
 POINT_STARTED: Final = ActionType(401, "Point Started")
 POINT_SCORED: Final = ActionType(402, "Point Scored")
-TEAMS: Final = ["Coastline VC", "Alpine Spikers", "Delta Volley", "Marina Blockers",
-                "Highland Aces", "Sunset Setters", "Prairie Diggers", "Harbor Hawks"]  # fmt: skip
+TEAMS: Final = [
+    "Coastline VC",
+    "Alpine Spikers",
+    "Delta Volley",
+    "Marina Blockers",
+    "Highland Aces",
+    "Sunset Setters",
+    "Prairie Diggers",
+    "Harbor Hawks",
+]
 
 RULES: Final = RallyRules(
     point_started=POINT_STARTED,
