@@ -40,8 +40,9 @@ class Outlet:
         Straight to aiokafka, not through `Topic.send` nor Faust's producer: a third of the
         agent's time went to Faust's per-message wrappers, and a sink would drop the key.
         """
-        producer = self.app.producer._ensure_producer()  # type: ignore[attr-defined]
-        sent: Awaitable[Any] = await producer.send(topic, value, key=key, headers=headers)
+        sent: Awaitable[Any] = await aiokafka_producer(self.app).send(
+            topic, value, key=key, headers=headers
+        )
         return sent
 
     async def store(self, event: EventT[Any], key: bytes, state: bytes) -> Awaitable[Any]:
@@ -54,11 +55,10 @@ class Outlet:
         producer at once, as Faust would have written it (raw key and value, the event's
         partition), and the persisted offset is written once per partition and batch.
         """
-        _current_event.set(weakref.ref(event))  # the store's partition comes from it
+        self.reading_partition_of(event)  # the store writes to the event's partition too
         self.table.data[key] = state
         topic = self.table.changelog_topic.get_topic_name()
-        producer = self.app.producer._ensure_producer()  # type: ignore[attr-defined]
-        sent: Awaitable[Any] = await producer.send(
+        sent: Awaitable[Any] = await aiokafka_producer(self.app).send(
             topic, state, key=key, partition=event.message.partition
         )
         return sent
