@@ -24,7 +24,6 @@ from typing import Any, Final
 
 import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.partitioner import murmur2
 
 from processors.derive.fixture import FixtureState
 from processors.derive.market_state import (
@@ -42,7 +41,7 @@ from processors.metrics import Metrics
 from schemas import records
 from schemas.outputs import MARKET_STATE, Output
 from schemas.serde import AvroWriter, Registry, parsed_schema
-from sportsfeed.core.kafka_clients import Endpoints
+from sportsfeed.core.kafka_clients import Endpoints, partition_of
 from sportsfeed.core.settings import ProcessorSettings
 from sportsfeed.core.topics import Topics
 from sportsfeed.core.vendor import Feed
@@ -91,8 +90,7 @@ class MarketBook:
             del self.markets[key]
 
     def partition_of(self, key: bytes) -> int:
-        hashed: int = murmur2(key)
-        return (hashed & 0x7FFFFFFF) % self.partitions  # Kafka's default partitioner
+        return partition_of(key, self.partitions)
 
     def counts(self) -> Counter[str]:
         return Counter(market.state for market in self.markets.values() if market.state)

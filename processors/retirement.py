@@ -11,9 +11,8 @@ from collections import deque
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from aiokafka.partitioner import murmur2
-
 from processors.derive.fixture import decode_state, encode_state, retire
+from sportsfeed.core.kafka_clients import partition_of
 
 
 @dataclass
@@ -26,8 +25,7 @@ class Retirements:
     scanned: set[int] = field(default_factory=set)
 
     def partition_of(self, key: bytes) -> int:
-        hashed: int = murmur2(key)
-        return (hashed & 0x7FFFFFFF) % self.partitions  # Kafka's default partitioner
+        return partition_of(key, self.partitions)
 
     def add(self, key: bytes, now: float) -> None:
         self.due.setdefault(self.partition_of(key), deque()).append((now + self.ttl_s, key))

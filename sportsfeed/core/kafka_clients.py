@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.partitioner import DefaultPartitioner, murmur2
 
 from sportsfeed.core.kafka_security import KafkaSecurity
 
@@ -31,6 +31,12 @@ class Endpoints:
             **self.security.client_options(),
             **options,
         }
+
+
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives `key` among `partitions`."""
+    hashed: int = murmur2(key)
+    return (hashed & 0x7FFFFFFF) % partitions
 
 
 class KeyPartitioner:
