@@ -30,6 +30,10 @@ class Output(Generic[R]):
     def __repr__(self) -> str:
         return f"Output({self.suffix})"
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """A copy (pickled, as stream libraries copy values between steps) is this output."""
+        return output_named, (self.suffix,)
+
 
 FEED_STATUS: Final = Output("feed-status", "feed_status", records.FeedStatus)
 FIXTURE_SCORE: Final = Output("fixture-score", "fixture_score", records.FixtureScore)
@@ -48,3 +52,11 @@ DERIVED: Final[tuple[Output[Any], ...]] = (FIXTURE_SCORE, PERIOD_DELTA, FIXTURE_
 """What every processor writes; a live one (not a replay) writes MARKET_STATE as well."""
 
 SCHEMA_NAMES: Final = tuple(output.schema for output in OUTPUTS)
+
+
+def output_named(suffix: str) -> Output[Any]:
+    """The declared output whose topic ends in `suffix`."""
+    for output in OUTPUTS:
+        if output.suffix == suffix:
+            return output
+    raise KeyError(suffix)

@@ -6,7 +6,9 @@ null allowed exactly where the annotation allows None, and each nested record, a
 primitive matched in kind.
 """
 
+import copy
 import json
+import pickle
 import types
 import typing
 from typing import Any
@@ -116,3 +118,13 @@ def test_a_misspelt_or_wrongly_optional_field_is_found() -> None:
         "team.name: a default in the schema iff the key may be left out",
         "team.name: null allowed by the schema",
     ]
+
+
+def test_a_copied_output_is_the_same_output() -> None:
+    """Stream libraries copy values between steps (Quix Streams pickles them): a copied output
+    must still find its writer, which the processor looks up by identity."""
+    writers = {output: output.schema for output in OUTPUTS}
+    for output in OUTPUTS:
+        for copied in (pickle.loads(pickle.dumps(output)), copy.deepcopy(output)):  # noqa: S301 (our own bytes)
+            assert copied is output
+            assert writers[copied] == output.schema
