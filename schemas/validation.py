@@ -6,6 +6,9 @@ naming no field. Every reader downstream then chokes on the record (or misreads 
 consumer that commits offsets is stuck behind it. `check` walks the schema and the value
 together and names the first field a reader could not take, by its path
 (`periods[2].homePoints`), so the frame behind it is dead-lettered instead.
+
+It runs for every record written, so each schema is compiled once into nested checks: a
+record that passes costs one type test per value, and a path is built only for a problem.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from schemas.errors import RecordMismatch
 
@@ -24,33 +27,41 @@ UUID_FORM: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]
 _TIME_TYPES: Final = frozenset({"timestamp-millis", "timestamp-micros", "date"})
 
 
+class Found(NamedTuple):
+    """A value no reader could take: where (innermost step first) and what is wrong."""
+
+    path: list[str]  # field names, "[2]" for an array item, "['key']" for a map value
+    text: str
+
+    def message(self) -> str:
+        path = ""
+        for step in reversed(self.path):
+            path += step if step.startswith("[") or not path else f".{step}"
+        return f"{path}: {self.text}" if path else self.text
+
+
+Check = Callable[[object], Found | None]
+
+
 class Validator:
-    """The checks of one schema (as its `.avsc` JSON), named types resolved."""
+    """The check of one schema (as its `.avsc` JSON), compiled once, named types resolved."""
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
         self.named: dict[str, Any] = {}
-        self._composite: dict[str, Callable[[Any, object, str], str | None]] = {
-            "record": self._record,
-            "array": self._array,
-            "map": self._map,
-            "enum": _enum,
-            "fixed": _fixed,
-        }
         self._collect(schema, schema.get("namespace"))
+        self._named_checks: dict[str, Check] = {}
+        self._check = self._compile(schema)
 
     def check(self, value: object) -> None:
         """Raises RecordMismatch naming the first field a reader could not take."""
-        problem = self.problem(self.schema, value, "")
-        if problem is not None:
-            raise RecordMismatch(problem)
+        found = self._check(value)
+        if found is not None:
+            raise RecordMismatch(found.message())
 
-    def problem(self, schema: Any, value: object, path: str) -> str | None:
-        """What is wrong with `value` as `schema` at `path`; None when a reader can take it."""
-        # Called for every field of every record written: nothing is built on the way (the
-        # check once cost more than the Avro encoding itself).
+    def _compile(self, schema: Any) -> Check:  # noqa: PLR0911 (one return per kind of schema)
         if isinstance(schema, list):
-            return self._union(schema, value, path)
+            return _union([self._compile(branch) for branch in schema], schema)
         kind: Any
         logical: str | None
         if isinstance(schema, str):
@@ -58,51 +69,34 @@ class Validator:
         else:
             kind, logical = schema["type"], schema.get("logicalType")
         if not isinstance(kind, str):
-            return self.problem(kind, value, path)  # a nested type: a schema or a union
+            return self._compile(kind)  # a nested type: a schema or a union
         if kind in self.named:
-            return self.problem(self.named[kind], value, path)
-        composite = self._composite.get(kind)
-        if composite is not None:
-            return composite(schema, value, path)
-        return _primitive(kind, logical, value, path)
+            return self._named(kind)
+        if kind == "record":
+            return _record(
+                [(f["name"], self._compile(f["type"]), "default" in f) for f in schema["fields"]]
+            )
+        if kind == "array":
+            return _array(self._compile(schema["items"]))
+        if kind == "map":
+            return _map(self._compile(schema["values"]))
+        if kind == "enum":
+            return _enum(schema["symbols"])
+        if kind == "fixed":
+            return _fixed(schema["size"])
+        return _primitive(kind, logical)
 
-    def _array(self, schema: Mapping[str, Any], value: object, path: str) -> str | None:
-        if not isinstance(value, list | tuple):
-            return f"{_where(path)}expected an array, got {_shown(value)}"
-        found = (
-            self.problem(schema["items"], item, f"{path}[{n}]") for n, item in enumerate(value)
-        )
-        return next((p for p in found if p is not None), None)
+    def _named(self, name: str) -> Check:
+        """A named type's check, compiled once."""
+        checks = self._named_checks
+        if name not in checks:
 
-    def _map(self, schema: Mapping[str, Any], value: object, path: str) -> str | None:
-        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-            return f"{_where(path)}expected a map with string keys, got {_shown(value)}"
-        found = (
-            self.problem(schema["values"], item, f"{path}[{key!r}]") for key, item in value.items()
-        )
-        return next((p for p in found if p is not None), None)
+            def within_itself(value: object) -> Found | None:  # the type, used inside itself
+                return checks[name](value)
 
-    def _record(self, schema: Mapping[str, Any], value: object, path: str) -> str | None:
-        if not isinstance(value, Mapping):
-            return f"{_where(path)}expected a record, got {_shown(value)}"
-        for field in schema["fields"]:
-            where = f"{path}.{field['name']}" if path else field["name"]
-            if field["name"] not in value:
-                if "default" in field:
-                    continue
-                return f"{where}: missing"
-            problem = self.problem(field["type"], value[field["name"]], where)
-            if problem is not None:
-                return problem
-        return None
-
-    def _union(self, branches: list[Any], value: object, path: str) -> str | None:
-        if any(self.problem(branch, value, path) is None for branch in branches):
-            return None
-        problems = [self.problem(branch, value, path) for branch in branches]
-        if value is not None and "null" in branches and len(branches) == 2:
-            return next(p for p, b in zip(problems, branches, strict=True) if b != "null")
-        return f"{_where(path)}{_shown(value)} matches no branch of the union"
+            checks[name] = within_itself
+            checks[name] = self._compile(self.named[name])
+        return checks[name]
 
     def _collect(self, schema: Any, namespace: str | None) -> None:
         """Remember every named type (by short and full name) defined inside `schema`."""
@@ -126,48 +120,140 @@ class Validator:
             self._collect(schema["type"], namespace)
 
 
-def _enum(schema: Mapping[str, Any], value: object, path: str) -> str | None:
-    if isinstance(value, str) and value in schema["symbols"]:
+def _record(fields: list[tuple[str, Check, bool]]) -> Check:
+    def check(value: object) -> Found | None:
+        if type(value) is not dict and not isinstance(value, Mapping):
+            return Found([], f"expected a record, got {_shown(value)}")
+        for name, field, optional in fields:
+            if name in value:
+                found = field(value[name])
+                if found is not None:
+                    found.path.append(name)
+                    return found
+            elif not optional:
+                return Found([name], "missing")
         return None
-    return f"{_where(path)}{_shown(value)} is not one of {', '.join(schema['symbols'])}"
+
+    return check
 
 
-def _fixed(schema: Mapping[str, Any], value: object, path: str) -> str | None:
-    if isinstance(value, bytes) and len(value) == schema["size"]:
+def _array(items: Check) -> Check:
+    def check(value: object) -> Found | None:
+        if not isinstance(value, list | tuple):
+            return Found([], f"expected an array, got {_shown(value)}")
+        for n, item in enumerate(value):
+            found = items(item)
+            if found is not None:
+                found.path.append(f"[{n}]")
+                return found
         return None
-    return f"{_where(path)}expected {schema['size']} bytes, got {_shown(value)}"
+
+    return check
 
 
-def _primitive(kind: str, logical: str | None, value: object, path: str) -> str | None:  # noqa: PLR0911 (one return per Avro kind)
-    where = _where(path)
-    if kind == "null":
-        return None if value is None else f"{where}expected null, got {_shown(value)}"
-    if kind == "boolean":
-        ok = isinstance(value, bool)
-        return None if ok else f"{where}expected a boolean, got {_shown(value)}"
-    if kind in {"int", "long"}:
-        if logical in _TIME_TYPES and isinstance(value, dt.datetime | dt.date):
+def _map(values: Check) -> Check:
+    def check(value: object) -> Found | None:
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+            return Found([], f"expected a map with string keys, got {_shown(value)}")
+        for key, item in value.items():
+            found = values(item)
+            if found is not None:
+                found.path.append(f"[{key!r}]")
+                return found
+        return None
+
+    return check
+
+
+def _union(branches: list[Check], schema: list[Any]) -> Check:
+    if len(schema) == 2 and "null" in schema:
+        # the usual union: a value that is not null is told what is wrong with it as the type
+        typed = branches[1 - schema.index("null")]
+        return lambda value: None if value is None else typed(value)
+
+    def check(value: object) -> Found | None:
+        for branch in branches:
+            if branch(value) is None:
+                return None
+        return Found([], f"{_shown(value)} matches no branch of the union")
+
+    return check
+
+
+def _enum(symbols: list[str]) -> Check:
+    known = frozenset(symbols)
+
+    def check(value: object) -> Found | None:
+        if isinstance(value, str) and value in known:
             return None
-        low, high = INT_RANGE if kind == "int" else LONG_RANGE
-        if not isinstance(value, int) or isinstance(value, bool):
-            return f"{where}expected an {kind}, got {_shown(value)}"
-        return None if low <= value <= high else f"{where}{value} is outside Avro {kind}'s range"
+        return Found([], f"{_shown(value)} is not one of {', '.join(symbols)}")
+
+    return check
+
+
+def _fixed(size: int) -> Check:
+    def check(value: object) -> Found | None:
+        if isinstance(value, bytes) and len(value) == size:
+            return None
+        return Found([], f"expected {size} bytes, got {_shown(value)}")
+
+    return check
+
+
+def _primitive(kind: str, logical: str | None) -> Check:  # noqa: PLR0911 (one return per Avro kind)
+    if kind == "null":
+        return _instance_of(type(None), "null")
+    if kind == "boolean":
+        return _instance_of(bool, "a boolean")
+    if kind in {"int", "long"}:
+        return _integer(kind, logical in _TIME_TYPES)
     if kind in {"float", "double"}:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if ok else f"{where}expected a {kind}, got {_shown(value)}"
+        return _instance_of(int | float, f"a {kind}", but_not=bool)
     if kind == "string":
-        if not isinstance(value, str):
-            return f"{where}expected a string, got {_shown(value)}"
-        if logical == "uuid" and UUID_FORM.fullmatch(value) is None:
-            return f"{where}{_shown(value)} is not a UUID"
-        return None
+        return _uuid() if logical == "uuid" else _instance_of(str, "a string")
     if kind == "bytes":
-        return None if isinstance(value, bytes) else f"{where}expected bytes, got {_shown(value)}"
-    return f"{where}unknown Avro type {kind!r}"
+        return _instance_of(bytes, "bytes")
+    return _unknown(kind)
 
 
-def _where(path: str) -> str:
-    return f"{path}: " if path else ""
+def _instance_of(kind: Any, expected: str, but_not: type | None = None) -> Check:
+    def check(value: object) -> Found | None:
+        if isinstance(value, kind) and (but_not is None or not isinstance(value, but_not)):
+            return None
+        return Found([], f"expected {expected}, got {_shown(value)}")
+
+    return check
+
+
+def _integer(kind: str, or_time: bool) -> Check:
+    low, high = INT_RANGE if kind == "int" else LONG_RANGE
+
+    def check(value: object) -> Found | None:
+        if type(value) is not int:  # the usual case is one type test; bool is no int here
+            if or_time and isinstance(value, dt.datetime | dt.date):
+                return None
+            if not isinstance(value, int) or isinstance(value, bool):
+                return Found([], f"expected an {kind}, got {_shown(value)}")
+        if low <= value <= high:
+            return None
+        return Found([], f"{value} is outside Avro {kind}'s range")
+
+    return check
+
+
+def _uuid() -> Check:
+    def check(value: object) -> Found | None:
+        if not isinstance(value, str):
+            return Found([], f"expected a string, got {_shown(value)}")
+        if UUID_FORM.fullmatch(value) is None:
+            return Found([], f"{_shown(value)} is not a UUID")
+        return None
+
+    return check
+
+
+def _unknown(kind: str) -> Check:
+    return lambda _value: Found([], f"unknown Avro type {kind!r}")
 
 
 def _shown(value: object) -> str:

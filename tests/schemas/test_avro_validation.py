@@ -16,6 +16,7 @@ from schemas.contract import contract_text
 from schemas.errors import RecordMismatch
 from schemas.outputs import SCHEMA_NAMES
 from schemas.serde import parsed_schema, validator
+from schemas.validation import Validator
 from tests.integration.avro_strategies import records
 
 TEAM = "0f8e4cbe-6f3b-4a31-9d35-5a3d2f0f43aa"
@@ -106,3 +107,21 @@ def test_every_record_fastavro_round_trips_passes(name: str) -> None:
         validator(name).check(record)
 
     passes()
+
+
+def test_a_type_used_inside_itself_is_checked_at_every_depth() -> None:
+    """A named type may refer to itself (a linked list): its check is compiled once and still
+    reaches the innermost value, whose path names every step."""
+    node = {
+        "type": "record",
+        "name": "Node",
+        "fields": [
+            {"name": "value", "type": "int"},
+            {"name": "next", "type": ["null", "Node"], "default": None},
+        ],
+    }
+    chain = {"value": 1, "next": {"value": 2, "next": {"value": 3, "next": None}}}
+    Validator(node).check(chain)
+    chain["next"]["next"]["value"] = 2**40  # type: ignore[index]
+    with pytest.raises(RecordMismatch, match=r"^next\.next\.value: 1099511627776 is outside"):
+        Validator(node).check(chain)
