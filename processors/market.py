@@ -49,6 +49,7 @@ from sportsfeed.core.vendor import Feed
 log = logging.getLogger(__name__)
 TICK_S: Final = 0.25  # a lease's end is acted on within this (plus the loop's own delay)
 FORGET_S: Final = 60.0  # a fixture suspended and silent this long is no longer held
+LIVENESS_RUN: Final = 50  # liveness records taken between two yields to the loop
 
 
 def now_us() -> int:
@@ -206,9 +207,11 @@ def install(
     async def read_liveness() -> None:
         async with reader.running():
             while True:
-                for key, liveness in await reader.records():
+                for n, (key, liveness) in enumerate(await reader.records(), 1):
                     for value in book.apply(key, liveness, now_us()):
                         await send(key, value)
+                    if n % LIVENESS_RUN == 0:
+                        await asyncio.sleep(0)  # the frames that came meanwhile go first
 
     @app.timer(interval=TICK_S)  # type: ignore[untyped-decorator]
     async def leases() -> None:

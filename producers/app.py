@@ -15,7 +15,14 @@ from typing import Any
 
 import httpx
 
-from producers.liveness import RENEW_S, Lease, producer_instance_id, release
+from producers.liveness import (
+    RENEW_S,
+    RENEWAL_SLOTS,
+    Lease,
+    producer_instance_id,
+    release,
+    renewal_slot,
+)
 from producers.metrics import Metrics
 from producers.protocol import StreamId
 from producers.publisher import Publisher, transactional_id
@@ -261,12 +268,16 @@ class Producer:
         )
 
     async def _renewals(self) -> None:
-        """The lease: a record per fixture streamed every RENEW_S (also the checkpoints)."""
+        """The lease: a record per fixture streamed every RENEW_S (also the checkpoints), each
+        fixture in its own slot of the second."""
+        slot = 0
         while True:
-            await asyncio.sleep(RENEW_S)
-            for streams in self._held().values():
-                self._dirty[streams[0].fixture_id] = streams[0]
-            await self._write_checkpoints()
+            await asyncio.sleep(RENEW_S / RENEWAL_SLOTS)
+            slot = (slot + 1) % RENEWAL_SLOTS
+            for fixture_id, streams in self._held().items():
+                if renewal_slot(fixture_id) == slot:
+                    self._dirty[fixture_id] = streams[0]
+            await self._write_checkpoints(slot)
 
     def _held(self) -> dict[str, list[StreamId]]:
         """The fixtures being streamed, with their running streams."""
@@ -276,10 +287,11 @@ class Producer:
                 held.setdefault(stream.fixture_id, []).append(stream)
         return held
 
-    async def _write_checkpoints(self) -> None:
-        dirty, self._dirty = self._dirty, {}
-        for stream in dirty.values():
-            await self._publish_status(stream)
+    async def _write_checkpoints(self, slot: int | None = None) -> None:
+        """Write the changed feed-status records: the slot's fixtures' (None: every one)."""
+        due = [f for f in self._dirty if slot is None or renewal_slot(f) == slot]
+        for fixture_id in due:
+            await self._publish_status(self._dirty.pop(fixture_id))
 
     # -- discovery ------------------------------------------------------------------------
 

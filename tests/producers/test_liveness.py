@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from producers.liveness import STOPPED, Lease, release
+import uuid
+from collections import Counter
+
+from producers.liveness import RENEWAL_SLOTS, STOPPED, Lease, release, renewal_slot
 from producers.protocol import StreamId
 from producers.status import FixtureStatus, State
 from sportsfeed.core.vendor import Channel, Feed, Sport
@@ -29,3 +32,15 @@ def test_a_clean_stop_leaves_down_except_what_finished() -> None:
     assert status.feeds[Feed.ACTIONS].state is State.DOWN
     assert status.feeds[Feed.ACTIONS].reason == STOPPED
     assert status.feeds[Feed.STATISTICS].state is State.FINISHED
+
+
+def test_renewals_are_spread_over_the_second() -> None:
+    """500 fixtures fill every slot of the second near evenly (a burst of all of them once a
+    second held up the frames behind it), each fixture in the same slot every time."""
+    fixtures = [str(uuid.UUID(int=n * 7_919_001)) for n in range(500)]
+    slots = Counter(renewal_slot(fixture) for fixture in fixtures)
+    assert sorted(slots) == list(range(RENEWAL_SLOTS))
+    assert max(slots.values()) <= 2 * 500 // RENEWAL_SLOTS
+    assert [renewal_slot(f) for f in fixtures] == [renewal_slot(f) for f in reversed(fixtures)][
+        ::-1
+    ]
