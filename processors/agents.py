@@ -20,14 +20,13 @@ from typing import Any, cast
 
 import faust
 from aiokafka import TopicPartition
-from faust.types import Message, TableT
+from faust.types import EventT, TableT
 from prometheus_client import generate_latest
 
 from processors.credentials import faust_credentials
 from processors.deriver import Deriver, Pending
 from processors.faust_internals import Outlet, recovered, rocksdb_partitions
 from processors.gapless import GaplessApp, GaplessConsumer
-from processors.handover import Runs
 from processors.lag import stalled
 from processors.market import install
 from processors.metrics import Metrics
@@ -44,7 +43,6 @@ EXIT_STALLED = 4
 EXIT_UNACKNOWLEDGED = 5
 MAX_IN_FLIGHT = 10_000  # records derived whose outputs are not yet acknowledged
 PERSIST_BATCH = 2_000  # records whose states are stored together
-RUNS_BUFFERED = 40  # runs of raw records waiting for the agent (4,000 records, as Faust buffers)
 
 
 def state_dir(settings: ProcessorSettings) -> Path:
@@ -62,9 +60,7 @@ def build_app(
     """The processor's Faust app, its table, its agent, and its health and metrics pages."""
     app = _faust_app(settings, endpoints)
     raw = {Topics(settings.raw_prefix).raw(feed): feed for feed in Feed}
-    # Subscribed here, read by no Faust stream: the hand-over passes their records on in runs.
-    app.topics.add(app.topic(*raw, key_serializer="raw", value_serializer="raw"))
-    runs = app.runs = Runs(app, raw, maxsize=RUNS_BUFFERED)
+    raw_topics = app.topic(*raw, key_serializer="raw", value_serializer="raw")
     table = app.Table(
         "fixtures",
         partitions=settings.partitions,
@@ -81,28 +77,25 @@ def build_app(
     def check_resumes(_app: Any, /, *args: Any, signal: Any, **_kwargs: Any) -> None:
         deriver.resumes.on_assigned(args[0])  # the assigned partitions
 
-    @app.agent(runs.channel, concurrency=1, name="derive")
-    async def derive(stream: faust.StreamT[list[Message]]) -> None:
+    @app.agent(raw_topics, concurrency=1, name="derive")
+    async def derive(stream: faust.StreamT[Any]) -> None:
+        manual = stream.noack()  # type: ignore[attr-defined]  # missing from StreamT
         in_flight: asyncio.Queue[Pending] = asyncio.Queue(maxsize=MAX_IN_FLIGHT)
-        persister = asyncio.create_task(_persist_in_order(deriver, in_flight, app))
+        persister = asyncio.create_task(_persist_in_order(deriver, in_flight, manual))
         missing_before, handle = deriver.resumes.missing_before, deriver.handle
         try:
-            async for run in stream.noack():  # type: ignore[attr-defined]  # not in StreamT
+            async for event in manual.events():
+                if persister.done():
+                    persister.result()  # its failure ends the agent
                 consumer = cast(GaplessConsumer, app.consumer)
-                sought: set[Any] = set()  # partitions sought back: the run's rest is stale
-                for message in run:
-                    if persister.done():
-                        persister.result()  # its failure ends the agent
-                    if app.rebalancing or message.tp in sought:
-                        _release(deriver, consumer, message)
-                        continue
-                    missing = await missing_before(message, consumer)
-                    if missing is not None:
-                        sought.add(message.tp)
-                        await _fetch_again(deriver, consumer, message, missing)
-                        continue
-                    consumer.take(message)
-                    await in_flight.put(await handle(message))
+                if app.rebalancing:
+                    _release(deriver, consumer, event)
+                    continue
+                missing = await missing_before(event.message, consumer)
+                if missing is not None:
+                    await _fetch_again(deriver, consumer, event, missing)
+                    continue
+                await in_flight.put(await handle(event))
         finally:
             persister.cancel()
             await deriver.close()
@@ -112,7 +105,7 @@ def build_app(
     return app
 
 
-def _faust_app(settings: ProcessorSettings, endpoints: Endpoints) -> GaplessApp:
+def _faust_app(settings: ProcessorSettings, endpoints: Endpoints) -> faust.App:
     """The worker's Faust app: at-least-once, topics never declared, only our own web pages."""
     return GaplessApp(
         Topics(settings.topic_prefix).processor_group,
@@ -172,27 +165,27 @@ def _stall_watch(app: faust.App, deriver: Deriver, settings: ProcessorSettings) 
             os._exit(EXIT_STALLED)
 
 
-def _release(deriver: Deriver, consumer: GaplessConsumer, message: Message) -> None:
+def _release(deriver: Deriver, consumer: GaplessConsumer, event: EventT[Any]) -> None:
     """Faust resumes partitions before it seeks them to the committed offsets, so records from
     an older position can arrive while it rebalances (with the table half restored). Left
     unprocessed and unacknowledged, they come again after the seek, or were processed before."""
     deriver.metrics.refetched.inc()
-    consumer.release(message)
+    consumer.release(event.message)
 
 
 async def _fetch_again(
-    deriver: Deriver, consumer: GaplessConsumer, message: Message, missing: int
+    deriver: Deriver, consumer: GaplessConsumer, event: EventT[Any], missing: int
 ) -> None:
     """Not processed, not acknowledged (commits cannot pass it), and fetched again in order
     from `missing`: seeking also resets Faust's read position, which would otherwise drop the
     re-fetched records as already seen."""
-    _release(deriver, consumer, message)
-    where = TopicPartition(message.topic, message.partition)
+    _release(deriver, consumer, event)
+    where = TopicPartition(event.message.topic, event.message.partition)
     await consumer.seek_wait({where: missing})  # in the consumer's thread
 
 
 async def _persist_in_order(
-    deriver: Deriver, in_flight: asyncio.Queue[Pending], app: faust.App
+    deriver: Deriver, in_flight: asyncio.Queue[Pending], manual: Any
 ) -> None:
     """Store the records' states in batches, in the order they were handled; then ack them."""
     while True:
@@ -200,9 +193,8 @@ async def _persist_in_order(
         while not in_flight.empty() and len(batch) < PERSIST_BATCH:
             batch.append(in_flight.get_nowait())
         await _persist_or_end(deriver, batch)
-        ack = app.consumer.ack
         for pending in batch:
-            ack(pending.message)
+            await manual.ack(pending.event)
 
 
 async def _persist_or_end(deriver: Deriver, batch: list[Pending]) -> None:
@@ -213,7 +205,7 @@ async def _persist_or_end(deriver: Deriver, batch: list[Pending]) -> None:
     try:
         await deriver.persist(batch)
     except Exception as exc:  # noqa: BLE001 (any failure: nothing may pass it)
-        first = batch[0].message
+        first = batch[0].event.message
         log.error(  # noqa: TRY400 (the reason is enough)
             "outputs of %s[%d]@%d onwards were not acknowledged by Kafka (%r); exiting to "
             "be restarted",

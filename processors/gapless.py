@@ -22,13 +22,13 @@ the at-least-once guarantee the processor promises.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from processors.fetching import FetchWaitThread
-from processors.handover import HandoverConsumer, Runs
+from processors.handover import HandoverConsumer
 from processors.skipped import Markers
 
 
@@ -36,7 +36,6 @@ class GaplessConsumer(HandoverConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.markers = Markers()  # before the thread that learns them starts
         super().__init__(*args, **kwargs)
-        self.runs = cast(GaplessApp, self.app).runs
 
     def _new_consumer_thread(self) -> FetchWaitThread:
         return FetchWaitThread(self, loop=self.loop, beacon=self.beacon)
@@ -45,12 +44,6 @@ class GaplessConsumer(HandoverConsumer):
         """The offset last committed (or sought to) for `tp`: where a seek resumes."""
         offset = self._committed_offset.get(tp)
         return None if offset is None else int(offset)
-
-    def take(self, message: Any) -> None:
-        """Count a record handed to the agent as awaited until acknowledged: a rebalance waits
-        for it (what Faust's stream does with each event's record)."""
-        message.tracked = True
-        self._unacked_messages.add(message)
 
     def release(self, message: Any) -> None:
         """Stop awaiting a record left unprocessed, without counting it done.
@@ -92,11 +85,8 @@ class GaplessTransport(faust_aiokafka.Transport):
 
 
 class GaplessApp(faust.App):
-    """A Faust app whose consumer commits only offsets its agents acknowledged, fetches with
-    `fetch_max_wait_ms` (see processors/fetching.py), and passes the raw topics' records to
-    `runs` a run at a time (see processors/handover.py)."""
-
-    runs: Runs | None = None  # where the hand-over passes the raw topics' records
+    """A Faust app whose consumer commits only offsets its agents acknowledged, and fetches
+    with `fetch_max_wait_ms` (see processors/fetching.py)."""
 
     def __init__(self, id: str, *, fetch_max_wait_ms: int, **options: Any) -> None:
         self.fetch_max_wait_ms = fetch_max_wait_ms
