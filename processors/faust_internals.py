@@ -11,8 +11,9 @@ changes what Faust does, and listed here so an upgrade knows where to look:
 - handover.py, the hand-over: `_drain_messages`, `_read_offset`, `_stopped` (a task switch
   per record otherwise);
 - fetching.py and skipped.py, the fetcher's thread: `_create_worker_consumer`,
-  `_fetch_records` (transaction markers learned as fetched), aiokafka's `_fetch_max_wait_ms`
-  (no public setter) and `_subscription` (the fetcher's positions).
+  `_fetch_records` (transaction markers learned as fetched), `seek_to_committed` (partitions
+  with nothing committed read again after a rebalance), aiokafka's `_fetch_max_wait_ms` (no
+  public setter) and `_subscription` (the fetcher's positions).
 """
 
 from __future__ import annotations

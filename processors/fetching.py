@@ -15,12 +15,18 @@ consumer Faust built, before it starts (aiokafka reads it when it creates its fe
 
 The thread also learns, after each fetch, which offsets the fetcher skipped (the producers'
 transaction markers, see `processors.skipped`), for the commits to pass them.
+
+And after a rebalance it seeks every partition the agents read to where processing resumes,
+including those with nothing committed yet (`seek_to_committed`): aiokafka seeks only
+partitions with a committed offset above 0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from processors.skipped import Learner
@@ -43,7 +49,36 @@ class FetchWaitThread(faust_aiokafka.AIOKafkaConsumerThread):
         self._learner.watch(consumer)
         return consumer
 
+    async def seek_to_committed(self) -> Mapping[Any, int]:
+        """Faust's seek after a rebalance, from the beginning where nothing is committed."""
+        consumer = self._ensure_consumer()
+        committed = await self.call_thread(
+            seek_to_committed, consumer, self.app.topics.acks_enabled_for
+        )
+        return cast("Mapping[Any, int]", committed)  # Faust's type: None stands for unset
+
     async def _fetch_records(self, consumer: Any, *args: Any, **kwargs: Any) -> Any:
         records = await super()._fetch_records(consumer, *args, **kwargs)
         self._learner.fetched(consumer, records)  # before any of them is handed over
         return records
+
+
+async def seek_to_committed(
+    consumer: AIOKafkaConsumer, streamed: Callable[[str], bool]
+) -> dict[TopicPartition, int | None]:
+    """Seek each assigned partition to its committed offset, and each of the `streamed` topics'
+    partitions with nothing committed (or 0) to its beginning; the committed offsets.
+
+    aiokafka's own `seek_to_committed` leaves a partition with nothing committed where its
+    fetcher got to. A worker that keeps such a partition through a rebalance (before its
+    first commit) then resumes after the records fetched before the rebalance, which Faust
+    drops unprocessed (they belong to the older generation): they never come again, and at a
+    partition's end no later record shows they are missing. The worker waits for them until
+    its stall limit ends it. The tables' changelogs (not `streamed`) keep their positions: the
+    recovery owns them.
+    """
+    committed: dict[TopicPartition, int | None] = await consumer.seek_to_committed()
+    fresh = [tp for tp, offset in committed.items() if not offset and streamed(tp.topic)]
+    if fresh:
+        await consumer.seek_to_beginning(*fresh)
+    return committed
