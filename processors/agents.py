@@ -20,13 +20,14 @@ from typing import Any, cast
 
 import faust
 from aiokafka import TopicPartition
-from faust.types import EventT, TableT
+from faust.types import Message, TableT
 from prometheus_client import generate_latest
 
 from processors.credentials import faust_credentials
 from processors.deriver import Deriver, Pending
 from processors.faust_internals import Outlet, recovered, rocksdb_partitions
 from processors.gapless import GaplessApp, GaplessConsumer
+from processors.handover import Runs
 from processors.lag import stalled
 from processors.market import install
 from processors.metrics import Metrics
@@ -43,6 +44,7 @@ EXIT_STALLED = 4
 EXIT_UNACKNOWLEDGED = 5
 MAX_IN_FLIGHT = 10_000  # records derived whose outputs are not yet acknowledged
 PERSIST_BATCH = 2_000  # records whose states are stored together
+RUNS_BUFFERED = 40  # runs of raw records waiting for the agent (4,000 records, as Faust buffers)
 
 
 def state_dir(settings: ProcessorSettings) -> Path:
@@ -60,7 +62,9 @@ def build_app(
     """The processor's Faust app, its table, its agent, and its health and metrics pages."""
     app = _faust_app(settings, endpoints)
     raw = {Topics(settings.raw_prefix).raw(feed): feed for feed in Feed}
-    raw_topics = app.topic(*raw, key_serializer="raw", value_serializer="raw")
+    # Subscribed here, read by no Faust stream: the hand-over passes their records on in runs.
+    app.topics.add(app.topic(*raw, key_serializer="raw", value_serializer="raw"))
+    runs = app.runs = Runs(app, raw, maxsize=RUNS_BUFFERED)
     table = app.Table(
         "fixtures",
         partitions=settings.partitions,
@@ -77,25 +81,15 @@ def build_app(
     def check_resumes(_app: Any, /, *args: Any, signal: Any, **_kwargs: Any) -> None:
         deriver.resumes.on_assigned(args[0])  # the assigned partitions
 
-    @app.agent(raw_topics, concurrency=1, name="derive")
-    async def derive(stream: faust.StreamT[Any]) -> None:
-        manual = stream.noack()  # type: ignore[attr-defined]  # missing from StreamT
+    @app.agent(runs.channel, concurrency=1, name="derive")
+    async def derive(stream: faust.StreamT[list[Message]]) -> None:
         in_flight: asyncio.Queue[Pending] = asyncio.Queue(maxsize=MAX_IN_FLIGHT)
-        persister = asyncio.create_task(_persist_in_order(deriver, in_flight, manual))
-        missing_before, handle = deriver.resumes.missing_before, deriver.handle
+        persister = asyncio.create_task(_persist_in_order(deriver, in_flight, app))
         try:
-            async for event in manual.events():
+            async for run in stream.noack():  # type: ignore[attr-defined]  # not in StreamT
                 if persister.done():
                     persister.result()  # its failure ends the agent
-                consumer = cast(GaplessConsumer, app.consumer)
-                if app.rebalancing:
-                    _release(deriver, consumer, event)
-                    continue
-                missing = await missing_before(event.message, consumer)
-                if missing is not None:
-                    await _fetch_again(deriver, consumer, event, missing)
-                    continue
-                await in_flight.put(await handle(event))
+                await _take(app, deriver, run, in_flight)
         finally:
             persister.cancel()
             await deriver.close()
@@ -105,7 +99,7 @@ def build_app(
     return app
 
 
-def _faust_app(settings: ProcessorSettings, endpoints: Endpoints) -> faust.App:
+def _faust_app(settings: ProcessorSettings, endpoints: Endpoints) -> GaplessApp:
     """The worker's Faust app: at-least-once, topics never declared, only our own web pages."""
     return GaplessApp(
         Topics(settings.topic_prefix).processor_group,
@@ -165,27 +159,59 @@ def _stall_watch(app: faust.App, deriver: Deriver, settings: ProcessorSettings) 
             os._exit(EXIT_STALLED)
 
 
-def _release(deriver: Deriver, consumer: GaplessConsumer, event: EventT[Any]) -> None:
-    """Faust resumes partitions before it seeks them to the committed offsets, so records from
-    an older position can arrive while it rebalances (with the table half restored). Left
-    unprocessed and unacknowledged, they come again after the seek, or were processed before."""
-    deriver.metrics.refetched.inc()
-    consumer.release(event.message)
+async def _take(
+    app: GaplessApp, deriver: Deriver, run: list[Message], in_flight: asyncio.Queue[Pending]
+) -> None:
+    """Handle each record of a run in order, unless the group moved on or one is missing."""
+    consumer = cast(GaplessConsumer, app.consumer)
+    sought: set[Any] = set()  # partitions sought back: the run's rest of them comes again
+    for message in run:
+        if message.tp in sought:
+            continue
+        missing = await deriver.resumes.missing_before(message, consumer)  # may ask Kafka
+        if not _current(app, message):  # checked after the last await before `take`
+            deriver.metrics.refetched.inc()
+            continue
+        if missing is not None:
+            sought.add(message.tp)
+            await _fetch_again(deriver, consumer, message, missing)
+            continue
+        consumer.take(message)  # from here a rebalance waits until it is acknowledged
+        await in_flight.put(await deriver.handle(message))
+
+
+def _current(app: GaplessApp, message: Message) -> bool:
+    """Whether a record may be processed: fetched in the group's current generation, with no
+    rebalance under way and the flow running (what Faust's stream checks of each event).
+
+    A run can be fetched before a rebalance and reach the agent after it, when the record's
+    partition may be another worker's; and a rebalance can begin while the agent awaits
+    Kafka. A record left untaken is fetched again: the rebalance seeks each partition to its
+    committed offset (see processors/fetching.py), and commits never pass it. A record taken
+    holds the rebalance until it is processed and acknowledged, so checking between the last
+    await and `take` leaves no window in which a partition's new owner reads a state the
+    record is still changing.
+    """
+    return (
+        not app.rebalancing
+        and message.generation_id == app.consumer_generation_id
+        and app.flow_control.is_active()
+    )
 
 
 async def _fetch_again(
-    deriver: Deriver, consumer: GaplessConsumer, event: EventT[Any], missing: int
+    deriver: Deriver, consumer: GaplessConsumer, message: Message, missing: int
 ) -> None:
     """Not processed, not acknowledged (commits cannot pass it), and fetched again in order
     from `missing`: seeking also resets Faust's read position, which would otherwise drop the
     re-fetched records as already seen."""
-    _release(deriver, consumer, event)
-    where = TopicPartition(event.message.topic, event.message.partition)
+    deriver.metrics.refetched.inc()
+    where = TopicPartition(message.topic, message.partition)
     await consumer.seek_wait({where: missing})  # in the consumer's thread
 
 
 async def _persist_in_order(
-    deriver: Deriver, in_flight: asyncio.Queue[Pending], manual: Any
+    deriver: Deriver, in_flight: asyncio.Queue[Pending], app: faust.App
 ) -> None:
     """Store the records' states in batches, in the order they were handled; then ack them."""
     while True:
@@ -193,8 +219,9 @@ async def _persist_in_order(
         while not in_flight.empty() and len(batch) < PERSIST_BATCH:
             batch.append(in_flight.get_nowait())
         await _persist_or_end(deriver, batch)
+        ack = app.consumer.ack
         for pending in batch:
-            await manual.ack(pending.event)
+            ack(pending.message)
 
 
 async def _persist_or_end(deriver: Deriver, batch: list[Pending]) -> None:
@@ -205,7 +232,7 @@ async def _persist_or_end(deriver: Deriver, batch: list[Pending]) -> None:
     try:
         await deriver.persist(batch)
     except Exception as exc:  # noqa: BLE001 (any failure: nothing may pass it)
-        first = batch[0].event.message
+        first = batch[0].message
         log.error(  # noqa: TRY400 (the reason is enough)
             "outputs of %s[%d]@%d onwards were not acknowledged by Kafka (%r); exiting to "
             "be restarted",

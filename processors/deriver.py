@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from faust.types import EventT, StoreT
+from faust.types import Message, StoreT
 
 from processors.deadletter import dead_letter
 from processors.derive.fixture import FixtureState, apply, decode_state, encode_state, source
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 class Pending:
     """A processed raw record: its sends in flight and the state to store once they land."""
 
-    event: EventT[Any]
+    message: Message
     key: bytes
     state: FixtureState | None  # None: nothing to store (a repeat or a dead letter)
     sent: list[Awaitable[Any]]
@@ -78,18 +78,18 @@ class Deriver:
         self.frames_of = {feed: metrics.frames.labels(feed.value) for feed in Feed}
         self.outputs_of: dict[str, Any] = {}
 
-    async def handle(self, event: EventT[Any]) -> Pending:
+    async def handle(self, message: Message) -> Pending:
         """Derive and send a raw record's outputs; what `persist` must do once they are acked."""
-        message = event.message
         feed = self.feeds[message.topic]
         self.frames_of[feed].inc()
         self.positions[message.topic, message.partition] = message.offset
         self.progressed_at = time.monotonic()
         key: bytes = message.key or b""
+        self.outlet.reading_partition(message.partition)  # the fixture's stored state
         try:
             encoded, state = self._derive(feed, key, message.value, message.headers)
         except Exception as exc:  # noqa: BLE001 (a bad record must never stop the job)
-            return Pending(event, key, None, [await self._reject(feed, key, message, exc)])
+            return Pending(message, key, None, [await self._reject(feed, key, message, exc)])
         sent = []
         for name, value in encoded:
             topic = self.codecs[name].topic
@@ -101,7 +101,7 @@ class Deriver:
             self.working[key] = state
         # Faust gives the record's Kafka timestamp in seconds.
         self.metrics.latency.observe(max(0.0, time.time() - message.timestamp))
-        return Pending(event, key, state, sent)
+        return Pending(message, key, state, sent)
 
     async def persist(self, batch: list[Pending]) -> None:
         """Once records' outputs are acknowledged, store the latest state they came from.
@@ -119,13 +119,14 @@ class Deriver:
                 latest[pending.key] = pending
         stored = []
         for key, pending in latest.items():
-            stored.append(await self.store(pending.event, key, encode_state(pending.state)))  # type: ignore[arg-type]
+            partition = pending.message.partition
+            stored.append(await self.store(partition, key, encode_state(pending.state)))  # type: ignore[arg-type]
             if self.working.get(key) is pending.state:
                 del self.working[key]
-        events = {pending.event.message.partition: pending.event for pending in latest.values()}
-        for event in events.values():
+        for partition in {pending.message.partition for pending in latest.values()}:
             stored += [
-                await self.store(event, key, state) for key, state in self._retire_due(event)
+                await self.store(partition, key, state)
+                for key, state in self._retire_due(partition)
             ]
         await self._persisted(stored)
 
@@ -190,12 +191,10 @@ class Deriver:
         self.metrics.dead_letters.labels(feed.value, type(exc).__name__).inc()
         return await self.send(self.rejected, key, value, headers)
 
-    def _retire_due(self, event: EventT[Any]) -> list[tuple[bytes, bytes]]:
-        """The retired states of the event's partition's finished fixtures now due."""
-        self.outlet.reading_partition_of(event)  # the store reads the event's partition
-        retired = self.retirements.retired(
-            event.message.partition, self.table, self.working, time.monotonic()
-        )
+    def _retire_due(self, partition: int) -> list[tuple[bytes, bytes]]:
+        """The retired states of the partition's finished fixtures now due."""
+        self.outlet.reading_partition(partition)
+        retired = self.retirements.retired(partition, self.table, self.working, time.monotonic())
         if retired:
             self.metrics.retired.inc(len(retired))
         return retired

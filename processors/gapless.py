@@ -22,13 +22,13 @@ the at-least-once guarantee the processor promises.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from processors.fetching import FetchWaitThread
-from processors.handover import HandoverConsumer
+from processors.handover import HandoverConsumer, Runs
 from processors.skipped import Markers
 
 
@@ -36,6 +36,7 @@ class GaplessConsumer(HandoverConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.markers = Markers()  # before the thread that learns them starts
         super().__init__(*args, **kwargs)
+        self.runs = cast(GaplessApp, self.app).runs
 
     def _new_consumer_thread(self) -> FetchWaitThread:
         return FetchWaitThread(self, loop=self.loop, beacon=self.beacon)
@@ -45,15 +46,11 @@ class GaplessConsumer(HandoverConsumer):
         offset = self._committed_offset.get(tp)
         return None if offset is None else int(offset)
 
-    def release(self, message: Any) -> None:
-        """Stop awaiting a record left unprocessed, without counting it done.
-
-        A rebalance waits until every record handed over is acknowledged; acknowledging one
-        that was not processed would let a commit pass it. Released, it is neither awaited
-        nor committed; the same offset fetched again is a new record, acknowledged as usual.
-        """
-        message.acked = True
-        self._unacked_messages.discard(message)
+    def take(self, message: Any) -> None:
+        """Count a record handed to the agent as awaited until acknowledged: a rebalance waits
+        for it (what Faust's stream does with each event's record)."""
+        message.tracked = True
+        self._unacked_messages.add(message)
 
     async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
         """Record no gap: an offset is acknowledged by the agent, or a known marker."""
@@ -85,8 +82,11 @@ class GaplessTransport(faust_aiokafka.Transport):
 
 
 class GaplessApp(faust.App):
-    """A Faust app whose consumer commits only offsets its agents acknowledged, and fetches
-    with `fetch_max_wait_ms` (see processors/fetching.py)."""
+    """A Faust app whose consumer commits only offsets its agents acknowledged, fetches with
+    `fetch_max_wait_ms` (see processors/fetching.py), and passes the raw topics' records to
+    `runs` a run at a time (see processors/handover.py)."""
+
+    runs: Runs | None = None  # where the hand-over passes the raw topics' records
 
     def __init__(self, id: str, *, fetch_max_wait_ms: int, **options: Any) -> None:
         self.fetch_max_wait_ms = fetch_max_wait_ms

@@ -8,11 +8,15 @@ their own. So every record paid two task creations, three task switches and a pr
 (a profile of a replay: a quarter of the worker's CPU on Faust's per-event hand-off, a fifth
 on writing produce requests).
 
-Here the callback is awaited directly while the flow runs (it then completes without
-suspending unless the channel is full), and the fetcher yields to the loop every
-`HANDOVER_BATCH` records: the agent processes that many records in one turn, and their outputs
-leave together in one produce request per partition. While the flow is suspended (a
-rebalance) a record is handed over as Faust does, abandoned if the rebalance starts first.
+Here the raw topics' records go to the agent in runs (`Runs`): up to `HANDOVER_BATCH`
+records fetched together are one Faust event in the agent's channel, and the fetcher then
+yields to the loop. Faust's per-record conductor (decoding, an event, a channel put, flow
+control) and stream (the event's iteration, sensors, tracking) are paid once per run; the
+agent processes the run in one turn, and its outputs leave together in one produce request
+per partition. Any other topic's records are handed over one at a time, the callback awaited
+directly while the flow runs (it then completes without suspending unless the channel is
+full). While the flow is suspended (a rebalance) a record or run is handed over as Faust does,
+abandoned if the rebalance starts first.
 
 Faust's offset-gap bookkeeping is left out: `GaplessConsumer` disables it (see gapless.py).
 So is its commit every `broker_commit_every` records from inside the hand-over, which held up
@@ -23,12 +27,16 @@ the records behind it for a commit's flush and round trip; the commit timer (eve
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
+import faust
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import ChannelT, Message
 
 HANDOVER_BATCH = 100  # records handed over between two yields to the loop (as Faust does)
+RUN_TOPIC = "(a run of raw records)"  # the stand-in message's topic: none of Kafka's
 
 
 class HandoverConsumer(faust_aiokafka.Consumer):
@@ -57,9 +65,14 @@ class HandoverConsumer(faust_aiokafka.Consumer):
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
 
+    runs: Runs | None = None  # where the raw topics' records go, a run at a time (the app's)
+
     async def _hand_over(self, fetched: Any) -> None:
-        """Pass each fetched record on to the agents, in order, once per offset."""
+        """Pass each fetched record on, in order, once per offset: the raw topics' records to
+        `runs` in runs, any other topic's (a table's changelog) to Faust's agents one by one."""
         callback, read_offset, suspended = self.callback, self._read_offset, self.suspend_flow
+        runs = self.runs
+        run: list[Any] = []
         handed = 0
         set_here: dict[Any, int] = {}  # the read position this run last set, per partition
         async for tp, message in fetched:
@@ -72,7 +85,9 @@ class HandoverConsumer(faust_aiokafka.Consumer):
                 continue
             if last is not None and message.offset < last:
                 continue  # fetched before a seek back, and handed over already (as Faust)
-            if suspended.is_set():
+            if runs is not None and tp.topic in runs.topics:
+                run.append(message)
+            elif suspended.is_set():
                 await self.wait_first(callback(message), suspended.wait())
             else:
                 await callback(message)
@@ -81,4 +96,40 @@ class HandoverConsumer(faust_aiokafka.Consumer):
             set_here[tp] = message.offset
             handed += 1
             if handed % HANDOVER_BATCH == 0:
+                await self._pass_on(run)
+                run = []
                 await asyncio.sleep(0)
+        await self._pass_on(run)
+
+    async def _pass_on(self, run: list[Any]) -> None:
+        """Hand a run to the agent; while the flow is suspended (a rebalance), abandoned if the
+        rebalance starts first: its records were not taken, so they are fetched again."""
+        if not run or self.runs is None:
+            return
+        if self.suspend_flow.is_set():
+            await self.wait_first(self.runs.put(run), self.suspend_flow.wait())
+        else:
+            await self.runs.put(run)
+
+
+class Runs:
+    """The raw topics' records on their way to the agent: a Faust channel of runs, one event
+    per run of up to `HANDOVER_BATCH` records, instead of one event per record.
+
+    The event's own message is a stand-in for the run, on no topic Faust acknowledges: Faust's
+    stream would track and acknowledge an event's message, and the agent takes, acknowledges
+    or releases each record of the run itself. The stand-in carries the records' consumer
+    generation, so Faust's stream drops a run fetched before a rebalance, as it drops a record.
+    """
+
+    def __init__(self, app: faust.App, topics: Iterable[str], maxsize: int) -> None:
+        self.app = app
+        self.topics = frozenset(topics)
+        self.channel: ChannelT[list[Message]] = app.channel(maxsize=maxsize)
+
+    async def put(self, run: list[Message]) -> None:
+        first = run[0]
+        generation = first.generation_id
+        stand_in = Message(RUN_TOPIC, -1, -1, first.timestamp, 0, None, None, None, None)
+        stand_in.generation_id = generation
+        await self.channel.put(self.app.create_event(None, run, None, stand_in))
