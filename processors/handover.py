@@ -16,7 +16,9 @@ agent processes the run in one turn, and its outputs leave together in one produ
 per partition. Any other topic's records are handed over one at a time, the callback awaited
 directly while the flow runs (it then completes without suspending unless the channel is
 full). While the flow is suspended (a rebalance) a record or run is handed over as Faust does,
-abandoned if the rebalance starts first.
+abandoned if the rebalance starts first; a run that reaches the agent once a rebalance began
+is left untaken, record by record (processors/agents.py `_current`), and fetched again from
+the committed offsets.
 
 Faust's offset-gap bookkeeping is left out: `GaplessConsumer` disables it (see gapless.py).
 So is its commit every `broker_commit_every` records from inside the hand-over, which held up

@@ -39,6 +39,29 @@ def _per_fixture_and_feed(records: list[tuple[str, Record]]) -> dict[tuple[str, 
     return grouped
 
 
+async def _replay(env: dict[str, str], *argv: str) -> str:
+    """`sportsfeed replay ARGV` run to its end, as a user starts it; its output. Killed (its
+    workers die with it) should it not end in 300 s, so that no replay outlives the test."""
+    replay = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sportsfeed",
+        "replay",
+        *argv,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        shown = (await asyncio.wait_for(replay.communicate(), 300))[0].decode()
+    except TimeoutError:
+        replay.kill()
+        await replay.wait()
+        raise AssertionError(f"`sportsfeed replay {' '.join(argv)}` did not end in 300 s") from None
+    assert replay.returncode == 0, shown[-3000:]
+    return shown
+
+
 async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: Path) -> None:
     prefix, topics = await fresh_topics(stack)
     fixtures = generate_catalogue(10, seed=71)
@@ -63,21 +86,7 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
     assert done, output[-3000:]
 
     target = prefix.rstrip(".") + "-replay."
-    replay = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sportsfeed",
-        "replay",
-        "--to-prefix",
-        target,
-        "--workers",
-        "2",
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    shown = (await asyncio.wait_for(replay.communicate(), 300))[0].decode()
-    assert replay.returncode == 0, shown[-3000:]
+    shown = await _replay(env, "--to-prefix", target, "--workers", "2")
     frames = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
     replayed = int(re.search(r"replayed ([\d,]+) offsets", shown)[1].replace(",", ""))  # type: ignore[index]
     # every frame, plus a marker per transaction and partition (a commit every 100 ms)
@@ -86,18 +95,7 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
 
     chosen = sorted(fixtures)[:2]
     subset = prefix.rstrip(".") + "-two."
-    argv = ["replay", "--to-prefix", subset, *(f"--fixture={f}" for f in chosen)]
-    replay = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sportsfeed",
-        *argv,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    shown = (await asyncio.wait_for(replay.communicate(), 300))[0].decode()
-    assert replay.returncode == 0, shown[-3000:]
+    await _replay(env, "--to-prefix", subset, *(f"--fixture={f}" for f in chosen))
 
     for output in DERIVED:
         live = _per_fixture_and_feed(await read_avro(stack, output.topic(topics), output))
