@@ -119,9 +119,10 @@ class Runs:
     per run of up to `HANDOVER_BATCH` records, instead of one event per record.
 
     The event's own message is a stand-in for the run, on no topic Faust acknowledges: Faust's
-    stream would track and acknowledge an event's message, and the agent takes, acknowledges
-    or releases each record of the run itself. The stand-in carries the records' consumer
-    generation, so Faust's stream drops a run fetched before a rebalance, as it drops a record.
+    stream would track and acknowledge an event's message, and the agent takes and
+    acknowledges each record of the run itself, or leaves it untaken (to be fetched again).
+    The stand-in carries the records' consumer generation, so Faust's stream drops a run
+    fetched before a rebalance, as it drops a record.
     """
 
     def __init__(self, app: faust.App, topics: Iterable[str], maxsize: int) -> None:
