@@ -9,11 +9,14 @@ offset in question up to the end as it is now.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from sportsfeed.core.kafka_clients import Endpoints
 
 _POLL_MS = 200
+_FETCH_WAIT_MS = 20  # the most a fetch still in flight delays the probe's next request
 _TAIL = 16  # offsets read back from the end to find the last record (a marker follows a record)
 
 
@@ -22,19 +25,26 @@ class RecordProbe:
 
     Reads uncommitted records, as the processors do: an aborted transaction's records are
     records to them (repeats they drop), only markers are not.
+
+    Its consumer reads one partition at a time, and only while a question needs it: a broker
+    answers one connection's requests in turn, so a fetch left waiting at a partition's end
+    (for `fetch_max_wait_ms`) would hold up the next question's request for as long.
     """
 
     def __init__(self, endpoints: Endpoints) -> None:
         self._endpoints = endpoints
         self._consumer: AIOKafkaConsumer | None = None
 
-    async def _reader(self, tp: TopicPartition) -> AIOKafkaConsumer:
+    async def _started(self) -> AIOKafkaConsumer:
         if self._consumer is None:
             self._consumer = AIOKafkaConsumer(
-                **self._endpoints.kafka(enable_auto_commit=False, client_id="sportsfeed-probe")
+                **self._endpoints.kafka(
+                    enable_auto_commit=False,
+                    client_id="sportsfeed-probe",
+                    fetch_max_wait_ms=_FETCH_WAIT_MS,
+                )
             )
             await self._consumer.start()
-        self._consumer.assign([tp])
         return self._consumer
 
     async def first_record(self, tp: TopicPartition, offset: int, before: int) -> int | None:
@@ -43,10 +53,14 @@ class RecordProbe:
         offsets = await self._offsets(tp, offset, before, stop_at_first=True)
         return offsets[0] if offsets else None
 
-    async def log_start(self, tp: TopicPartition) -> int:
-        """The partition's first offset still held (where `earliest` starts reading)."""
-        consumer = await self._reader(tp)
-        return int((await consumer.beginning_offsets([tp]))[tp])
+    async def log_starts(self, tps: Collection[TopicPartition]) -> dict[TopicPartition, int]:
+        """The partitions' first offsets still held (where `earliest` starts reading), asked
+        in one request."""
+        if not tps:
+            return {}
+        consumer = await self._started()
+        found = await consumer.beginning_offsets(list(tps))
+        return {tp: int(offset) for tp, offset in found.items()}
 
     async def end_of_records(self, tp: TopicPartition, start: int, end: int) -> int:
         """The offset after the last record before `end` (`start` if none from `start` on)."""
@@ -61,14 +75,18 @@ class RecordProbe:
         self, tp: TopicPartition, offset: int, end: int, *, stop_at_first: bool
     ) -> list[int]:
         """Offsets of the records in [offset, end)."""
-        consumer = await self._reader(tp)
+        consumer = await self._started()
+        consumer.assign([tp])
         consumer.seek(tp, offset)
         found: list[int] = []
-        while await consumer.position(tp) < end:
-            batch = await consumer.getmany(tp, timeout_ms=_POLL_MS)
-            found += [m.offset for m in batch.get(tp, []) if m.offset < end]
-            if found and stop_at_first:
-                break
+        try:
+            while await consumer.position(tp) < end:
+                batch = await consumer.getmany(tp, timeout_ms=_POLL_MS)
+                found += [m.offset for m in batch.get(tp, []) if m.offset < end]
+                if found and stop_at_first:
+                    break
+        finally:
+            consumer.pause(tp)  # no fetch of it waiting in the way of the next question
         return found
 
     async def close(self) -> None:

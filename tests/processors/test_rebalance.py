@@ -89,13 +89,15 @@ def test_faust_alone_commits_almost_nothing_then() -> None:
 
 
 class _Committed:
-    """The group's committed offset, as Kafka would answer."""
+    """The group's committed offset of every partition, as Kafka would answer; the questions."""
 
     def __init__(self, offset: int | None) -> None:
         self.offset = offset
+        self.asked: list[set[tuple[str, int]]] = []
 
-    async def committed(self, _topic: str, _partition: int) -> int | None:
-        return self.offset
+    async def committed(self, tps: list[TP]) -> dict[TP, int | None]:
+        self.asked.append({(tp.topic, tp.partition) for tp in tps})
+        return dict.fromkeys(tps, self.offset)
 
 
 class _Records:
@@ -104,9 +106,11 @@ class _Records:
 
     def __init__(self, markers: set[int], start: int) -> None:
         self.markers, self.start = markers, start
+        self.asked: list[set[tuple[str, int]]] = []
 
-    async def log_start(self, _tp: object) -> int:
-        return self.start
+    async def log_starts(self, tps: list[TP]) -> dict[TP, int]:
+        self.asked.append({(tp.topic, tp.partition) for tp in tps})
+        return dict.fromkeys(tps, self.start)
 
     async def first_record(self, _tp: object, offset: int, before: int) -> int | None:
         return next((n for n in range(offset, before) if n not in self.markers), None)
@@ -121,13 +125,14 @@ def _resumes(
     return resumes
 
 
-def _handed_over(resumes: Resumes, offset: int) -> int | None:
+def _handed_over(resumes: Resumes, offset: int, partition: TP = PARTITION) -> int | None:
     """Where the partition must be sought back to, or None: process it (and note it done)."""
-    message = SimpleNamespace(topic=PARTITION.topic, partition=0, offset=offset, tp=PARTITION)
+    topic, number = partition.topic, partition.partition
+    message = SimpleNamespace(topic=topic, partition=number, offset=offset, tp=partition)
     consumer = SimpleNamespace(markers=Markers())  # nothing learned: every jump is asked
     missing = asyncio.run(resumes.missing_before(message, consumer))  # type: ignore[arg-type]
     if missing is None:
-        resumes.positions[PARTITION.topic, 0] = offset  # as the deriver does
+        resumes.positions[topic, number] = offset  # as the deriver does
     return missing
 
 
@@ -153,6 +158,25 @@ def test_with_nothing_committed_the_log_start_itself_goes_on() -> None:
     resumes = _resumes(committed=None, start=40, markers=frozenset({40}))
     assert [_handed_over(resumes, n) for n in (41, 42)] == [None, None]  # 40: a marker
     assert _handed_over(resumes, 44) == 43
+
+
+def test_kafka_is_asked_once_where_all_the_assigned_partitions_resume() -> None:
+    """One question per partition, each waiting on Kafka in turn, held a starting worker's
+    first records up for seconds; and a rebalance asks again."""
+    feeds = {"sportsfeed.raw.actions": Feed.ACTIONS, "sportsfeed.raw.statistics": Feed.STATISTICS}
+    assigned = {TP(topic, n) for topic in feeds for n in range(4)}
+    committed, records = _Committed(None), _Records(set(), start=12)
+    resumes = Resumes({}, feeds, committed, records)  # type: ignore[arg-type]
+    resumes.on_assigned(assigned | {TP("sportsfeed.fixtures-changelog", 0)})
+    everything = {(tp.topic, tp.partition) for tp in assigned}
+    assert [_handed_over(resumes, 14, tp) for tp in sorted(assigned)] == [12] * 8
+    after = [_handed_over(resumes, n, tp) for tp in sorted(assigned) for n in (12, 13)]
+    assert after == [None] * 16
+    assert committed.asked == [everything]
+    assert records.asked == [everything]  # nothing committed: each from the log's start
+    resumes.on_assigned(assigned)  # a rebalance: where each resumes is asked again
+    assert _handed_over(resumes, 14, TP("sportsfeed.raw.actions", 0)) == 12
+    assert committed.asked == [everything, everything]
 
 
 def test_a_transaction_marker_is_no_skipped_record() -> None:
