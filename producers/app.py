@@ -87,6 +87,7 @@ class Producer:
             self._settings.max_unacked,
             self._settings.kafka_outage_limit_s,
             transactional_id(self._settings.topic_prefix, self._settings.shard),
+            self._settings.transaction_ms / 1000,
         )
         self._metrics.oldest_unacked.set_function(self._publisher.oldest_unacked_s)
         self._metrics.outage_limit.set(self._settings.kafka_outage_limit_s)

@@ -477,6 +477,17 @@ class StreamSettings(_Group):
             gt=0,
         ),
     ] = 20_000
+    transaction_ms: Annotated[
+        int,
+        Field(
+            validation_alias=_env("SPORTSFEED_TRANSACTION_MS"),
+            description="How often the producer commits its transaction: read_committed readers "
+            "see a frame up to this much later, and each commit holds new frames back about "
+            "20 ms.",
+            ge=10,
+            le=60_000,
+        ),
+    ] = 500
 
     @field_validator("discovery_url")
     @classmethod

@@ -89,7 +89,7 @@ async def test_a_replay_gives_the_live_runs_records(stack: Endpoints, tmp_path: 
     shown = await _replay(env, "--to-prefix", target, "--workers", "2")
     frames = sum(len(f.stream(feed).frames) for f in fixtures.values() for feed in Feed)
     replayed = int(re.search(r"replayed ([\d,]+) offsets", shown)[1].replace(",", ""))  # type: ignore[index]
-    # every frame, plus a marker per transaction and partition (a commit every 100 ms)
+    # every frame, plus a marker per transaction and partition (a commit every 500 ms)
     assert frames < replayed < frames * 1.1
     assert "with 2 worker processes" in shown  # sharing the partitions, the same records below
 

@@ -28,7 +28,8 @@ async def test_the_age_is_the_oldest_unacknowledged_records(
 ) -> None:
     clock = [1000.0]
     monkeypatch.setattr("producers.publisher.time.monotonic", lambda: clock[0])
-    publisher = Publisher(Endpoints("127.0.0.1:1", "http://127.0.0.1:1"), 10, 120.0, "t.producer-0")
+    nowhere = Endpoints("127.0.0.1:1", "http://127.0.0.1:1")
+    publisher = Publisher(nowhere, 10, 120.0, "t.producer-0", transaction_s=0.5)
     await publisher.stop()  # its aiokafka producer, never started: the test's stands in for it
     kafka = HeldAcks()
     publisher._producer = kafka  # type: ignore[assignment]
