@@ -248,7 +248,7 @@ def sections(quick: bool) -> dict[str, Section]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="small sizes, one run each: checks every benchmark"
     )

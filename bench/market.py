@@ -144,7 +144,7 @@ def _inflict(fault: str, producer: subprocess.Popen[bytes], broker: KafkaBroker)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.market", description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     with stack_endpoints(load_settings(), temporary=True) as stack:

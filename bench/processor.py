@@ -414,7 +414,9 @@ def _derived_latency(seen: Observed) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.processor", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs of each feed mix (median)")
     parser.add_argument("--fixtures", type=int, default=500, help="live fixtures (latency)")
     parser.add_argument(

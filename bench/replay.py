@@ -202,7 +202,9 @@ def replay(stack: Endpoints, frames: int = FRAMES, repeats: int = 3) -> Replay:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.replay", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--frames", type=int, default=FRAMES, help="raw frames replayed")
     parser.add_argument("--repeats", type=int, default=3, help="runs (medians)")
     args = parser.parse_args()

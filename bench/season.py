@@ -160,7 +160,9 @@ def _cpu(processes: list[subprocess.Popen[bytes]]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.season", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--fixtures", type=int, default=FIXTURES, help="fixtures in the season")
     parser.add_argument("--scaling-only", action="store_true", help="import, then scaling only")
     args = parser.parse_args()

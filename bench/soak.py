@@ -166,7 +166,9 @@ def markdown(samples: list[Sample], grown: dict[str, float], args: argparse.Name
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.soak", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--minutes", type=float, default=30, help="how long to run")
     parser.add_argument("--fixtures", type=int, default=300, help="fixtures over the run")
     parser.add_argument("--multiplier", type=float, default=4, help="match time speed-up")

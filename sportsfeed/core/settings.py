@@ -709,5 +709,14 @@ def load_settings(kind: type[_Group] = Settings) -> _Group:
             given = repr(error.get("input"))
             if where not in SECRET_VARIABLES and given not in message:
                 message += f" (got {given})"
-            problems.append(f"{where}: {message}")
+            problems.append(f"{where}: {message}{_meaning(kind, where)}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+
+
+def _meaning(kind: type[_Group], variable: str) -> str:
+    """What a setting is for and its default, to say what to write instead of a bad value."""
+    for name, field in kind.model_fields.items():
+        if env_name(name) == variable:
+            default = _shown(field.get_default(call_default_factory=True))
+            return f". ({field.description} Default: {default}.)"
+    return ""

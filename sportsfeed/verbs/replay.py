@@ -6,7 +6,7 @@ consumer group and table of its own, from the raw topics' beginning. With --fixt
 the selected raw records are first copied to `<to-prefix>selected.raw.*` and replayed from
 there (from a time, each fixture's state starts empty at that time). Derivations depend only on
 the raw frames, so a replay of a live run's raw topics gives the live run's records again.
-Progress (frames done, rate, time left) comes from the worker's committed offsets.
+Progress (offsets done, rate, time left) comes from the worker's committed offsets.
 
 A prefix that already holds a replay is refused (its group has committed everything, so a
 second replay would add nothing): give a new one, or --replace to delete its topics and
@@ -280,7 +280,7 @@ async def _follow(
     """Show the workers' committed progress until they have every raw record (True), or until
     one of them ends for good."""
     columns = (
-        TextColumn("frames"),
+        TextColumn("{task.description:>16}"),  # offsets: the frames and the markers between them
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]:>8,.0f}/s"),
@@ -288,7 +288,7 @@ async def _follow(
     )
     async with GroupWatch(endpoints, group, list(span.end)) as watch:
         with Progress(*columns, console=console) as progress:
-            task = progress.add_task("replay", total=span.total, rate=0.0)
+            task = progress.add_task("workers starting", total=span.total, rate=0.0)
             first: tuple[float, int] | None = None
             while await crew.working():
                 committed = await watch.committed()
@@ -299,7 +299,8 @@ async def _follow(
                 now = time.monotonic()
                 first = first or (now, done)  # the rate counts from the worker's start
                 rate = (done - first[1]) / (now - first[0]) if first and now > first[0] else 0.0
-                progress.update(task, completed=done, rate=rate)
+                shown = "offsets" if done else "workers starting"
+                progress.update(task, description=shown, completed=done, rate=rate)
                 if done >= span.total:
                     return True
                 await asyncio.sleep(POLL_S)

@@ -132,3 +132,17 @@ def test_the_demo_keeps_off_your_topics_on_your_servers(
             monkeypatch.delenv(variable, raising=False)
     args = argparse.Namespace(prefix=given)
     assert demo_prefix(args, load_settings()) == expected
+
+
+def test_a_bad_value_is_told_what_the_setting_is_for_and_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SPORTSFEED_TRANSACTION_MS", "5")
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value) == (
+        "invalid settings: SPORTSFEED_TRANSACTION_MS: Input should be greater than or equal to "
+        "10 (got '5'). (How often the producer commits its transaction: read_committed readers "
+        "see a frame up to this much later, and each commit holds new frames back about 20 ms. "
+        "Default: 500.)"
+    )
