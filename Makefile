@@ -1,11 +1,12 @@
 # sportsfeed: the two commands of the README, and the checks CI runs.
 #   make demo   run sportsfeed on its embedded default (local Kafka, registry, simulated feed)
 #   make test   lint, type-check and run the whole test suite against a real local Kafka
+#   make install  only create .venv with the project in it (both of the above do it first)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest prometheus clean
+.PHONY: demo test install lint typecheck pytest prometheus clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +16,8 @@ $(BIN)/.installed: pyproject.toml
 
 demo: $(BIN)/.installed
 	$(BIN)/sportsfeed demo
+
+install: $(BIN)/.installed
 
 test: lint typecheck pytest
 

@@ -123,6 +123,8 @@ def run(args: argparse.Namespace, settings: ClusterSettings) -> int:
             console.print(
                 f"deleted {len(deleted)} topics under {args.to_prefix} and the "
                 "replay's consumer groups"
+                if deleted
+                else f"no replay under {args.to_prefix}: nothing to delete"
             )
             if args.delete:
                 return 0
