@@ -9,7 +9,9 @@
 
 Also the pieces `bench.replay` and `bench.season` share: the worker replaying raw topics, the
 pass-through, the no-op Faust agent. Run: `python -m bench.processor` (starts a temporary
-local stack unless KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL name one).
+local stack unless KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL name one). With
+BENCH_PROFILE=FILE every worker it starts runs under py-spy, which writes its profile to FILE
+(each worker's over the last one's).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import asyncio
 import io
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -167,11 +170,8 @@ class WorkerReplay:
 def _replay_once(stack: Endpoints, raw: Topics, run: int) -> WorkerReplay:
     """One `sportsfeed process` worker replaying the raw topics into topics of its own."""
     prefix = f"replay{run}x{int(time.time())}."
-    profile = os.environ.get("BENCH_PROFILE")  # a file: record the worker with py-spy
-    spy_bin = str(Path(sys.executable).with_name("py-spy"))  # installed beside this Python
-    spy = [spy_bin, "record", "--format", "raw", "-o", profile, "--"] if profile else []
     env = _worker_env(stack, prefix, raw.prefix)
-    worker = subprocess.Popen([*spy, *PROCESS], env=env)
+    worker = subprocess.Popen([*profiled(), *PROCESS], env=env)
     try:
         deadline = time.monotonic() + 900
         started = time.monotonic()
@@ -187,11 +187,26 @@ def _replay_once(stack: Endpoints, raw: Topics, run: int) -> WorkerReplay:
             f"first frame, in {time.monotonic() - started:.1f} s"
         )
     finally:
-        worker.send_signal(2) if profile else worker.terminate()
-        worker.wait(60)
+        _stop(worker)
     records, seconds = asyncio.run(_output_span(stack, Topics(prefix)))
     print(f"  run {run}: {records:,} derived records in {seconds:.1f} s")
     return WorkerReplay(prefix, seconds, cpu, start_up)
+
+
+def profiled() -> list[str]:
+    """The py-spy command to run the worker under, when BENCH_PROFILE names a file for its
+    profile (py-spy's raw format: one collapsed stack and its sample count a line)."""
+    profile = os.environ.get("BENCH_PROFILE")
+    if not profile:
+        return []
+    spy = str(Path(sys.executable).with_name("py-spy"))  # installed beside this Python
+    return [spy, "record", "--format", "raw", "-o", profile, "--"]
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    """Stop a worker; one run under py-spy is stopped by Ctrl-C, which writes its profile."""
+    worker.send_signal(signal.SIGINT) if profiled() else worker.terminate()
+    worker.wait(60)
 
 
 def _cpu_at_first_frame(worker: subprocess.Popen[bytes], port: int, deadline: float) -> float:
@@ -329,7 +344,7 @@ def end_to_end(
         )
         producer = subprocess.Popen([sys.executable, "-m", "sportsfeed", "produce"], env=env)
         worker_env = _worker_env(stack, prefix, prefix)
-        worker = subprocess.Popen(PROCESS, env=worker_env)
+        worker = subprocess.Popen([*profiled(), *PROCESS], env=worker_env)
         metrics_port = int(worker_env["SPORTSFEED_METRICS_PORT"])
         try:
             time.sleep(settle_s)  # start-up, the group's first rebalance, the first streams
@@ -337,9 +352,9 @@ def end_to_end(
             seen = asyncio.run(_latencies(stack, topics, hold_s))
             last = scrape(metrics_port)
         finally:
-            for process in (producer, worker):
-                process.terminate()
-                process.wait(60)
+            producer.terminate()
+            producer.wait(60)
+            _stop(worker)
     # The worker's own histogram: a raw record's Kafka timestamp to its outputs sent.
     in_worker = {
         f"p{round(100 * q)} <=": 1000 * histogram_bound(first, last, WORKER_LATENCY, q)

@@ -109,12 +109,17 @@ class Publisher:
         self._committer = asyncio.create_task(self._commit_every(self._transaction_s))
 
     async def stop(self) -> None:
-        """Commit what is pending, then close."""
-        if self._committer is not None:
-            self._committer.cancel()
+        """Commit what is pending, then close.
+
+        A commit the timer has under way finishes first: cancelled in the middle, it would go
+        on inside aiokafka, which then refuses the closing commit.
+        """
         try:
-            if not self._failed.done():
-                await self._commit(begin_next=False)
+            async with self._transaction:  # the timer is asleep or waiting, never committing
+                if self._committer is not None:
+                    self._committer.cancel()
+                if not self._failed.done():
+                    await self._commit_open(begin_next=False)
         finally:
             await self._producer.stop()
 
@@ -122,20 +127,21 @@ class Publisher:
         while True:
             await asyncio.sleep(interval_s)
             with contextlib.suppress(InfrastructureError):  # `failed` tells the owner
-                await self._commit(begin_next=True)
+                async with self._transaction:
+                    await self._commit_open(begin_next=True)
 
-    async def _commit(self, *, begin_next: bool) -> None:
-        async with self._transaction:
-            if self._uncommitted == 0:
-                return
-            try:
-                await self._producer.commit_transaction()
-                self._uncommitted = 0
-                if begin_next:
-                    await self._producer.begin_transaction()
-            except Exception as exc:
-                self._fail("the transaction", exc)
-                raise self._failed.exception() from exc  # type: ignore[misc]
+    async def _commit_open(self, *, begin_next: bool) -> None:
+        """Commit the open transaction (the caller holds `_transaction`)."""
+        if self._uncommitted == 0:
+            return
+        try:
+            await self._producer.commit_transaction()
+            self._uncommitted = 0
+            if begin_next:
+                await self._producer.begin_transaction()
+        except Exception as exc:
+            self._fail("the transaction", exc)
+            raise self._failed.exception() from exc  # type: ignore[misc]
 
     async def publish(
         self, topic: str, key: bytes, value: bytes, headers: Headers
